@@ -1,0 +1,102 @@
+// Command-line parsing and the small commands (check-config, version); serve is in server.cpp.
+#include "app/cli.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/config.hpp"
+#include "app/server.hpp"
+#include "app/snapshot_factory.hpp"
+#include "common/log.hpp"
+
+namespace fedns::app {
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  fedns serve --config FILE [--listen ADDR:PORT ...] [--log-level debug|info|warn|error]\n"
+    "  fedns check-config FILE\n"
+    "  fedns version\n";
+
+int usage_error(const std::string& message) {
+  std::cerr << "fedns: " << message << "\n" << kUsage;
+  return 2;
+}
+
+int check_config(const std::string& path) {
+  auto config = load_config(path);
+  if (config) {
+    auto snapshot = build_snapshot(*config);  // zone contents are part of a valid config
+    if (!snapshot) {
+      std::cerr << snapshot.error().message << "\n";
+      return 1;
+    }
+    std::size_t records = 0;
+    for (const auto& zone : (*snapshot)->zones.zones()) {
+      for (const auto& node : zone.nodes) {
+        for (const auto& set : node.rrsets) records += set.rdatas.size();
+      }
+    }
+    std::cout << path << ": ok, " << config->zones.size() << " zone(s), " << records << " record(s)\n";
+    return 0;
+  }
+  std::cerr << config.error().message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) return usage_error("no command given");
+  const std::string_view command = args[0];
+  if (command == "version" || command == "--version") {
+    std::cout << "fedns " << FEDNS_VERSION << "\n";
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (command == "check-config") {
+    if (args.size() != 2) return usage_error("check-config takes exactly one FILE");
+    return check_config(std::string(args[1]));
+  }
+  if (command == "serve") {
+    ServeOptions options;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      const auto arg = args[i];
+      const bool has_value = i + 1 < args.size();
+      if (arg == "--config" && has_value) {
+        options.config_path = args[++i];
+      } else if (arg == "--listen" && has_value) {
+        auto address = dns::parse_listen_address(args[++i]);
+        if (!address) return usage_error(address.error().message);
+        options.listen_override.push_back(*address);
+      } else if (arg == "--log-level" && has_value) {
+        const auto level = args[++i];
+        if (level == "debug") {
+          log::set_level(log::Level::kDebug);
+        } else if (level == "info") {
+          log::set_level(log::Level::kInfo);
+        } else if (level == "warn") {
+          log::set_level(log::Level::kWarn);
+        } else if (level == "error") {
+          log::set_level(log::Level::kError);
+        } else {
+          return usage_error("unknown log level \"" + std::string(level) + "\"");
+        }
+      } else {
+        return usage_error("unexpected argument \"" + std::string(arg) + "\"");
+      }
+    }
+    if (options.config_path.empty()) return usage_error("serve needs --config FILE");
+    return serve(options);
+  }
+  return usage_error("unknown command \"" + std::string(command) + "\"");
+}
+
+}  // namespace fedns::app

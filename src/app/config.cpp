@@ -1,0 +1,309 @@
+// Config loading: a strict YAML schema. Unknown keys, wrong types and bad values are all errors, collected in one
+// pass so a user fixes every mistake in one round (a typo must never be silently ignored).
+#include "app/config.hpp"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "dns/name.hpp"
+
+namespace fedns::app {
+namespace {
+
+class Checker {
+ public:
+  Checker(std::string file, const std::string& text) : file_(std::move(file)), text_(text) {}
+
+  // The 1-based line where a scalar's content starts: the next line for a block scalar ("key: |").
+  [[nodiscard]] int content_line(const YAML::Node& node) const {
+    const auto mark = node.Mark();
+    const auto pos = static_cast<std::size_t>(mark.pos);
+    const bool block = pos < text_.size() && (text_[pos] == '|' || text_[pos] == '>');
+    return mark.line + (block ? 2 : 1);
+  }
+
+  void error(const YAML::Node& node, const std::string& message) {
+    const auto mark = node.Mark();
+    std::ostringstream out;
+    out << file_;
+    if (!mark.is_null()) out << ":" << mark.line + 1 << ":" << mark.column + 1;
+    out << ": " << message;
+    errors_.push_back(out.str());
+  }
+  void error(const std::string& message) { errors_.push_back(file_ + ": " + message); }
+
+  // Checks that a mapping has only the known keys; returns false (after reporting) when it is not a mapping.
+  bool keys(const YAML::Node& node, const std::string& what, const std::set<std::string>& known) {
+    if (!node.IsMap()) {
+      error(node, what + " must be a mapping");
+      return false;
+    }
+    for (const auto& item : node) {
+      const auto key = item.first.as<std::string>("");
+      if (!known.contains(key)) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        error(item.first, "unknown key \"" + key + "\" in " + what + " (known: " + list + ")");
+      }
+    }
+    return true;
+  }
+
+  bool string(const YAML::Node& node, const std::string& what, std::string& out) {
+    if (!node.IsScalar()) {
+      error(node, what + " must be a string");
+      return false;
+    }
+    out = node.Scalar();
+    return true;
+  }
+
+  template <class T>
+  bool integer(const YAML::Node& node, const std::string& what, T& out, std::uint64_t min, std::uint64_t max) {
+    std::uint64_t value = 0;
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (!node.IsScalar() || text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min ||
+        value > max) {
+      error(node, what + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+      return false;
+    }
+    out = static_cast<T>(value);
+    return true;
+  }
+
+  // "250ms", "10s", "2m", "1h", or a bare number of seconds.
+  bool duration(const YAML::Node& node, const std::string& what, std::chrono::milliseconds& out) {
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const std::string unit(end, text.data() + text.size());
+    static const std::map<std::string, std::uint64_t> kUnits = {
+        {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    const auto u = kUnits.find(unit);
+    if (text.empty() || ec != std::errc{} || u == kUnits.end() || value > 86400000) {
+      error(node, what + " must be a duration such as 500ms, 10s, 2m");
+      return false;
+    }
+    out = std::chrono::milliseconds(value * u->second);
+    return true;
+  }
+
+  [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::string file_;
+  const std::string& text_;
+  std::vector<std::string> errors_;
+};
+
+std::string default_identity() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "fedns";
+  return host;
+}
+
+void parse_server(Checker& c, const YAML::Node& node, ServerConfig& s) {
+  if (!c.keys(node, "server", {"listen", "workers", "metrics", "nsid", "identity", "version", "limits"})) return;
+  if (const auto listen = node["listen"]) {
+    if (!listen.IsSequence() || listen.size() == 0) {
+      c.error(listen, "server.listen must be a non-empty list of ADDR:PORT");
+    } else {
+      s.listen.clear();
+      for (const auto& item : listen) {
+        std::string text;
+        if (!c.string(item, "server.listen entry", text)) continue;
+        auto address = dns::parse_listen_address(text);
+        if (!address) {
+          c.error(item, address.error().message);
+        } else {
+          s.listen.push_back(*address);
+        }
+      }
+    }
+  }
+  if (const auto n = node["workers"]) c.integer(n, "server.workers", s.workers, 0, 256);
+  if (const auto n = node["metrics"]) {
+    if (c.string(n, "server.metrics", s.metrics_address) && !s.metrics_address.empty()) {
+      if (auto a = dns::parse_listen_address(s.metrics_address); !a) c.error(n, "server.metrics: " + a.error().message);
+    }
+  }
+  if (const auto n = node["nsid"]) {
+    if (c.string(n, "server.nsid", s.nsid) && s.nsid.size() > 128) c.error(n, "server.nsid is longer than 128 octets");
+  }
+  if (const auto n = node["identity"]) c.string(n, "server.identity", s.identity);
+  if (const auto n = node["version"]) c.string(n, "server.version", s.version);
+  if (const auto limits = node["limits"]) {
+    if (c.keys(limits, "server.limits", {"tcp_clients", "tcp_idle_timeout", "edns_udp_payload"})) {
+      if (const auto n = limits["tcp_clients"]) c.integer(n, "server.limits.tcp_clients", s.tcp_clients, 1, 1000000);
+      if (const auto n = limits["tcp_idle_timeout"]) {
+        if (c.duration(n, "server.limits.tcp_idle_timeout", s.tcp_idle_timeout) &&
+            s.tcp_idle_timeout < std::chrono::milliseconds(100)) {
+          c.error(n, "server.limits.tcp_idle_timeout must be at least 100ms");
+        }
+      }
+      // RFC 6891 6.2.5 floor; 4096 is the most our UDP buffers and sane networks carry (1232 avoids fragments).
+      if (const auto n = limits["edns_udp_payload"]) {
+        c.integer(n, "server.limits.edns_udp_payload", s.edns_udp_payload, 512, 4096);
+      }
+    }
+  }
+}
+
+void parse_soa(Checker& c, const YAML::Node& node, const std::string& where, dns::SoaFields& soa) {
+  if (!c.keys(node, where, {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum", "ttl"})) return;
+  constexpr std::uint64_t kMax = std::numeric_limits<std::int32_t>::max();  // RFC 2181 8: TTLs fit 31 bits
+  if (const auto n = node["mname"]) c.string(n, where + ".mname", soa.mname);
+  if (const auto n = node["rname"]) c.string(n, where + ".rname", soa.rname);
+  if (const auto n = node["serial"]) {
+    std::uint32_t serial = 0;
+    if (c.integer(n, where + ".serial", serial, 0, 0xFFFFFFFFu)) soa.serial = serial;
+  }
+  if (const auto n = node["refresh"]) c.integer(n, where + ".refresh", soa.refresh, 1, kMax);
+  if (const auto n = node["retry"]) c.integer(n, where + ".retry", soa.retry, 1, kMax);
+  if (const auto n = node["expire"]) c.integer(n, where + ".expire", soa.expire, 1, kMax);
+  if (const auto n = node["minimum"]) c.integer(n, where + ".minimum", soa.minimum, 0, kMax);
+  if (const auto n = node["ttl"]) {
+    std::uint32_t ttl = 0;
+    if (c.integer(n, where + ".ttl", ttl, 0, kMax)) soa.ttl = ttl;
+  }
+}
+
+void parse_zone(Checker& c, const YAML::Node& node, std::size_t index, const std::string& file,
+                const std::string& base_dir, dns::ZoneSource& z) {
+  const std::string where = "zones[" + std::to_string(index) + "]";
+  if (!c.keys(node, where, {"origin", "ttl", "soa", "ns", "records", "file"})) return;
+  if (const auto n = node["origin"]; !n) {
+    c.error(node, where + ".origin is required");
+  } else if (c.string(n, where + ".origin", z.origin)) {
+    if (auto name = dns::name_from_text(z.origin); !name) c.error(n, where + ".origin: " + name.error().message);
+  }
+  const std::string zone_where = where + " (" + z.origin + ")";
+  if (const auto n = node["ttl"]) c.integer(n, zone_where + ".ttl", z.default_ttl, 0, 0x7FFFFFFF);
+  if (const auto n = node["soa"]) {
+    z.soa.emplace();
+    parse_soa(c, n, zone_where + ".soa", *z.soa);
+  }
+  if (const auto ns = node["ns"]) {
+    if (!ns.IsSequence()) {
+      c.error(ns, zone_where + ".ns must be a list");
+    } else {
+      for (std::size_t i = 0; i < ns.size(); ++i) {
+        const std::string ns_where = zone_where + ".ns[" + std::to_string(i) + "]";
+        dns::NameServer server;
+        const auto item = ns[i];
+        if (item.IsScalar()) {
+          server.name = item.Scalar();
+        } else if (c.keys(item, ns_where, {"name", "addresses"})) {
+          if (const auto n = item["name"]; !n) {
+            c.error(item, ns_where + ".name is required");
+          } else {
+            c.string(n, ns_where + ".name", server.name);
+          }
+          if (const auto a = item["addresses"]) {
+            if (!a.IsSequence()) {
+              c.error(a, ns_where + ".addresses must be a list");
+            } else {
+              for (const auto& address : a) {
+                std::string text;
+                boost::system::error_code ec;
+                if (!c.string(address, ns_where + ".addresses entry", text)) continue;
+                boost::asio::ip::make_address(text, ec);
+                if (ec) {
+                  c.error(address, ns_where + ": \"" + text + "\" is not an IP address");
+                } else {
+                  server.addresses.push_back(text);
+                }
+              }
+            }
+          }
+        }
+        if (auto name = dns::name_from_text(server.name); !server.name.empty() && !name) {
+          c.error(item, ns_where + ": " + name.error().message);
+        }
+        z.name_servers.push_back(std::move(server));
+      }
+    }
+  }
+  if (const auto n = node["records"]) {
+    if (c.string(n, zone_where + ".records", z.records)) {
+      z.records_location = file;
+      z.records_first_line = c.content_line(n);
+    }
+  }
+  if (const auto n = node["file"]) {
+    if (c.string(n, zone_where + ".file", z.file) && !z.file.empty() && z.file.front() != '/') {
+      z.file = base_dir + "/" + z.file;
+    }
+    if (!z.file.empty() && !std::ifstream(z.file)) c.error(n, zone_where + ".file: cannot read " + z.file);
+  }
+  if (z.file.empty() && !z.soa) c.error(node, zone_where + " needs soa: (or a master file with its SOA)");
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& text, const std::string& name, const std::string& base_dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Error{name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                 ": YAML syntax: " + e.msg};
+  }
+  Checker c(name, text);
+  Config config;
+  config.server.identity = default_identity();
+  config.server.version = std::string("fedns ") + FEDNS_VERSION;
+  config.server.listen = {*dns::parse_listen_address("127.0.0.1:53")};
+  if (!root.IsMap()) {
+    c.error(root, "the config must be a mapping with server: and zones:");
+  } else if (c.keys(root, "the top level", {"server", "zones"})) {
+    if (const auto server = root["server"]) parse_server(c, server, config.server);
+    if (const auto zones = root["zones"]) {
+      if (!zones.IsSequence()) {
+        c.error(zones, "zones must be a list");
+      } else {
+        std::set<std::string> origins;
+        for (std::size_t i = 0; i < zones.size(); ++i) {
+          dns::ZoneSource zone;
+          parse_zone(c, zones[i], i, name, base_dir, zone);
+          auto wire = dns::name_from_text(zone.origin);
+          if (wire) {
+            std::string folded = *wire;
+            dns::fold_case(folded);
+            if (!origins.insert(folded).second) c.error(zones[i], "zones[" + std::to_string(i) + "]: zone " +
+                                                                   zone.origin + " is defined twice");
+          }
+          config.zones.push_back(std::move(zone));
+        }
+      }
+    }
+  }
+  if (c.errors().empty() && config.zones.empty()) c.error("no zones configured: nothing to serve");
+  if (!c.errors().empty()) {
+    std::string joined;
+    for (const auto& e : c.errors()) joined += (joined.empty() ? "" : "\n") + e;
+    return Error{joined};
+  }
+  return config;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{path + ": cannot open"};
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto slash = path.rfind('/');
+  return parse_config(text.str(), path, slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+}  // namespace fedns::app

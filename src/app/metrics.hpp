@@ -1,0 +1,38 @@
+// Prometheus metrics: worker counters summed at scrape time, plus control-plane state.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+
+#include "dns/worker_counters.hpp"
+
+namespace fedns::app {
+
+// Control-plane facts that metrics and the health endpoints read (written by the control thread).
+struct ServerState {
+  std::atomic<std::uint64_t> snapshot_generation{0};
+  std::atomic<std::int64_t> snapshot_built_unix_ms{0};
+  std::atomic<std::uint64_t> reloads_ok{0};
+  std::atomic<std::uint64_t> reloads_failed{0};
+  std::atomic<std::uint64_t> zones{0};
+  std::atomic<bool> serving{false};  // workers started and not draining
+};
+
+class MetricsCollector : public prometheus::Collectable {
+ public:
+  MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state);
+  [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const override;
+
+  // The text exposition format (version 0.0.4) of everything collected.
+  [[nodiscard]] std::string render() const;
+
+ private:
+  std::vector<const dns::WorkerCounters*> workers_;
+  const ServerState& state_;
+};
+
+}  // namespace fedns::app

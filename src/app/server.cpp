@@ -1,0 +1,197 @@
+// Server wiring. The control thread (this one) owns config, reloads and the metrics endpoint; DNS workers run
+// on their own threads and only read the snapshot published here.
+#include "app/server.hpp"
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "app/config.hpp"
+#include "app/http_server.hpp"
+#include "app/metrics.hpp"
+#include "app/snapshot_factory.hpp"
+#include "common/asio.hpp"
+#include "common/log.hpp"
+#include "common/snapshot.hpp"
+#include "dns/worker.hpp"
+
+namespace fedns::app {
+namespace {
+
+void log_error_lines(const std::string& prefix, const std::string& message) {
+  std::size_t start = 0;
+  while (start <= message.size()) {
+    const auto end = message.find('\n', start);
+    log::error(prefix + message.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+}
+
+std::string describe_restart_only_changes(const ServerConfig& before, const ServerConfig& after) {
+  std::string changed;
+  auto note = [&](bool differs, const char* what) {
+    if (differs) changed += (changed.empty() ? "" : ", ") + std::string(what);
+  };
+  std::vector<std::string> a;
+  std::vector<std::string> b;
+  for (const auto& l : before.listen) a.push_back(l.to_string());
+  for (const auto& l : after.listen) b.push_back(l.to_string());
+  note(a != b, "server.listen");
+  note(before.workers != after.workers, "server.workers");
+  note(before.metrics_address != after.metrics_address, "server.metrics");
+  note(before.tcp_clients != after.tcp_clients || before.tcp_idle_timeout != after.tcp_idle_timeout,
+       "server.limits.tcp_*");
+  return changed;
+}
+
+class Server {
+ public:
+  Server(ServeOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {
+    if (!options_.listen_override.empty()) config_.server.listen = options_.listen_override;
+  }
+
+  int run() {
+    auto snapshot = build_snapshot(config_);
+    if (!snapshot) {
+      log_error_lines("", snapshot.error().message);
+      return 1;
+    }
+    publish(std::move(snapshot.value()));
+
+    const unsigned workers = config_.server.workers != 0 ? config_.server.workers
+                                                         : std::max(1u, std::thread::hardware_concurrency());
+    dns::TcpLimits tcp{std::max<std::size_t>(1, config_.server.tcp_clients / workers), config_.server.tcp_idle_timeout};
+    std::vector<const dns::WorkerCounters*> counters;
+    for (unsigned i = 0; i < workers; ++i) {
+      auto worker = std::make_unique<dns::Worker>(publisher_, tcp);
+      if (auto r = worker->bind(config_.server.listen); !r) {
+        log::error("cannot listen: " + r.error().message);
+        return 1;
+      }
+      counters.push_back(&worker->counters());
+      workers_.push_back(std::move(worker));
+    }
+    metrics_ = std::make_unique<MetricsCollector>(counters, state_);
+
+    HttpServer http(io_, [this](std::string_view path) { return handle_http(path); });
+    if (!config_.server.metrics_address.empty()) {
+      auto address = dns::parse_listen_address(config_.server.metrics_address);
+      if (auto r = address ? http.listen(*address) : Result<void>(address.error()); !r) {
+        log::error("cannot serve metrics: " + r.error().message);
+        return 1;
+      }
+    }
+
+    boost::asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
+    wait_for_signal(signals, http);
+    for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->start(i);
+    state_.serving = true;
+    std::string listening;
+    for (const auto& l : config_.server.listen) listening += " " + l.to_string();
+    log::info("fedns " + std::string(FEDNS_VERSION) + " serving " + std::to_string(config_.zones.size()) +
+              " zone(s) with " + std::to_string(workers) + " worker(s) on udp+tcp" + listening +
+              (config_.server.metrics_address.empty() ? "" : "; metrics on " + config_.server.metrics_address));
+    io_.run();
+    shutdown();
+    return 0;
+  }
+
+ private:
+  void publish(std::shared_ptr<const dns::ServingSnapshot> snapshot) {
+    state_.snapshot_built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        snapshot->built_at.time_since_epoch())
+                                        .count();
+    state_.zones = snapshot->zones.zones().size();
+    publisher_.publish(std::move(snapshot));
+    state_.snapshot_generation = publisher_.generation();
+  }
+
+  void wait_for_signal(boost::asio::signal_set& signals, HttpServer& http) {
+    signals.async_wait([this, &signals, &http](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        reload();
+        wait_for_signal(signals, http);
+        return;
+      }
+      log::info(std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                ": finishing answers in flight, then exiting");
+      state_.serving = false;
+      http.close();
+      signals.cancel();
+      io_.stop();
+    });
+  }
+
+  // SIGHUP: build everything from the new file first; only a complete, valid result replaces what is served.
+  void reload() {
+    auto config = load_config(options_.config_path);
+    if (!config) {
+      ++state_.reloads_failed;
+      log_error_lines("reload rejected, still serving the previous config: ", config.error().message);
+      return;
+    }
+    if (!options_.listen_override.empty()) config->server.listen = options_.listen_override;
+    auto snapshot = build_snapshot(*config);
+    if (!snapshot) {
+      ++state_.reloads_failed;
+      log_error_lines("reload rejected, still serving the previous config: ", snapshot.error().message);
+      return;
+    }
+    if (const auto changed = describe_restart_only_changes(config_.server, config->server); !changed.empty()) {
+      log::warn("reload: " + changed + " changed; these take effect after a restart");
+    }
+    publish(std::move(snapshot.value()));
+    config_.zones = config->zones;
+    ++state_.reloads_ok;
+    log::info("reloaded " + options_.config_path + ": " + std::to_string(state_.zones.load()) +
+              " zone(s), snapshot generation " + std::to_string(state_.snapshot_generation.load()));
+  }
+
+  HttpReply handle_http(std::string_view path) {
+    if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_->render()};
+    if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+    if (path == "/readyz") {
+      const bool ready = state_.serving.load() && state_.snapshot_generation.load() > 0;
+      return {ready ? 200u : 503u, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n"};
+    }
+    return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"};
+  }
+
+  void shutdown() {
+    for (auto& w : workers_) w->drain();
+    // Answers in flight get a grace period; a client that does not read its answer cannot hold us up longer.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (auto& w : workers_) {
+      while (!w->finished() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (!w->finished()) w->stop();
+      w->join();
+    }
+    log::info("stopped");
+  }
+
+  ServeOptions options_;
+  Config config_;
+  boost::asio::io_context io_{1};
+  SnapshotPublisher<dns::ServingSnapshot> publisher_;
+  ServerState state_;
+  std::vector<std::unique_ptr<dns::Worker>> workers_;
+  std::unique_ptr<MetricsCollector> metrics_;
+};
+
+}  // namespace
+
+int serve(const ServeOptions& options) {
+  auto config = load_config(options.config_path);
+  if (!config) {
+    log_error_lines("", config.error().message);
+    return 1;
+  }
+  Server server(options, std::move(config.value()));
+  return server.run();
+}
+
+}  // namespace fedns::app

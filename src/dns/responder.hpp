@@ -1,0 +1,22 @@
+// The query path: one received message in, one response (or nothing) out, through a fixed table of stages.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dns/serving_snapshot.hpp"
+#include "dns/worker_counters.hpp"
+
+namespace fedns::dns {
+
+struct RequestInfo {
+  Transport transport = Transport::kUdp;
+};
+
+// Answers one message. Returns the response length written to `out` (which must hold 65535 bytes), or 0 when
+// nothing must be sent. Allocates nothing, takes no lock, throws nothing.
+std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out, const RequestInfo& info,
+                    const ServingSnapshot& snapshot, WorkerCounters& counters) noexcept;
+
+}  // namespace fedns::dns

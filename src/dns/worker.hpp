@@ -1,0 +1,50 @@
+// A DNS worker: one thread, one io_context, its own UDP sockets and TCP acceptors on the shared port, its own
+// counters. It only reads published snapshots.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/asio.hpp"
+#include "common/result.hpp"
+#include "common/snapshot.hpp"
+#include "dns/listen_address.hpp"
+#include "dns/serving_snapshot.hpp"
+#include "dns/tcp_listener.hpp"
+#include "dns/udp_listener.hpp"
+#include "dns/worker_counters.hpp"
+
+namespace fedns::dns {
+
+class Worker {
+ public:
+  Worker(const SnapshotPublisher<ServingSnapshot>& publisher, TcpLimits tcp_limits);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Binds every address (UDP and TCP) in the calling thread, so startup reports bind errors synchronously.
+  Result<void> bind(const std::vector<ListenAddress>& addresses);
+  void start(std::size_t index);
+  // Thread-safe: stop accepting and receiving, finish TCP answers in flight, then the thread ends.
+  void drain();
+  // Thread-safe: stop now.
+  void stop();
+  void join();
+  [[nodiscard]] bool finished() const { return finished_.load(std::memory_order_acquire); }
+
+  [[nodiscard]] const WorkerCounters& counters() const { return counters_; }
+
+ private:
+  boost::asio::io_context io_{1};
+  SnapshotReader<ServingSnapshot> snapshots_;
+  WorkerCounters counters_;
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  TcpService tcp_;
+  std::thread thread_;
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace fedns::dns

@@ -1,0 +1,182 @@
+// Authoritative lookup over zone data (RFC 1034 4.3.2), answering with exact matches, NODATA/NXDOMAIN with
+// the SOA (RFC 2308), referrals at zone cuts, wildcard synthesis (RFC 4592), CNAME chains and minimal ANY
+// (RFC 8482).
+#include "dns/zone_answer.hpp"
+
+#include <cstring>
+
+namespace fedns::dns {
+namespace {
+
+constexpr int kMaxChain = 8;  // CNAME links followed inside our zones before we stop (loop guard)
+
+struct LabelOffsets {
+  std::uint8_t at[128];
+  std::size_t count = 0;  // labels excluding the root
+};
+
+LabelOffsets label_offsets(std::string_view name) noexcept {
+  LabelOffsets offsets;
+  std::size_t pos = 0;
+  while (pos < name.size() && name[pos] != 0 && offsets.count < 128) {
+    offsets.at[offsets.count++] = static_cast<std::uint8_t>(pos);
+    pos += 1 + static_cast<std::uint8_t>(name[pos]);
+  }
+  return offsets;
+}
+
+// The outcome of looking one name up in one zone.
+enum class Step : std::uint8_t { kDone, kFollowCname };
+
+class ZoneAnswerer {
+ public:
+  ZoneAnswerer(const Query& query, Transport transport, ResponseBuilder& response) noexcept
+      : query_(query), transport_(transport), response_(response) {}
+
+  Step lookup(const model::Zone& zone, std::string_view name, NameBuffer& next) noexcept {
+    const LabelOffsets labels = label_offsets(name);
+    const std::size_t zone_labels = label_count(zone.origin);
+    const std::size_t below_apex = labels.count - zone_labels;  // labels of `name` under the origin
+
+    // Zone cuts above or at the name turn the answer into a referral (RFC 1034 4.3.2 step 3b), except a DS
+    // query at the cut itself, which the parent side answers (RFC 4035 3.1.4.1).
+    const model::Node* exact = nullptr;
+    bool exists_so_far = true;
+    if (zone.has_delegations) {
+      for (std::size_t j = below_apex; j-- > 0;) {
+        const model::Node* node = zone.find(name.substr(labels.at[j]));
+        if (node == nullptr) {
+          exists_so_far = false;
+          break;
+        }
+        if (node->delegation && !(j == 0 && query_.qtype == type::kDS)) {
+          referral(zone, *node, name.substr(labels.at[j]));
+          return Step::kDone;
+        }
+        if (j == 0) exact = node;
+      }
+    } else {
+      exact = zone.find(name);
+      exists_so_far = exact != nullptr;
+    }
+    if (exact == nullptr && exists_so_far && below_apex == 0) exact = &zone.apex_node();
+
+    if (exact != nullptr) return answer_node(zone, *exact, name, next);
+
+    // No such name: a wildcard child of the closest encloser answers for it (RFC 4592 3.3.1), else NXDOMAIN.
+    for (std::size_t j = 1; j <= below_apex; ++j) {
+      const model::Node* encloser = zone.find(name.substr(labels.at[j]));
+      if (encloser == nullptr) continue;
+      if (encloser->wildcard_child != model::kNoNode) {
+        return answer_node(zone, zone.nodes[encloser->wildcard_child], name, next);
+      }
+      break;
+    }
+    negative(zone, rcode::kNXDomain);
+    return Step::kDone;
+  }
+
+ private:
+  Step answer_node(const model::Zone& zone, const model::Node& node, std::string_view owner,
+                   NameBuffer& next) noexcept {
+    const std::uint16_t qtype = query_.qtype;
+    if (qtype != type::kCNAME && qtype != type::kANY) {
+      if (const model::RRset* cname = node.find(type::kCNAME); cname != nullptr) {
+        if (!add(Section::kAnswer, owner, *cname)) return Step::kDone;
+        // Continue with the target, case-folded, for the lookup; the writer keeps the zone's case.
+        const std::string_view target = cname->rdatas.front().wire;
+        next.size = static_cast<std::uint8_t>(target.size());
+        for (std::size_t i = 0; i < target.size(); ++i) next.data[i] = fold_case(static_cast<std::uint8_t>(target[i]));
+        return Step::kFollowCname;
+      }
+    }
+    if (qtype == type::kANY) {
+      if (node.rrsets.empty()) {
+        negative(zone, rcode::kNoError);
+        return Step::kDone;
+      }
+      // RFC 8482 4.1: over UDP one RRset is enough; over TCP there is no amplification to fear.
+      for (const auto& set : node.rrsets) {
+        if (!add(Section::kAnswer, owner, set)) return Step::kDone;
+        if (transport_ == Transport::kUdp) break;
+      }
+      additional_for_answer(zone);
+      return Step::kDone;
+    }
+    const model::RRset* set = node.find(qtype);
+    if (set == nullptr) {
+      negative(zone, rcode::kNoError);  // NODATA: the name exists, the type does not (RFC 2308 2.2)
+      return Step::kDone;
+    }
+    if (!add(Section::kAnswer, owner, *set)) return Step::kDone;
+    answered_ = set;
+    additional_for_answer(zone);
+    return Step::kDone;
+  }
+
+  void referral(const model::Zone& zone, const model::Node& cut, std::string_view cut_name) noexcept {
+    response_.clear_flags(flag::kAA);
+    const model::RRset* ns = cut.find(type::kNS);
+    if (!add(Section::kAuthority, cut_name, *ns)) return;
+    add_glue(zone, *ns);
+  }
+
+  void negative(const model::Zone& zone, std::uint16_t rcode) noexcept {
+    response_.set_rcode(rcode);
+    const model::RRset* soa = zone.apex_node().find(type::kSOA);
+    if (soa == nullptr) return;
+    // RFC 2308 3: the SOA's TTL in a negative answer is min(SOA TTL, SOA MINIMUM).
+    if (!response_.add_rrset(Section::kAuthority, zone.origin, *soa, klass::kIN, &zone.negative_ttl)) {
+      response_.truncate();
+    }
+  }
+
+  bool add(Section section, std::string_view owner, const model::RRset& set) noexcept {
+    if (response_.add_rrset(section, owner, set)) return true;
+    response_.truncate();
+    return false;
+  }
+
+  void additional_for_answer(const model::Zone& zone) noexcept {
+    if (answered_ != nullptr) add_glue(zone, *answered_);
+  }
+
+  // Address records for names in the set's RDATA (NS, MX, SRV targets). They are optional: what does not fit
+  // is left out without setting TC (RFC 2181 9).
+  void add_glue(const model::Zone& zone, const model::RRset& set) noexcept {
+    for (const std::uint32_t index : set.additional_nodes) {
+      const model::Node& target = zone.nodes[index];
+      for (const std::uint16_t t : {type::kA, type::kAAAA}) {
+        const model::RRset* address = target.find(t);
+        if (address != nullptr && !response_.add_rrset(Section::kAdditional, target.name, *address)) return;
+      }
+    }
+  }
+
+  const Query& query_;
+  Transport transport_;
+  ResponseBuilder& response_;
+  const model::RRset* answered_ = nullptr;
+};
+
+}  // namespace
+
+void answer_from_zone(const model::ZoneSet& zones, const model::Zone& zone, const Query& query,
+                      Transport transport, ResponseBuilder& response) noexcept {
+  response.set_flags(flag::kAA);
+  response.set_rcode(rcode::kNoError);
+  ZoneAnswerer answerer(query, transport, response);
+  const model::Zone* current = &zone;
+  NameBuffer names[2];
+  std::string_view name = query.qname.view();
+  for (int link = 0; link <= kMaxChain; ++link) {
+    NameBuffer& next = names[link % 2];
+    if (answerer.lookup(*current, name, next) != Step::kFollowCname) return;
+    // RFC 1034 4.3.2 step 3a: restart at the CNAME target while it is inside our authoritative data.
+    current = zones.find_zone(next.view());
+    if (current == nullptr) return;
+    name = next.view();
+  }
+}
+
+}  // namespace fedns::dns

@@ -1,0 +1,16 @@
+// Authoritative answers from zone data: RFC 1034 4.3.2 lookup with referrals, CNAME chains and wildcards.
+#pragma once
+
+#include "dns/query.hpp"
+#include "dns/response_builder.hpp"
+#include "dns/worker_counters.hpp"
+#include "model/zone_set.hpp"
+
+namespace fedns::dns {
+
+// Answers `query` (class IN, qname inside `zone`) into `response`, setting rcode, AA and sections.
+// Sets TC through response.truncate() when the answer or authority section does not fit.
+void answer_from_zone(const model::ZoneSet& zones, const model::Zone& zone, const Query& query,
+                      Transport transport, ResponseBuilder& response) noexcept;
+
+}  // namespace fedns::dns

@@ -1,0 +1,79 @@
+// Test helpers: query construction and ldns-based response parsing.
+#include "dns/test_packets.hpp"
+
+#include <algorithm>
+
+namespace fedns::test {
+
+namespace {
+void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
+  out.push_back(static_cast<std::uint8_t>(v >> 8));
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+}  // namespace
+
+void append_option(std::vector<std::uint8_t>& out, std::uint16_t code, const std::vector<std::uint8_t>& data) {
+  put16(out, code);
+  put16(out, static_cast<std::uint16_t>(data.size()));
+  out.insert(out.end(), data.begin(), data.end());
+}
+
+std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions& o) {
+  std::vector<std::uint8_t> out;
+  put16(out, o.id);
+  put16(out, o.flags);
+  put16(out, 1);
+  put16(out, 0);
+  put16(out, 0);
+  put16(out, o.edns ? 1 : 0);
+  std::string label;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || name[i] == '.') {
+      if (!label.empty()) {
+        out.push_back(static_cast<std::uint8_t>(label.size()));
+        out.insert(out.end(), label.begin(), label.end());
+      }
+      label.clear();
+    } else {
+      label.push_back(name[i]);
+    }
+  }
+  out.push_back(0);
+  put16(out, o.qtype);
+  put16(out, o.qclass);
+  if (o.edns) {
+    out.push_back(0);
+    put16(out, 41);
+    put16(out, o.udp_payload);
+    out.push_back(0);
+    out.push_back(o.edns_version);
+    put16(out, o.dnssec_ok ? 0x8000 : 0);
+    put16(out, static_cast<std::uint16_t>(o.edns_options.size()));
+    out.insert(out.end(), o.edns_options.begin(), o.edns_options.end());
+  }
+  return out;
+}
+
+Packet parse_with_ldns(const std::uint8_t* data, std::size_t size) {
+  ldns_pkt* pkt = nullptr;
+  if (ldns_wire2pkt(&pkt, data, size) != LDNS_STATUS_OK) return nullptr;
+  return Packet(pkt);
+}
+
+std::vector<std::string> section_text(const ldns_rr_list* list) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; list != nullptr && i < ldns_rr_list_rr_count(list); ++i) {
+    char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
+    std::string line(text);
+    free(text);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocates with malloc
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    for (auto& c : line) {
+      if (c == '\t') c = ' ';
+    }
+    out.push_back(line);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace fedns::test

@@ -1,0 +1,42 @@
+// Test helpers: build query packets byte by byte and parse responses with ldns, the independent oracle.
+#pragma once
+
+#include <ldns/ldns.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fedns::test {
+
+struct QueryOptions {
+  std::uint16_t id = 0x1234;
+  std::uint16_t qtype = 1;
+  std::uint16_t qclass = 1;
+  std::uint16_t flags = 0x0100;  // RD
+  bool edns = false;
+  std::uint16_t udp_payload = 1232;
+  std::uint8_t edns_version = 0;
+  bool dnssec_ok = false;
+  std::vector<std::uint8_t> edns_options;  // raw option bytes appended to the OPT RDATA
+};
+
+// The wire form of a query for `name` (presentation format, trailing dot optional).
+std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions& options = {});
+
+// Appends an EDNS option (code, data) in wire form to `out`.
+void append_option(std::vector<std::uint8_t>& out, std::uint16_t code, const std::vector<std::uint8_t>& data);
+
+struct PacketDeleter {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+using Packet = std::unique_ptr<ldns_pkt, PacketDeleter>;
+
+// Parses with ldns; a null result means ldns rejected the message.
+Packet parse_with_ldns(const std::uint8_t* data, std::size_t size);
+
+// "name. TTL CLASS TYPE rdata" for each record of a section, as ldns prints it, sorted.
+std::vector<std::string> section_text(const ldns_rr_list* list);
+
+}  // namespace fedns::test

@@ -1,0 +1,88 @@
+// WireReader: bounds checks and safe name decompression (RFC 1035 4.1.4).
+#include "dns/wire_reader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace fedns::dns {
+namespace {
+
+TEST(WireReader, ReadsIntegersAndRefusesOverrun) {
+  const std::vector<std::uint8_t> data = {0x12, 0x34, 0x56, 0x78, 0x9a};
+  WireReader r(data);
+  std::uint32_t v32 = 0;
+  std::uint16_t v16 = 0;
+  ASSERT_TRUE(r.u32(v32));
+  EXPECT_EQ(v32, 0x12345678u);
+  EXPECT_FALSE(r.u16(v16));
+  std::uint8_t v8 = 0;
+  ASSERT_TRUE(r.u8(v8));
+  EXPECT_EQ(v8, 0x9a);
+  EXPECT_FALSE(r.u8(v8));
+  EXPECT_FALSE(r.skip(1));
+}
+
+TEST(WireReader, FollowsBackwardPointerAndResumesAfterIt) {
+  // offset 0: "a.example." ; offset 11: "www" + pointer to offset 2 ("example.")
+  const std::vector<std::uint8_t> data = {1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
+                                          3, 'w', 'w', 'w', 0xC0, 2, 0xAA};
+  WireReader r(data, 11);
+  NameBuffer name;
+  ASSERT_TRUE(r.name(name));
+  EXPECT_EQ(name.view(), std::string_view("\x03www\x07" "example\x00", 13));
+  EXPECT_EQ(r.pos(), 17u);  // just after the pointer
+}
+
+TEST(WireReader, RejectsForwardAndSelfPointers) {
+  const std::vector<std::uint8_t> self = {0xC0, 0x00};
+  NameBuffer name;
+  EXPECT_FALSE(WireReader(self).name(name));
+  const std::vector<std::uint8_t> forward = {0xC0, 0x02, 0x00};
+  EXPECT_FALSE(WireReader(forward).name(name));
+  // A chain that would loop: offset 2 points to 0, offset 0 points to 2.
+  const std::vector<std::uint8_t> loop = {0xC0, 0x02, 0xC0, 0x00};
+  EXPECT_FALSE(WireReader(loop, 2).name(name));
+}
+
+TEST(WireReader, RejectsPointersWhenCompressionIsNotAllowed) {
+  const std::vector<std::uint8_t> data = {0, 0xC0, 0x00};
+  NameBuffer name;
+  EXPECT_FALSE(WireReader(data, 1).name(name, false));
+  EXPECT_TRUE(WireReader(data, 1).name(name, true));
+}
+
+TEST(WireReader, RejectsExtendedLabelTypesTruncationAndLongNames) {
+  NameBuffer name;
+  const std::vector<std::uint8_t> extended = {0x41, 'a', 0};
+  EXPECT_FALSE(WireReader(extended).name(name));
+  const std::vector<std::uint8_t> truncated = {5, 'a', 'b'};
+  EXPECT_FALSE(WireReader(truncated).name(name));
+  const std::vector<std::uint8_t> unterminated = {1, 'a'};
+  EXPECT_FALSE(WireReader(unterminated).name(name));
+  std::vector<std::uint8_t> too_long;
+  for (int i = 0; i < 5; ++i) {
+    too_long.push_back(60);
+    too_long.insert(too_long.end(), 60, 'x');
+  }
+  too_long.push_back(0);  // 5 * 61 + 1 = 306 octets
+  EXPECT_FALSE(WireReader(too_long).name(name));
+}
+
+TEST(WireReader, NameOfExactly255OctetsIsAccepted) {
+  std::vector<std::uint8_t> data;
+  for (int i = 0; i < 3; ++i) {
+    data.push_back(63);
+    data.insert(data.end(), 63, 'a');
+  }
+  data.push_back(61);
+  data.insert(data.end(), 61, 'b');
+  data.push_back(0);
+  ASSERT_EQ(data.size(), 255u);
+  NameBuffer name;
+  EXPECT_TRUE(WireReader(data).name(name));
+  EXPECT_EQ(name.size, 255);
+}
+
+}  // namespace
+}  // namespace fedns::dns
