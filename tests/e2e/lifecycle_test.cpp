@@ -1,0 +1,141 @@
+// End to end: process lifecycle. Config errors at start, check-config, SIGHUP reload (good and bad), SIGTERM,
+// metrics and health endpoints, UDP garbage.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <thread>
+
+#include "support/fedns_server.hpp"
+
+namespace fedns::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+std::string one_zone(const std::string& address) {
+  return "  - origin: reload.test.\n"
+         "    soa: {serial: 1}\n"
+         "    ns: [ns1.reload.test.]\n"
+         "    records: |\n"
+         "      www IN A " + address + "\n";
+}
+
+TEST(Lifecycle, CheckConfigListsEveryErrorWithLocation) {
+  TempDir dir;
+  const std::string file = dir.write("bad.yaml",
+                                     "server:\n"
+                                     "  listen: [\"127.0.0.1:99999\"]\n"
+                                     "  wrokers: 2\n"
+                                     "zones:\n"
+                                     "  - origin: bad.test.\n"
+                                     "    soa: {serial: 1}\n"
+                                     "    ns: [ns1.bad.test.]\n"
+                                     "    records: |\n"
+                                     "      www IN A 192.0.2.1\n"
+                                     "      bad IN A not-an-address\n");
+  const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.output, file + ":2:")) << r.output;   // the port
+  EXPECT_TRUE(has(r.output, file + ":3:3: unknown key \"wrokers\"")) << r.output;
+  const auto good = dir.write("good.yaml", "zones:\n" + one_zone("192.0.2.1"));
+  const auto ok = run_command(std::string(FEDNS_BINARY) + " check-config " + good);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+TEST(Lifecycle, CheckConfigReportsRecordErrorsWithTheirLine) {
+  TempDir dir;
+  const std::string file = dir.write("bad.yaml", "zones:\n" + one_zone("192.0.2.1") + "      bad IN A 300.1.1.1\n");
+  const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.output, file + ":7:")) << r.output;
+}
+
+TEST(Lifecycle, BrokenConfigRefusedAtStart) {
+  TempDir dir;
+  const std::string file = dir.write("bad.yaml", "zones: []\nextra: 1\n");
+  Process p({FEDNS_BINARY, "serve", "--config", file}, dir.path() + "/log");
+  EXPECT_EQ(p.wait(10s), 1);
+  EXPECT_TRUE(has(p.log(), "unknown key \"extra\"")) << p.log();
+}
+
+TEST(Lifecycle, VersionCommand) {
+  const auto r = run_command(std::string(FEDNS_BINARY) + " version");
+  EXPECT_EQ(r.output, "fedns " FEDNS_VERSION "\n");
+}
+
+TEST(Lifecycle, ReloadSwapsZonesAndRejectsBrokenConfig) {
+  FednsServer server("" + one_zone("192.0.2.1"));
+  EXPECT_EQ(server.dig("www.reload.test +short").output, "192.0.2.1\n");
+
+  server.rewrite_config(one_zone("192.0.2.2"));
+  server.process().signal(SIGHUP);
+  std::string answer;
+  for (int i = 0; i < 100 && answer != "192.0.2.2\n"; ++i) {
+    std::this_thread::sleep_for(20ms);
+    answer = server.dig("www.reload.test +short").output;
+  }
+  EXPECT_EQ(answer, "192.0.2.2\n");
+
+  // A broken config is logged and rejected; the previous data keeps serving.
+  server.rewrite_config(one_zone("192.0.2.3") + "      oops IN A nonsense\n");
+  server.process().signal(SIGHUP);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(server.dig("www.reload.test +short").output, "192.0.2.2\n");
+  EXPECT_TRUE(has(server.process().log(), "reload rejected")) << server.process().log();
+
+  const auto metrics = run_command("curl -s http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics");
+  EXPECT_TRUE(has(metrics.output, "fedns_config_reloads_total{result=\"ok\"} 1")) << metrics.output;
+  EXPECT_TRUE(has(metrics.output, "fedns_config_reloads_total{result=\"failed\"} 1")) << metrics.output;
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(Lifecycle, MetricsHealthAndReadiness) {
+  FednsServer server;
+  server.dig("www.example.test");
+  server.dig("missing.example.test");
+  server.dig("www.example.test +tcp");
+  const std::string base = "curl -s -o /dev/stdout -w ' %{http_code}' http://127.0.0.1:" +
+                           std::to_string(server.metrics_port());
+  const auto metrics = run_command(base + "/metrics");
+  EXPECT_TRUE(has(metrics.output, "fedns_dns_queries_total{transport=\"udp\"}")) << metrics.output;
+  EXPECT_TRUE(has(metrics.output, "fedns_dns_queries_total{transport=\"tcp\"} 1")) << metrics.output;
+  EXPECT_TRUE(has(metrics.output, "fedns_dns_responses_total{rcode=\"NXDOMAIN\"} 1")) << metrics.output;
+  EXPECT_TRUE(has(metrics.output, "fedns_snapshot_generation 1")) << metrics.output;
+  EXPECT_TRUE(has(metrics.output, "fedns_dns_tcp_connections_total 1")) << metrics.output;
+  EXPECT_TRUE(has(run_command(base + "/healthz").output, "ok\n 200"));
+  EXPECT_TRUE(has(run_command(base + "/readyz").output, "ready\n 200"));
+  EXPECT_TRUE(has(run_command(base + "/nope").output, " 404"));
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(Lifecycle, SigtermExitsZeroAndStopsListening) {
+  FednsServer server;
+  EXPECT_TRUE(server.ask("www.example.test.", LDNS_RR_TYPE_A));
+  EXPECT_EQ(server.stop(), 0);
+  EXPECT_TRUE(has(server.process().log(), "stopped"));
+  EXPECT_FALSE(udp_exchange("127.0.0.1", server.port(), ldns_query("www.example.test.", LDNS_RR_TYPE_A), 200ms));
+}
+
+TEST(Lifecycle, UdpGarbageNeverStopsService) {
+  FednsServer server;
+  std::uint32_t seed = 12345;
+  for (int i = 0; i < 2000; ++i) {
+    Bytes junk(static_cast<std::size_t>(seed % 600));
+    for (auto& b : junk) {
+      seed = seed * 1103515245u + 12345u;
+      b = static_cast<std::uint8_t>(seed >> 16);
+    }
+    if (junk.size() > 2) junk[2] &= 0x7F;  // mostly queries, so they reach the parser
+    udp_exchange("127.0.0.1", server.port(), junk, 1ms);
+  }
+  auto p = server.ask("www.example.test.", LDNS_RR_TYPE_A);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(ldns_pkt_ancount(p.get()), 2);
+  EXPECT_EQ(server.stop(), 0);
+}
+
+}  // namespace
+}  // namespace fedns::e2e

@@ -1,0 +1,58 @@
+// A raw DNS client for end-to-end tests: sends bytes we choose over UDP or TCP to a loopback server and returns
+// what came back; replies are parsed by ldns, the independent oracle.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+// After the standard headers: ldns/common.h may #define false/true, which breaks <optional>'s operator<=>.
+#include <ldns/ldns.h>
+
+namespace fedns::e2e {
+
+using Bytes = std::vector<std::uint8_t>;
+
+struct PacketDeleter {
+  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
+};
+using Packet = std::unique_ptr<ldns_pkt, PacketDeleter>;
+
+// The wire form of a query built with ldns (so the query side is independent of our writer too).
+Bytes ldns_query(const std::string& name, ldns_rr_type type, ldns_rr_class klass = LDNS_RR_CLASS_IN,
+                 bool edns = false, std::uint16_t id = 0x4242);
+
+// One datagram out, one back; nullopt on timeout.
+std::optional<Bytes> udp_exchange(const std::string& host, std::uint16_t port, const Bytes& query,
+                                  std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+
+// A TCP connection speaking two-octet length framing (RFC 7766 8).
+class TcpClient {
+ public:
+  TcpClient(const std::string& host, std::uint16_t port);
+  ~TcpClient();
+  TcpClient(const TcpClient&) = delete;
+  TcpClient& operator=(const TcpClient&) = delete;
+
+  [[nodiscard]] bool connected() const { return fd_ >= 0; }
+  bool send_raw(const Bytes& bytes);
+  bool send_framed(const Bytes& message);
+  // Reads one framed message; nullopt on timeout or close.
+  std::optional<Bytes> receive(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  // True when the server closed the connection within the timeout.
+  bool closed_by_peer(std::chrono::milliseconds timeout);
+
+ private:
+  bool read_exact(std::uint8_t* out, std::size_t n, std::chrono::milliseconds timeout);
+  int fd_ = -1;
+};
+
+// Parses with ldns; null when ldns rejects the message.
+Packet parse(const Bytes& bytes);
+// The records of a section as ldns prints them ("name. TTL CLASS TYPE rdata"), sorted.
+std::vector<std::string> section(const ldns_rr_list* list);
+
+}  // namespace fedns::e2e
