@@ -37,7 +37,8 @@ int check_config(const std::string& path) {
     std::size_t records = 0;
     for (const auto& zone : (*snapshot)->zones.zones()) {
       for (const auto& node : zone.nodes) {
-        for (const auto& set : node.rrsets) records += set.rdatas.size();
+        for (const auto& set : node.rrsets)
+          records += set.rdatas.size();
       }
     }
     std::cout << path << ": ok, " << config->zones.size() << " zone(s), " << records << " record(s)\n";

@@ -1,5 +1,5 @@
-// Config loading: a strict YAML schema. Unknown keys, wrong types and bad values are all errors, collected in one
-// pass so a user fixes every mistake in one round (a typo must never be silently ignored).
+// Config loading: a strict YAML schema. Unknown keys, wrong types and bad values are all errors, collected in
+// one pass so a user fixes every mistake in one round (a typo must never be silently ignored).
 #include "app/config.hpp"
 
 #include <unistd.h>
@@ -51,7 +51,8 @@ class Checker {
       const auto key = item.first.as<std::string>("");
       if (!known.contains(key)) {
         std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        for (const auto& k : known)
+          list += (list.empty() ? "" : ", ") + k;
         error(item.first, "unknown key \"" + key + "\" in " + what + " (known: " + list + ")");
       }
     }
@@ -68,13 +69,15 @@ class Checker {
   }
 
   template <class T>
-  bool integer(const YAML::Node& node, const std::string& what, T& out, std::uint64_t min, std::uint64_t max) {
+  bool integer(const YAML::Node& node, const std::string& what, T& out, std::uint64_t min,
+               std::uint64_t max) {
     std::uint64_t value = 0;
     const std::string text = node.IsScalar() ? node.Scalar() : "";
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (!node.IsScalar() || text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min ||
-        value > max) {
-      error(node, what + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    if (!node.IsScalar() || text.empty() || ec != std::errc{} || end != text.data() + text.size() ||
+        value < min || value > max) {
+      error(node,
+            what + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
       return false;
     }
     out = static_cast<T>(value);
@@ -113,7 +116,8 @@ std::string default_identity() {
 }
 
 void parse_server(Checker& c, const YAML::Node& node, ServerConfig& s) {
-  if (!c.keys(node, "server", {"listen", "workers", "metrics", "nsid", "identity", "version", "limits"})) return;
+  if (!c.keys(node, "server", {"listen", "workers", "metrics", "nsid", "identity", "version", "limits"}))
+    return;
   if (const auto listen = node["listen"]) {
     if (!listen.IsSequence() || listen.size() == 0) {
       c.error(listen, "server.listen must be a non-empty list of ADDR:PORT");
@@ -134,24 +138,28 @@ void parse_server(Checker& c, const YAML::Node& node, ServerConfig& s) {
   if (const auto n = node["workers"]) c.integer(n, "server.workers", s.workers, 0, 256);
   if (const auto n = node["metrics"]) {
     if (c.string(n, "server.metrics", s.metrics_address) && !s.metrics_address.empty()) {
-      if (auto a = dns::parse_listen_address(s.metrics_address); !a) c.error(n, "server.metrics: " + a.error().message);
+      if (auto a = dns::parse_listen_address(s.metrics_address); !a)
+        c.error(n, "server.metrics: " + a.error().message);
     }
   }
   if (const auto n = node["nsid"]) {
-    if (c.string(n, "server.nsid", s.nsid) && s.nsid.size() > 128) c.error(n, "server.nsid is longer than 128 octets");
+    if (c.string(n, "server.nsid", s.nsid) && s.nsid.size() > 128)
+      c.error(n, "server.nsid is longer than 128 octets");
   }
   if (const auto n = node["identity"]) c.string(n, "server.identity", s.identity);
   if (const auto n = node["version"]) c.string(n, "server.version", s.version);
   if (const auto limits = node["limits"]) {
     if (c.keys(limits, "server.limits", {"tcp_clients", "tcp_idle_timeout", "edns_udp_payload"})) {
-      if (const auto n = limits["tcp_clients"]) c.integer(n, "server.limits.tcp_clients", s.tcp_clients, 1, 1000000);
+      if (const auto n = limits["tcp_clients"])
+        c.integer(n, "server.limits.tcp_clients", s.tcp_clients, 1, 1000000);
       if (const auto n = limits["tcp_idle_timeout"]) {
         if (c.duration(n, "server.limits.tcp_idle_timeout", s.tcp_idle_timeout) &&
             s.tcp_idle_timeout < std::chrono::milliseconds(100)) {
           c.error(n, "server.limits.tcp_idle_timeout must be at least 100ms");
         }
       }
-      // RFC 6891 6.2.5 floor; 4096 is the most our UDP buffers and sane networks carry (1232 avoids fragments).
+      // RFC 6891 6.2.5 floor; 4096 is the most our UDP buffers and sane networks carry (1232 avoids
+      // fragments).
       if (const auto n = limits["edns_udp_payload"]) {
         c.integer(n, "server.limits.edns_udp_payload", s.edns_udp_payload, 512, 4096);
       }
@@ -160,7 +168,8 @@ void parse_server(Checker& c, const YAML::Node& node, ServerConfig& s) {
 }
 
 void parse_soa(Checker& c, const YAML::Node& node, const std::string& where, dns::SoaFields& soa) {
-  if (!c.keys(node, where, {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum", "ttl"})) return;
+  if (!c.keys(node, where, {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum", "ttl"}))
+    return;
   constexpr std::uint64_t kMax = std::numeric_limits<std::int32_t>::max();  // RFC 2181 8: TTLs fit 31 bits
   if (const auto n = node["mname"]) c.string(n, where + ".mname", soa.mname);
   if (const auto n = node["rname"]) c.string(n, where + ".rname", soa.rname);
@@ -185,7 +194,8 @@ void parse_zone(Checker& c, const YAML::Node& node, std::size_t index, const std
   if (const auto n = node["origin"]; !n) {
     c.error(node, where + ".origin is required");
   } else if (c.string(n, where + ".origin", z.origin)) {
-    if (auto name = dns::name_from_text(z.origin); !name) c.error(n, where + ".origin: " + name.error().message);
+    if (auto name = dns::name_from_text(z.origin); !name)
+      c.error(n, where + ".origin: " + name.error().message);
   }
   const std::string zone_where = where + " (" + z.origin + ")";
   if (const auto n = node["ttl"]) c.integer(n, zone_where + ".ttl", z.default_ttl, 0, 0x7FFFFFFF);
@@ -280,8 +290,9 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
           if (wire) {
             std::string folded = *wire;
             dns::fold_case(folded);
-            if (!origins.insert(folded).second) c.error(zones[i], "zones[" + std::to_string(i) + "]: zone " +
-                                                                   zone.origin + " is defined twice");
+            if (!origins.insert(folded).second)
+              c.error(zones[i],
+                      "zones[" + std::to_string(i) + "]: zone " + zone.origin + " is defined twice");
           }
           config.zones.push_back(std::move(zone));
         }
@@ -290,9 +301,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   }
   if (c.errors().empty() && config.zones.empty()) c.error("no zones configured: nothing to serve");
   if (!c.errors().empty()) {
-    std::string joined;
-    for (const auto& e : c.errors()) joined += (joined.empty() ? "" : "\n") + e;
-    return Error{joined};
+    return Error::from_lines(c.errors());
   }
   return config;
 }

@@ -1,4 +1,5 @@
-// The fedns configuration: YAML read with yaml-cpp, validated completely, every error reported with its place.
+// The fedns configuration: YAML read with yaml-cpp, validated completely, every error reported with its
+// place.
 #pragma once
 
 #include <chrono>
@@ -14,7 +15,7 @@ namespace fedns::app {
 
 struct ServerConfig {
   std::vector<dns::ListenAddress> listen;
-  unsigned workers = 0;  // 0: one per core
+  unsigned workers = 0;         // 0: one per core
   std::string metrics_address;  // "ADDR:PORT" for /metrics, /healthz, /readyz; empty: off
   std::string nsid;             // empty: NSID off
   std::string identity;         // empty: hidden
@@ -32,6 +33,7 @@ struct Config {
 // Reads and validates a config file. On failure the error holds one line per problem, "FILE:LINE:COL: ...".
 Result<Config> load_config(const std::string& path);
 // The same for text already in memory; `name` stands for the file in messages.
-Result<Config> parse_config(const std::string& text, const std::string& name, const std::string& base_dir = ".");
+Result<Config> parse_config(const std::string& text, const std::string& name,
+                            const std::string& base_dir = ".");
 
 }  // namespace fedns::app

@@ -1,5 +1,6 @@
 // HTTP endpoint serving: keep-alive sessions with a read deadline, GET/HEAD only.
-// prometheus-cpp's own exposer (civetweb) cannot serve /healthz and /readyz beside /metrics, hence Beast here.
+// prometheus-cpp's own exposer (civetweb) cannot serve /healthz and /readyz beside /metrics, hence Beast
+// here.
 #include "app/http_server.hpp"
 
 #include <boost/beast/core.hpp>
@@ -16,7 +17,9 @@ namespace http = beast::http;
 HttpServer::HttpServer(asio::io_context& io, Handler handler)
     : io_(io), handler_(std::move(handler)), acceptor_(io) {}
 
-HttpServer::~HttpServer() { close(); }
+HttpServer::~HttpServer() {
+  close();
+}
 
 Result<void> HttpServer::listen(const dns::ListenAddress& address) {
   boost::system::error_code ec;

@@ -16,9 +16,9 @@ using prometheus::MetricType;
 
 const char* rcode_name(std::size_t rcode) {
   static const char* const kNames[dns::rcode::kCount] = {
-      "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-      "NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI", "12",     "13",      "14",       "15",
-      "BADVERS", "BADKEY",  "BADTIME",  "BADMODE",  "BADNAME", "BADALG", "BADTRUNC", "BADCOOKIE"};
+      "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",  "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+      "NXRRSET", "NOTAUTH", "NOTZONE",  "DSOTYPENI", "12",      "13",      "14",       "15",
+      "BADVERS", "BADKEY",  "BADTIME",  "BADMODE",   "BADNAME", "BADALG",  "BADTRUNC", "BADCOOKIE"};
   return kNames[rcode];
 }
 
@@ -43,7 +43,8 @@ MetricsCollector::MetricsCollector(std::vector<const dns::WorkerCounters*> worke
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   auto sum = [&](const std::function<std::uint64_t(const dns::WorkerCounters&)>& get) {
     std::uint64_t total = 0;
-    for (const auto* w : workers_) total += get(*w);
+    for (const auto* w : workers_)
+      total += get(*w);
     return static_cast<double>(total);
   };
   std::vector<MetricFamily> families;
@@ -52,13 +53,15 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     return families.back();
   };
 
-  auto& by_transport = family("fedns_dns_queries_total", "DNS queries received, by transport.", MetricType::Counter);
-  by_transport.metric.push_back(counter(sum([](const auto& w) { return w.queries_by_transport[0].get(); }),
-                                        {{"transport", "udp"}}));
-  by_transport.metric.push_back(counter(sum([](const auto& w) { return w.queries_by_transport[1].get(); }),
-                                        {{"transport", "tcp"}}));
+  auto& by_transport =
+      family("fedns_dns_queries_total", "DNS queries received, by transport.", MetricType::Counter);
+  by_transport.metric.push_back(
+      counter(sum([](const auto& w) { return w.queries_by_transport[0].get(); }), {{"transport", "udp"}}));
+  by_transport.metric.push_back(
+      counter(sum([](const auto& w) { return w.queries_by_transport[1].get(); }), {{"transport", "tcp"}}));
 
-  auto& by_rcode = family("fedns_dns_responses_total", "DNS responses sent, by response code.", MetricType::Counter);
+  auto& by_rcode =
+      family("fedns_dns_responses_total", "DNS responses sent, by response code.", MetricType::Counter);
   for (std::size_t r = 0; r < dns::rcode::kCount; ++r) {
     const double v = sum([r](const auto& w) { return w.responses_by_rcode[r].get(); });
     if (v > 0 || r <= dns::rcode::kRefused) by_rcode.metric.push_back(counter(v, {{"rcode", rcode_name(r)}}));
@@ -82,11 +85,14 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
       .metric.push_back(counter(sum([](const auto& w) { return w.tcp_accepted.get(); })));
   auto& tcp_closed = family("fedns_dns_tcp_closed_total", "TCP connections closed by the server, by reason.",
                             MetricType::Counter);
-  tcp_closed.metric.push_back(counter(sum([](const auto& w) { return w.tcp_timeouts.get(); }), {{"reason", "idle"}}));
-  tcp_closed.metric.push_back(counter(sum([](const auto& w) { return w.tcp_evicted.get(); }), {{"reason", "evicted"}}));
+  tcp_closed.metric.push_back(
+      counter(sum([](const auto& w) { return w.tcp_timeouts.get(); }), {{"reason", "idle"}}));
+  tcp_closed.metric.push_back(
+      counter(sum([](const auto& w) { return w.tcp_evicted.get(); }), {{"reason", "evicted"}}));
   family("fedns_dns_tcp_open_connections", "TCP connections open now.", MetricType::Gauge)
       .metric.push_back(gauge(sum([](const auto& w) {
-        return static_cast<std::uint64_t>(std::max<std::int64_t>(0, w.tcp_open.load(std::memory_order_relaxed)));
+        return static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, w.tcp_open.load(std::memory_order_relaxed)));
       })));
 
   family("fedns_snapshot_generation", "Generation of the zone snapshot being served.", MetricType::Gauge)
@@ -94,16 +100,21 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  family("fedns_snapshot_age_seconds", "Seconds since the snapshot being served was built.", MetricType::Gauge)
+  family("fedns_snapshot_age_seconds", "Seconds since the snapshot being served was built.",
+         MetricType::Gauge)
       .metric.push_back(gauge(static_cast<double>(now_ms - state_.snapshot_built_unix_ms.load()) / 1000.0));
   family("fedns_zones", "Zones being served.", MetricType::Gauge)
       .metric.push_back(gauge(static_cast<double>(state_.zones.load())));
-  auto& reloads = family("fedns_config_reloads_total", "Config reloads (SIGHUP), by result.", MetricType::Counter);
+  auto& reloads =
+      family("fedns_config_reloads_total", "Config reloads (SIGHUP), by result.", MetricType::Counter);
   reloads.metric.push_back(counter(static_cast<double>(state_.reloads_ok.load()), {{"result", "ok"}}));
-  reloads.metric.push_back(counter(static_cast<double>(state_.reloads_failed.load()), {{"result", "failed"}}));
+  reloads.metric.push_back(
+      counter(static_cast<double>(state_.reloads_failed.load()), {{"result", "failed"}}));
   return families;
 }
 
-std::string MetricsCollector::render() const { return prometheus::TextSerializer().Serialize(Collect()); }
+std::string MetricsCollector::render() const {
+  return prometheus::TextSerializer().Serialize(Collect());
+}
 
 }  // namespace fedns::app

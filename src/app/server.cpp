@@ -35,8 +35,10 @@ std::string describe_restart_only_changes(const ServerConfig& before, const Serv
   };
   std::vector<std::string> a;
   std::vector<std::string> b;
-  for (const auto& l : before.listen) a.push_back(l.to_string());
-  for (const auto& l : after.listen) b.push_back(l.to_string());
+  for (const auto& l : before.listen)
+    a.push_back(l.to_string());
+  for (const auto& l : after.listen)
+    b.push_back(l.to_string());
   note(a != b, "server.listen");
   note(before.workers != after.workers, "server.workers");
   note(before.metrics_address != after.metrics_address, "server.metrics");
@@ -61,7 +63,8 @@ class Server {
 
     const unsigned workers = config_.server.workers != 0 ? config_.server.workers
                                                          : std::max(1u, std::thread::hardware_concurrency());
-    dns::TcpLimits tcp{std::max<std::size_t>(1, config_.server.tcp_clients / workers), config_.server.tcp_idle_timeout};
+    dns::TcpLimits tcp{std::max<std::size_t>(1, config_.server.tcp_clients / workers),
+                       config_.server.tcp_idle_timeout};
     std::vector<const dns::WorkerCounters*> counters;
     for (unsigned i = 0; i < workers; ++i) {
       auto worker = std::make_unique<dns::Worker>(publisher_, tcp);
@@ -85,13 +88,16 @@ class Server {
 
     boost::asio::signal_set signals(io_, SIGHUP, SIGTERM, SIGINT);
     wait_for_signal(signals, http);
-    for (std::size_t i = 0; i < workers_.size(); ++i) workers_[i]->start(i);
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+      workers_[i]->start(i);
     state_.serving = true;
     std::string listening;
-    for (const auto& l : config_.server.listen) listening += " " + l.to_string();
-    log::info("fedns " + std::string(FEDNS_VERSION) + " serving " + std::to_string(config_.zones.size()) +
-              " zone(s) with " + std::to_string(workers) + " worker(s) on udp+tcp" + listening +
-              (config_.server.metrics_address.empty() ? "" : "; metrics on " + config_.server.metrics_address));
+    for (const auto& l : config_.server.listen)
+      listening += " " + l.to_string();
+    log::info(
+        "fedns " + std::string(FEDNS_VERSION) + " serving " + std::to_string(config_.zones.size()) +
+        " zone(s) with " + std::to_string(workers) + " worker(s) on udp+tcp" + listening +
+        (config_.server.metrics_address.empty() ? "" : "; metrics on " + config_.server.metrics_address));
     io_.run();
     shutdown();
     return 0;
@@ -99,9 +105,8 @@ class Server {
 
  private:
   void publish(std::shared_ptr<const dns::ServingSnapshot> snapshot) {
-    state_.snapshot_built_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        snapshot->built_at.time_since_epoch())
-                                        .count();
+    state_.snapshot_built_unix_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(snapshot->built_at.time_since_epoch()).count();
     state_.zones = snapshot->zones.zones().size();
     publisher_.publish(std::move(snapshot));
     state_.snapshot_generation = publisher_.generation();
@@ -139,7 +144,8 @@ class Server {
       log_error_lines("reload rejected, still serving the previous config: ", snapshot.error().message);
       return;
     }
-    if (const auto changed = describe_restart_only_changes(config_.server, config->server); !changed.empty()) {
+    if (const auto changed = describe_restart_only_changes(config_.server, config->server);
+        !changed.empty()) {
       log::warn("reload: " + changed + " changed; these take effect after a restart");
     }
     publish(std::move(snapshot.value()));
@@ -160,7 +166,8 @@ class Server {
   }
 
   void shutdown() {
-    for (auto& w : workers_) w->drain();
+    for (auto& w : workers_)
+      w->drain();
     // Answers in flight get a grace period; a client that does not read its answer cannot hold us up longer.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     for (auto& w : workers_) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace fedns {
 
@@ -12,12 +13,22 @@ struct Error {
 
   // Prefixes context, so errors read outside-in: "zone example.: record 3: bad address".
   [[nodiscard]] Error wrap(const std::string& context) const { return Error{context + ": " + message}; }
+
+  // One error listing several problems, one per line (config and zone checks report all they find).
+  static Error from_lines(const std::vector<std::string>& lines) {
+    std::string joined;
+    for (const auto& line : lines) {
+      if (!joined.empty()) joined += '\n';
+      joined += line;
+    }
+    return Error{joined};
+  }
 };
 
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }

@@ -9,9 +9,9 @@
 
 namespace fedns {
 
-// The control plane stores a new snapshot under a mutex and bumps an atomic generation. Readers keep their own
-// shared_ptr and take the mutex only when the generation moved, so the per-query cost is one acquire load.
-// (std::atomic<std::shared_ptr> is not lock-free on GCC 12; see ../shared/DESIGN.md.)
+// The control plane stores a new snapshot under a mutex and bumps an atomic generation. Readers keep their
+// own shared_ptr and take the mutex only when the generation moved, so the per-query cost is one acquire
+// load. (std::atomic<std::shared_ptr> is not lock-free on GCC 12; see ../shared/DESIGN.md.)
 template <class T>
 class SnapshotPublisher {
  public:

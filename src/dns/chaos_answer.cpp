@@ -8,8 +8,12 @@ namespace {
 
 using namespace std::string_view_literals;
 constexpr std::string_view kIdServer = "\x02id\x06server\x00"sv;
-constexpr std::string_view kHostnameBind = "\x08hostname\x04" "bind\x00"sv;
-constexpr std::string_view kVersionBind = "\x07version\x04" "bind\x00"sv;
+constexpr std::string_view kHostnameBind =
+    "\x08hostname\x04"
+    "bind\x00"sv;
+constexpr std::string_view kVersionBind =
+    "\x07version\x04"
+    "bind\x00"sv;
 constexpr std::string_view kVersionServer = "\x07version\x06server\x00"sv;
 
 }  // namespace
@@ -32,11 +36,13 @@ void answer_chaos(const Query& query, const AnswerOptions& options, ResponseBuil
   for (std::size_t done = 0; done < text.size() && size + 256 <= sizeof rdata;) {
     const std::size_t chunk = std::min<std::size_t>(255, text.size() - done);
     rdata[size++] = static_cast<std::uint8_t>(chunk);
-    for (std::size_t i = 0; i < chunk; ++i) rdata[size++] = static_cast<std::uint8_t>(text[done + i]);
+    for (std::size_t i = 0; i < chunk; ++i)
+      rdata[size++] = static_cast<std::uint8_t>(text[done + i]);
     done += chunk;
   }
   response.set_flags(flag::kAA);
-  if (!response.add_record(Section::kAnswer, name, type::kTXT, klass::kCH, 0, {rdata, size})) response.truncate();
+  if (!response.add_record(Section::kAnswer, name, type::kTXT, klass::kCH, 0, {rdata, size}))
+    response.truncate();
 }
 
 }  // namespace fedns::dns

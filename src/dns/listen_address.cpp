@@ -29,7 +29,8 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   if (host.empty()) host = "0.0.0.0";
   boost::system::error_code error;
   const auto address = boost::asio::ip::make_address(std::string(host), error);
-  if (error) return Error{"listen address " + quoted + ": \"" + std::string(host) + "\" is not an IP address"};
+  if (error)
+    return Error{"listen address " + quoted + ": \"" + std::string(host) + "\" is not an IP address"};
   return ListenAddress{address, static_cast<std::uint16_t>(port)};
 }
 

@@ -27,12 +27,14 @@ bool is_subdomain(std::string_view name, std::string_view suffix) noexcept {
   // The suffix must start on a label boundary of `name`.
   std::size_t pos = 0;
   const std::size_t start = name.size() - suffix.size();
-  while (pos < start) pos += 1 + static_cast<std::uint8_t>(name[pos]);
+  while (pos < start)
+    pos += 1 + static_cast<std::uint8_t>(name[pos]);
   return pos == start && name.substr(start) == suffix;
 }
 
 void fold_case(std::string& wire) {
-  for (auto& c : wire) c = static_cast<char>(fold_case(static_cast<std::uint8_t>(c)));
+  for (auto& c : wire)
+    c = static_cast<char>(fold_case(static_cast<std::uint8_t>(c)));
 }
 
 Result<std::string> name_from_text(std::string_view text) {
@@ -41,7 +43,8 @@ Result<std::string> name_from_text(std::string_view text) {
   std::string label;
   auto flush = [&]() -> Result<void> {
     if (label.empty()) return Error{"empty label in \"" + std::string(text) + "\""};
-    if (label.size() > kMaxLabelLength) return Error{"label longer than 63 octets in \"" + std::string(text) + "\""};
+    if (label.size() > kMaxLabelLength)
+      return Error{"label longer than 63 octets in \"" + std::string(text) + "\""};
     wire.push_back(static_cast<char>(label.size()));
     wire += label;
     label.clear();
@@ -73,7 +76,8 @@ Result<std::string> name_from_text(std::string_view text) {
     if (auto r = flush(); !r) return r.error();
   }
   wire.push_back('\0');
-  if (wire.size() > kMaxNameLength) return Error{"name longer than 255 octets: \"" + std::string(text) + "\""};
+  if (wire.size() > kMaxNameLength)
+    return Error{"name longer than 255 octets: \"" + std::string(text) + "\""};
   return wire;
 }
 

@@ -21,9 +21,7 @@ struct NameBuffer {
   std::uint8_t data[kMaxNameLength] = {};
   std::uint8_t size = 0;
 
-  [[nodiscard]] std::string_view view() const noexcept {
-    return {reinterpret_cast<const char*>(data), size};
-  }
+  [[nodiscard]] std::string_view view() const noexcept { return {reinterpret_cast<const char*>(data), size}; }
 };
 
 // Number of labels excluding the root label.

@@ -7,10 +7,10 @@
 namespace fedns::dns {
 
 inline constexpr std::size_t kHeaderSize = 12;
-inline constexpr std::size_t kMaxNameLength = 255;   // RFC 1035 2.3.4, wire form including the root label
-inline constexpr std::size_t kMaxLabelLength = 63;   // RFC 1035 2.3.4
-inline constexpr std::size_t kMaxUdpPlain = 512;     // RFC 1035 4.2.1, without EDNS
-inline constexpr std::size_t kMaxMessage = 65535;    // RFC 7766 8, two-byte length prefix
+inline constexpr std::size_t kMaxNameLength = 255;     // RFC 1035 2.3.4, wire form including the root label
+inline constexpr std::size_t kMaxLabelLength = 63;     // RFC 1035 2.3.4
+inline constexpr std::size_t kMaxUdpPlain = 512;       // RFC 1035 4.2.1, without EDNS
+inline constexpr std::size_t kMaxMessage = 65535;      // RFC 7766 8, two-byte length prefix
 inline constexpr std::uint16_t kMinEdnsPayload = 512;  // RFC 6891 6.2.5
 
 namespace type {
@@ -65,9 +65,9 @@ inline constexpr std::uint16_t kCount = 24;  // bounded range kept in metrics
 }  // namespace rcode
 
 namespace edns_option {
-inline constexpr std::uint16_t kNsid = 3;            // RFC 5001
-inline constexpr std::uint16_t kClientSubnet = 8;    // RFC 7871
-inline constexpr std::uint16_t kCookie = 10;         // RFC 7873
+inline constexpr std::uint16_t kNsid = 3;          // RFC 5001
+inline constexpr std::uint16_t kClientSubnet = 8;  // RFC 7871
+inline constexpr std::uint16_t kCookie = 10;       // RFC 7873
 }  // namespace edns_option
 
 // Header flag bits within the 16-bit flags word (RFC 1035 4.1.1, RFC 4035 for AD/CD).

@@ -18,7 +18,8 @@ bool parse_client_subnet(const std::uint8_t* data, std::uint16_t len, ClientSubn
   if (max_prefix == 0 || out.source_prefix > max_prefix || out.scope_prefix != 0) return false;
   const std::size_t address_len = (out.source_prefix + 7u) / 8u;
   if (len != 4 + address_len) return false;
-  for (std::size_t i = 0; i < address_len; ++i) out.address[i] = data[4 + i];
+  for (std::size_t i = 0; i < address_len; ++i)
+    out.address[i] = data[4 + i];
   if (const unsigned spare = out.source_prefix % 8; spare != 0) {
     const auto mask = static_cast<std::uint8_t>(0xFFu >> spare);
     if ((out.address[address_len - 1] & mask) != 0) return false;
@@ -81,7 +82,8 @@ ParseStatus parse_query(std::span<const std::uint8_t> message, Query& q) noexcep
   q.question_end = reader.pos();
   q.question_ok = true;
   q.qname.size = raw.size;
-  for (std::size_t i = 0; i < raw.size; ++i) q.qname.data[i] = fold_case(raw.data[i]);
+  for (std::size_t i = 0; i < raw.size; ++i)
+    q.qname.data[i] = fold_case(raw.data[i]);
   if (!known_opcode) return ParseStatus::kNotImp;
 
   // A standard query carries no answer or authority records (NOTIFY and UPDATE may; RFC 1996, 2136).
@@ -103,7 +105,8 @@ ParseStatus parse_query(std::span<const std::uint8_t> message, Query& q) noexcep
     }
     if (type == type::kOPT) {
       // RFC 6891 6.1.1: one OPT, owned by the root; a second one is FORMERR.
-      if (q.edns.present || owner.size != 1 || !parse_opt(reader, klass, ttl, q.edns)) return ParseStatus::kFormErr;
+      if (q.edns.present || owner.size != 1 || !parse_opt(reader, klass, ttl, q.edns))
+        return ParseStatus::kFormErr;
     } else {
       std::uint16_t rdlen = 0;
       if (!reader.u16(rdlen) || !reader.skip(rdlen)) return ParseStatus::kFormErr;

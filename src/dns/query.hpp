@@ -29,9 +29,9 @@ struct Edns {
 
 enum class ParseStatus : std::uint8_t {
   kOk,
-  kDrop,      // not a query we answer at all: too short for a header, or QR set (RFC 8906 3.1.1 allows silence)
-  kFormErr,   // header readable, the rest malformed: answer FORMERR
-  kNotImp,    // an opcode we do not implement: answer NOTIMP (RFC 1035 4.1.1, RFC 8906 3.1.4)
+  kDrop,  // not a query we answer at all: too short for a header, or QR set (RFC 8906 3.1.1 allows silence)
+  kFormErr,  // header readable, the rest malformed: answer FORMERR
+  kNotImp,   // an opcode we do not implement: answer NOTIMP (RFC 1035 4.1.1, RFC 8906 3.1.4)
 };
 
 struct Query {

@@ -89,12 +89,13 @@ struct Stage {
 
 // The query pipeline, in order. One table, so the whole path is visible in one place.
 constexpr Stage kPipeline[] = {
-    {"opcode", stage_opcode},         {"edns-version", stage_edns_version},
-    {"class", stage_class},           {"meta-qtype", stage_meta_qtype},
-    {"authority", stage_authority},   {"zone-answer", stage_zone_answer},
+    {"opcode", stage_opcode},       {"edns-version", stage_edns_version},
+    {"class", stage_class},         {"meta-qtype", stage_meta_qtype},
+    {"authority", stage_authority}, {"zone-answer", stage_zone_answer},
 };
 
-std::size_t max_response_size(const Query& query, const RequestInfo& info, const AnswerOptions& options) noexcept {
+std::size_t max_response_size(const Query& query, const RequestInfo& info,
+                              const AnswerOptions& options) noexcept {
   if (info.transport == Transport::kTcp) return kMaxMessage;
   if (!query.edns.present) return kMaxUdpPlain;
   // RFC 6891 6.2.5: values below 512 are treated as 512; we never exceed what we advertise.
@@ -104,8 +105,9 @@ std::size_t max_response_size(const Query& query, const RequestInfo& info, const
 
 }  // namespace
 
-std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out, const RequestInfo& info,
-                    const ServingSnapshot& snapshot, WorkerCounters& counters) noexcept {
+std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out,
+                    const RequestInfo& info, const ServingSnapshot& snapshot,
+                    WorkerCounters& counters) noexcept {
   Query query;
   const ParseStatus status = parse_query(message, query);
   if (status == ParseStatus::kDrop) {

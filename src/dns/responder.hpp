@@ -16,7 +16,8 @@ struct RequestInfo {
 
 // Answers one message. Returns the response length written to `out` (which must hold 65535 bytes), or 0 when
 // nothing must be sent. Allocates nothing, takes no lock, throws nothing.
-std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out, const RequestInfo& info,
-                    const ServingSnapshot& snapshot, WorkerCounters& counters) noexcept;
+std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out,
+                    const RequestInfo& info, const ServingSnapshot& snapshot,
+                    WorkerCounters& counters) noexcept;
 
 }  // namespace fedns::dns

@@ -11,12 +11,12 @@ ResponseBuilder::ResponseBuilder(std::span<std::uint8_t> out, std::size_t max_si
 void ResponseBuilder::begin(const Query& query, std::span<const std::uint8_t> raw_query) noexcept {
   id_ = query.id;
   // Echo the opcode, RD and CD (RFC 1035 4.1.1; RFC 6840 5.9); RA stays clear: we do not recurse.
-  flags_ = static_cast<std::uint16_t>(flag::kQR | (query.flags & (flag::kOpcodeMask | flag::kRD | flag::kCD)));
+  flags_ =
+      static_cast<std::uint16_t>(flag::kQR | (query.flags & (flag::kOpcodeMask | flag::kRD | flag::kCD)));
   writer_.rollback({0, 0});
   static constexpr std::uint8_t kZeroHeader[kHeaderSize] = {};
   (void)writer_.bytes(kZeroHeader, kHeaderSize);
-  if (query.question_ok &&
-      writer_.bytes(raw_query.data() + kHeaderSize, query.question_end - kHeaderSize)) {
+  if (query.question_ok && writer_.bytes(raw_query.data() + kHeaderSize, query.question_end - kHeaderSize)) {
     qdcount_ = 1;
     writer_.add_compression_target(kHeaderSize);
   }
@@ -39,7 +39,8 @@ bool ResponseBuilder::write_rr(std::string_view owner, std::uint16_t type, std::
     const std::size_t at = rdata.name_offsets[i];
     if (!writer_.bytes(wire.data() + done, at - done)) return false;
     std::size_t end = at;
-    while (end < wire.size() && wire[end] != 0) end += 1 + static_cast<std::uint8_t>(wire[end]);
+    while (end < wire.size() && wire[end] != 0)
+      end += 1 + static_cast<std::uint8_t>(wire[end]);
     ++end;
     if (!writer_.name(wire.substr(at, end - at))) return false;
     done = end;
@@ -59,7 +60,8 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
       return false;
     }
   }
-  counts_[static_cast<int>(section)] = static_cast<std::uint16_t>(counts_[static_cast<int>(section)] + set.rdatas.size());
+  counts_[static_cast<int>(section)] =
+      static_cast<std::uint16_t>(counts_[static_cast<int>(section)] + set.rdatas.size());
   return true;
 }
 
@@ -96,8 +98,8 @@ std::size_t ResponseBuilder::finish(const OptReply* edns) noexcept {
     const std::size_t rdlen = opt_size(*edns) - 11;
     const auto ext_rcode = static_cast<std::uint32_t>(rcode_ >> 4);
     const std::uint32_t ttl = (ext_rcode << 24) | (edns->dnssec_ok ? kEdnsDoBit : 0u);
-    bool ok = writer_.u8(0) && writer_.u16(type::kOPT) && writer_.u16(edns->udp_payload) && writer_.u32(ttl) &&
-              writer_.u16(static_cast<std::uint16_t>(rdlen));
+    bool ok = writer_.u8(0) && writer_.u16(type::kOPT) && writer_.u16(edns->udp_payload) &&
+              writer_.u32(ttl) && writer_.u16(static_cast<std::uint16_t>(rdlen));
     if (ok && !edns->nsid.empty()) {
       ok = writer_.u16(edns_option::kNsid) && writer_.u16(static_cast<std::uint16_t>(edns->nsid.size())) &&
            writer_.bytes(edns->nsid.data(), edns->nsid.size());
@@ -105,8 +107,9 @@ std::size_t ResponseBuilder::finish(const OptReply* edns) noexcept {
     if (ok && edns->client_subnet != nullptr) {
       const ClientSubnet& ecs = *edns->client_subnet;
       const std::size_t address_len = (ecs.source_prefix + 7u) / 8u;
-      ok = writer_.u16(edns_option::kClientSubnet) && writer_.u16(static_cast<std::uint16_t>(4 + address_len)) &&
-           writer_.u16(ecs.family) && writer_.u8(ecs.source_prefix) && writer_.u8(edns->client_subnet_scope) &&
+      ok = writer_.u16(edns_option::kClientSubnet) &&
+           writer_.u16(static_cast<std::uint16_t>(4 + address_len)) && writer_.u16(ecs.family) &&
+           writer_.u8(ecs.source_prefix) && writer_.u8(edns->client_subnet_scope) &&
            writer_.bytes(ecs.address, address_len);
     }
     if (ok) ++counts_[static_cast<int>(Section::kAdditional)];

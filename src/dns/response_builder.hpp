@@ -19,7 +19,8 @@ class ResponseBuilder {
   // `max_size` is the largest message the client accepts (512, its EDNS payload, or 65535 over TCP).
   ResponseBuilder(std::span<std::uint8_t> out, std::size_t max_size) noexcept;
 
-  // Writes the header and, when it parsed, echoes the question byte for byte (keeping the client's 0x20 case).
+  // Writes the header and, when it parsed, echoes the question byte for byte (keeping the client's 0x20
+  // case).
   void begin(const Query& query, std::span<const std::uint8_t> raw_query) noexcept;
 
   // Reserves room for the OPT record written by finish(), so it always fits (RFC 6891 7).
@@ -47,8 +48,8 @@ class ResponseBuilder {
   struct OptReply {
     std::uint16_t udp_payload;
     bool dnssec_ok;
-    std::string_view nsid;                 // empty: no NSID option
-    const ClientSubnet* client_subnet;     // echoed with the scope we answer for (RFC 7871 7.2.1)
+    std::string_view nsid;              // empty: no NSID option
+    const ClientSubnet* client_subnet;  // echoed with the scope we answer for (RFC 7871 7.2.1)
     std::uint8_t client_subnet_scope;
   };
   std::size_t finish(const OptReply* edns) noexcept;

@@ -21,8 +21,8 @@ struct TcpService::Connection {
   std::list<Connection*>::iterator position;
 };
 
-TcpService::TcpService(asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots, WorkerCounters& counters,
-                       TcpLimits limits)
+TcpService::TcpService(asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
+                       WorkerCounters& counters, TcpLimits limits)
     : io_(io), snapshots_(snapshots), counters_(counters), limits_(limits), sweep_timer_(io) {}
 
 TcpService::~TcpService() = default;
@@ -47,14 +47,16 @@ Result<void> TcpService::open(const ListenAddress& address) {
 }
 
 void TcpService::start() {
-  for (auto& acceptor : acceptors_) asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
+  for (auto& acceptor : acceptors_)
+    asio::co_spawn(io_, accept_loop(*acceptor), asio::detached);
   schedule_sweep();
 }
 
 void TcpService::drain() {
   draining_ = true;
   boost::system::error_code ec;
-  for (auto& acceptor : acceptors_) acceptor->close(ec);
+  for (auto& acceptor : acceptors_)
+    acceptor->close(ec);
   sweep_timer_.cancel();
   for (Connection* c : lru_) {
     if (!c->busy) c->socket->close(ec);  // busy ones close themselves after their answer is written
@@ -84,7 +86,8 @@ void TcpService::schedule_sweep() {
 }
 
 // Closes connections with no complete exchange for the idle timeout. That includes a client stalling in the
-// middle of a query and one that stopped reading our answer (busy past the timeout), so neither can pin a slot.
+// middle of a query and one that stopped reading our answer (busy past the timeout), so neither can pin a
+// slot.
 void TcpService::sweep_idle() {
   const auto deadline = std::chrono::steady_clock::now() - limits_.idle_timeout;
   boost::system::error_code ec;
@@ -127,7 +130,8 @@ asio::awaitable<void> TcpService::session(tcp::socket socket) {
   auto query = std::make_unique_for_overwrite<std::uint8_t[]>(2 + kMaxMessage);
   auto answer = std::make_unique_for_overwrite<std::uint8_t[]>(2 + kMaxMessage);
   for (;;) {
-    co_await asio::async_read(socket, asio::buffer(query.get(), 2), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_read(socket, asio::buffer(query.get(), 2),
+                              asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     const std::size_t length = (std::size_t{query[0]} << 8) | query[1];
     if (length < kHeaderSize) break;  // cannot even carry a header: garbage, hang up
@@ -136,9 +140,10 @@ asio::awaitable<void> TcpService::session(tcp::socket socket) {
     if (ec) break;
     self.busy = true;  // only now: a client that stalls mid-query stays evictable
     const ServingSnapshot* snapshot = snapshots_.get();
-    const std::size_t size = snapshot == nullptr ? 0
-                                                 : respond({query.get() + 2, length}, {answer.get() + 2, kMaxMessage},
-                                                           RequestInfo{Transport::kTcp}, *snapshot, counters_);
+    const std::size_t size = snapshot == nullptr
+                                 ? 0
+                                 : respond({query.get() + 2, length}, {answer.get() + 2, kMaxMessage},
+                                           RequestInfo{Transport::kTcp}, *snapshot, counters_);
     if (size != 0) {
       answer[0] = static_cast<std::uint8_t>(size >> 8);
       answer[1] = static_cast<std::uint8_t>(size);

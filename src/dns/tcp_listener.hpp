@@ -23,8 +23,8 @@ struct TcpLimits {
 
 class TcpService {
  public:
-  TcpService(boost::asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots, WorkerCounters& counters,
-             TcpLimits limits);
+  TcpService(boost::asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
+             WorkerCounters& counters, TcpLimits limits);
   ~TcpService();
   TcpService(const TcpService&) = delete;
   TcpService& operator=(const TcpService&) = delete;

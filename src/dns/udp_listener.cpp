@@ -13,10 +13,16 @@ namespace fedns::dns {
 
 namespace asio = boost::asio;
 
-UdpListener::UdpListener(asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots, WorkerCounters& counters)
-    : socket_(io), snapshots_(snapshots), counters_(counters), slots_(std::make_unique<std::array<Slot, kBatch>>()) {}
+UdpListener::UdpListener(asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
+                         WorkerCounters& counters)
+    : socket_(io),
+      snapshots_(snapshots),
+      counters_(counters),
+      slots_(std::make_unique<std::array<Slot, kBatch>>()) {}
 
-UdpListener::~UdpListener() { close(); }
+UdpListener::~UdpListener() {
+  close();
+}
 
 Result<void> UdpListener::open(const ListenAddress& address) {
   boost::system::error_code ec;
@@ -40,7 +46,9 @@ Result<void> UdpListener::open(const ListenAddress& address) {
   return {};
 }
 
-void UdpListener::start() { wait(); }
+void UdpListener::start() {
+  wait();
+}
 
 void UdpListener::close() {
   closed_ = true;
@@ -90,8 +98,9 @@ std::size_t UdpListener::answer_batch() noexcept {
       counters_.dropped.add();
       continue;
     }
-    const std::size_t size = respond({s.query, rx_[static_cast<std::size_t>(i)].msg_len}, {s.response, kResponseSize},
-                                     RequestInfo{Transport::kUdp}, *snapshot, counters_);
+    const std::size_t size =
+        respond({s.query, rx_[static_cast<std::size_t>(i)].msg_len}, {s.response, kResponseSize},
+                RequestInfo{Transport::kUdp}, *snapshot, counters_);
     if (size == 0) continue;
     s.tx_iov = {s.response, size};
     msghdr& out = tx_[to_send].msg_hdr;
@@ -125,7 +134,8 @@ std::size_t UdpListener::answer_batch() noexcept {
   }
   std::size_t sent = 0;
   while (sent < to_send) {
-    const int n = ::sendmmsg(socket_.native_handle(), tx_.data() + sent, static_cast<unsigned>(to_send - sent), 0);
+    const int n =
+        ::sendmmsg(socket_.native_handle(), tx_.data() + sent, static_cast<unsigned>(to_send - sent), 0);
     if (n <= 0) {
       // The first message failed (a full send buffer, an unreachable peer): it is lost, as over any UDP
       // server; count it and go on with the rest.

@@ -20,7 +20,8 @@ namespace fedns::dns {
 
 class UdpListener {
  public:
-  UdpListener(boost::asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots, WorkerCounters& counters);
+  UdpListener(boost::asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
+              WorkerCounters& counters);
   ~UdpListener();
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;

@@ -15,7 +15,9 @@ class WireReader {
       : msg_(message), pos_(pos) {}
 
   [[nodiscard]] std::size_t pos() const noexcept { return pos_; }
-  [[nodiscard]] std::size_t remaining() const noexcept { return pos_ <= msg_.size() ? msg_.size() - pos_ : 0; }
+  [[nodiscard]] std::size_t remaining() const noexcept {
+    return pos_ <= msg_.size() ? msg_.size() - pos_ : 0;
+  }
 
   bool u8(std::uint8_t& out) noexcept {
     if (remaining() < 1) return false;
@@ -53,7 +55,7 @@ class WireReader {
   // With allow_compression false (the question of a query), any pointer is an error.
   bool name(NameBuffer& out, bool allow_compression = true) noexcept {
     std::size_t at = pos_;
-    std::size_t resume = 0;  // position after the first pointer, where reading continues
+    std::size_t resume = 0;    // position after the first pointer, where reading continues
     std::size_t limit = pos_;  // pointers must target strictly below this offset
     out.size = 0;
     for (;;) {
@@ -73,7 +75,8 @@ class WireReader {
       if (at + 1 + len > msg_.size()) return false;
       out.data[out.size++] = len;
       if (len == 0) break;
-      for (std::size_t i = 0; i < len; ++i) out.data[out.size++] = msg_[at + 1 + i];
+      for (std::size_t i = 0; i < len; ++i)
+        out.data[out.size++] = msg_[at + 1 + i];
       at += 1 + len;
     }
     pos_ = resume != 0 ? resume : at + 1;

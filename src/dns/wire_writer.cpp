@@ -9,7 +9,8 @@ void WireWriter::add_compression_target(std::size_t offset) noexcept {
   // Every label start of the name is a target; pointers can only address the first 16 KiB (14 bits).
   std::size_t at = offset;
   while (at < size_ && buf_[at] != 0 && (buf_[at] & 0xC0) == 0) {
-    if (at < 0x4000 && target_count_ < kMaxTargets) targets_[target_count_++] = static_cast<std::uint16_t>(at);
+    if (at < 0x4000 && target_count_ < kMaxTargets)
+      targets_[target_count_++] = static_cast<std::uint16_t>(at);
     at += 1 + buf_[at];
   }
 }

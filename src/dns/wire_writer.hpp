@@ -44,7 +44,8 @@ class WireWriter {
   }
   bool u32(std::uint32_t v) noexcept {
     if (limit_ - size_ < 4) return false;
-    for (int shift = 24; shift >= 0; shift -= 8) buf_[size_++] = static_cast<std::uint8_t>(v >> shift);
+    for (int shift = 24; shift >= 0; shift -= 8)
+      buf_[size_++] = static_cast<std::uint8_t>(v >> shift);
     return true;
   }
   bool bytes(const void* data, std::size_t n) noexcept {

@@ -28,7 +28,8 @@ Result<void> Worker::bind(const std::vector<ListenAddress>& addresses) {
 }
 
 void Worker::start(std::size_t index) {
-  for (auto& udp : udp_) udp->start();
+  for (auto& udp : udp_)
+    udp->start();
   tcp_.start();
   thread_ = std::thread([this, index] {
     const std::string name = "fedns-dns-" + std::to_string(index);
@@ -40,12 +41,15 @@ void Worker::start(std::size_t index) {
 
 void Worker::drain() {
   boost::asio::post(io_, [this] {
-    for (auto& udp : udp_) udp->close();
+    for (auto& udp : udp_)
+      udp->close();
     tcp_.drain();
   });
 }
 
-void Worker::stop() { io_.stop(); }
+void Worker::stop() {
+  io_.stop();
+}
 
 void Worker::join() {
   if (thread_.joinable()) thread_.join();

@@ -23,23 +23,51 @@ class LocalCounter {
 };
 
 // The query types counted by name; everything else is "other", so the label set stays bounded.
-enum class QtypeBucket : std::uint8_t { kA, kAAAA, kSRV, kTXT, kNS, kSOA, kCNAME, kPTR, kMX, kANY, kAXFR, kIXFR, kOther, kCount };
+enum class QtypeBucket : std::uint8_t {
+  kA,
+  kAAAA,
+  kSRV,
+  kTXT,
+  kNS,
+  kSOA,
+  kCNAME,
+  kPTR,
+  kMX,
+  kANY,
+  kAXFR,
+  kIXFR,
+  kOther,
+  kCount
+};
 
 constexpr QtypeBucket qtype_bucket(std::uint16_t qtype) noexcept {
   switch (qtype) {
-    case type::kA: return QtypeBucket::kA;
-    case type::kAAAA: return QtypeBucket::kAAAA;
-    case type::kSRV: return QtypeBucket::kSRV;
-    case type::kTXT: return QtypeBucket::kTXT;
-    case type::kNS: return QtypeBucket::kNS;
-    case type::kSOA: return QtypeBucket::kSOA;
-    case type::kCNAME: return QtypeBucket::kCNAME;
-    case type::kPTR: return QtypeBucket::kPTR;
-    case type::kMX: return QtypeBucket::kMX;
-    case type::kANY: return QtypeBucket::kANY;
-    case type::kAXFR: return QtypeBucket::kAXFR;
-    case type::kIXFR: return QtypeBucket::kIXFR;
-    default: return QtypeBucket::kOther;
+    case type::kA:
+      return QtypeBucket::kA;
+    case type::kAAAA:
+      return QtypeBucket::kAAAA;
+    case type::kSRV:
+      return QtypeBucket::kSRV;
+    case type::kTXT:
+      return QtypeBucket::kTXT;
+    case type::kNS:
+      return QtypeBucket::kNS;
+    case type::kSOA:
+      return QtypeBucket::kSOA;
+    case type::kCNAME:
+      return QtypeBucket::kCNAME;
+    case type::kPTR:
+      return QtypeBucket::kPTR;
+    case type::kMX:
+      return QtypeBucket::kMX;
+    case type::kANY:
+      return QtypeBucket::kANY;
+    case type::kAXFR:
+      return QtypeBucket::kAXFR;
+    case type::kIXFR:
+      return QtypeBucket::kIXFR;
+    default:
+      return QtypeBucket::kOther;
   }
 }
 

@@ -86,7 +86,8 @@ class ZoneAnswerer {
         // Continue with the target, case-folded, for the lookup; the writer keeps the zone's case.
         const std::string_view target = cname->rdatas.front().wire;
         next.size = static_cast<std::uint8_t>(target.size());
-        for (std::size_t i = 0; i < target.size(); ++i) next.data[i] = fold_case(static_cast<std::uint8_t>(target[i]));
+        for (std::size_t i = 0; i < target.size(); ++i)
+          next.data[i] = fold_case(static_cast<std::uint8_t>(target[i]));
         return Step::kFollowCname;
       }
     }

@@ -47,14 +47,17 @@ Result<ParsedRecord> convert(const ldns_rr* rr, const std::string& where) {
   out.ttl = ldns_rr_ttl(rr);
   out.where = where;
   std::unique_ptr<ldns_buffer, decltype(&ldns_buffer_free)> buffer(ldns_buffer_new(512), &ldns_buffer_free);
-  if (ldns_rr_rdata2buffer_wire(buffer.get(), rr) != LDNS_STATUS_OK) return Error{where + ": cannot encode RDATA"};
-  out.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buffer.get())), ldns_buffer_position(buffer.get()));
+  if (ldns_rr_rdata2buffer_wire(buffer.get(), rr) != LDNS_STATUS_OK)
+    return Error{where + ": cannot encode RDATA"};
+  out.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buffer.get())),
+                   ldns_buffer_position(buffer.get()));
   return out;
 }
 
 // Parses zone-file text, collecting every record and every error (ldns reports one per record, we go on).
-void parse_text(FILE* fp, const std::string& origin_text, std::uint32_t default_ttl, const std::string& location,
-                int first_line, std::vector<ParsedRecord>& records, std::vector<std::string>& errors) {
+void parse_text(FILE* fp, const std::string& origin_text, std::uint32_t default_ttl,
+                const std::string& location, int first_line, std::vector<ParsedRecord>& records,
+                std::vector<std::string>& errors) {
   LdnsRdf origin{ldns_dname_new_frm_str(origin_text.c_str())};
   LdnsRdf prev{ldns_dname_new_frm_str(origin_text.c_str())};
   std::uint32_t ttl = default_ttl;
@@ -83,8 +86,9 @@ void parse_text(FILE* fp, const std::string& origin_text, std::uint32_t default_
   }
 }
 
-void parse_line(const std::string& text, const std::string& origin, std::uint32_t ttl, const std::string& where,
-                std::vector<ParsedRecord>& records, std::vector<std::string>& errors) {
+void parse_line(const std::string& text, const std::string& origin, std::uint32_t ttl,
+                const std::string& where, std::vector<ParsedRecord>& records,
+                std::vector<std::string>& errors) {
   FILE* fp = fmemopen(const_cast<char*>(text.data()), text.size(), "r");
   if (fp == nullptr) {
     errors.push_back(where + ": out of memory");
@@ -93,7 +97,8 @@ void parse_line(const std::string& text, const std::string& origin, std::uint32_
   std::vector<std::string> local;
   parse_text(fp, origin, ttl, where, 0, records, local);
   std::fclose(fp);
-  for (auto& e : local) errors.push_back(where + ": " + e.substr(e.find(": ") + 2) + " in \"" + text + "\"");
+  for (auto& e : local)
+    errors.push_back(where + ": " + e.substr(e.find(": ") + 2) + " in \"" + text + "\"");
 }
 
 struct NodeBuilder {
@@ -105,7 +110,8 @@ struct NodeBuilder {
 void mark_compressible(std::uint16_t type, model::RData& rdata) {
   const std::string_view wire = rdata.wire;
   auto name_end = [&](std::size_t at) {
-    while (at < wire.size() && wire[at] != 0) at += 1 + static_cast<std::uint8_t>(wire[at]);
+    while (at < wire.size() && wire[at] != 0)
+      at += 1 + static_cast<std::uint8_t>(wire[at]);
     return at + 1;
   };
   switch (type) {
@@ -148,14 +154,14 @@ std::string additional_target(std::uint16_t type, const std::string& rdata) {
 }
 
 std::string soa_text(const ZoneSource& source, const SoaFields& soa, std::uint32_t ttl) {
-  const std::string mname = !soa.mname.empty()                ? soa.mname
+  const std::string mname = !soa.mname.empty()             ? soa.mname
                             : !source.name_servers.empty() ? source.name_servers.front().name
                                                            : "ns." + source.origin;
   const std::string rname = soa.rname.empty() ? "hostmaster." + source.origin : soa.rname;
   const std::uint32_t serial = soa.serial.value_or(static_cast<std::uint32_t>(std::time(nullptr)));
   return "@ " + std::to_string(ttl) + " IN SOA " + mname + " " + rname + " " + std::to_string(serial) + " " +
-         std::to_string(soa.refresh) + " " + std::to_string(soa.retry) + " " + std::to_string(soa.expire) + " " +
-         std::to_string(soa.minimum) + "\n";
+         std::to_string(soa.refresh) + " " + std::to_string(soa.retry) + " " + std::to_string(soa.expire) +
+         " " + std::to_string(soa.minimum) + "\n";
 }
 
 }  // namespace
@@ -195,7 +201,8 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
   if (!source.records.empty()) {
     FILE* fp = fmemopen(const_cast<char*>(source.records.data()), source.records.size(), "r");
     if (fp != nullptr) {
-      const std::string location = source.records_location.empty() ? zone_where + ": records" : source.records_location;
+      const std::string location =
+          source.records_location.empty() ? zone_where + ": records" : source.records_location;
       parse_text(fp, origin_text, source.default_ttl, location, source.records_first_line, records, errors);
       std::fclose(fp);
     }
@@ -229,8 +236,8 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
       node.first_seen[rr.type] = rr.where;
     } else if (set.ttl != rr.ttl) {
       // RFC 2181 5.2: all records of a set share one TTL; a mismatch is almost always a typo.
-      errors.push_back(rr.where + ": TTL " + std::to_string(rr.ttl) + " differs from " + std::to_string(set.ttl) +
-                       " of the same RRset at " + node.first_seen[rr.type]);
+      errors.push_back(rr.where + ": TTL " + std::to_string(rr.ttl) + " differs from " +
+                       std::to_string(set.ttl) + " of the same RRset at " + node.first_seen[rr.type]);
       continue;
     }
     const bool duplicate = std::any_of(set.rdatas.begin(), set.rdatas.end(),
@@ -263,17 +270,17 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
       errors.push_back(node.first_seen[type::kCNAME] + ": " + name_to_text(name) +
                        " has a CNAME and other data (RFC 2181 10.1)");
     } else if (cname->second.rdatas.size() > 1) {
-      errors.push_back(node.first_seen[type::kCNAME] + ": " + name_to_text(name) + " has more than one CNAME");
+      errors.push_back(node.first_seen[type::kCNAME] + ": " + name_to_text(name) +
+                       " has more than one CNAME");
     }
   }
   if (!errors.empty()) {
-    std::string joined;
-    for (const auto& e : errors) joined += (joined.empty() ? "" : "\n") + e;
-    return Error{joined};
+    return Error::from_lines(errors);
   }
 
   // Empty non-terminals exist (RFC 4592 2.2.2): a name between the apex and a node answers NODATA.
   std::vector<std::string> names;
+  names.reserve(nodes.size());
   for (const auto& [name, node] : nodes) names.push_back(name);
   for (const auto& name : names) {
     for (std::string_view parent = parent_name(name); parent.size() > origin_wire.size();
@@ -289,7 +296,8 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
   for (auto& [name, builder] : nodes) {
     model::Node node;
     node.name = name;
-    for (auto& [type, set] : builder.sets) node.rrsets.push_back(std::move(set));
+    for (auto& [type, set] : builder.sets)
+      node.rrsets.push_back(std::move(set));
     node.delegation = name != origin_wire && node.find(type::kNS) != nullptr;
     zone.has_delegations = zone.has_delegations || node.delegation;
     index.emplace(name, static_cast<std::uint32_t>(zone.nodes.size()));
@@ -308,7 +316,8 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
         const auto it = target.empty() ? index.end() : index.find(target);
         if (it == index.end()) continue;
         const model::Node& node = zone.nodes[it->second];
-        if ((node.find(type::kA) != nullptr || node.find(type::kAAAA) != nullptr) && seen.insert(it->second).second) {
+        if ((node.find(type::kA) != nullptr || node.find(type::kAAAA) != nullptr) &&
+            seen.insert(it->second).second) {
           set.additional_nodes.push_back(it->second);
         }
       }
@@ -343,9 +352,7 @@ Result<model::ZoneSet> build_zone_set(const std::vector<ZoneSource>& sources) {
     set.add(std::move(zone.value()));
   }
   if (!errors.empty()) {
-    std::string joined;
-    for (const auto& e : errors) joined += (joined.empty() ? "" : "\n") + e;
-    return Error{joined};
+    return Error::from_lines(errors);
   }
   return set;
 }

@@ -9,13 +9,13 @@
 namespace fedns::dns {
 
 struct SoaFields {
-  std::string mname;  // empty: the first name server
-  std::string rname;  // empty: hostmaster.<origin>
+  std::string mname;                    // empty: the first name server
+  std::string rname;                    // empty: hostmaster.<origin>
   std::optional<std::uint32_t> serial;  // empty: seconds since the epoch at load time
   std::uint32_t refresh = 3600;
   std::uint32_t retry = 600;
   std::uint32_t expire = 604800;
-  std::uint32_t minimum = 30;  // the negative-caching TTL (RFC 2308 4)
+  std::uint32_t minimum = 30;        // the negative-caching TTL (RFC 2308 4)
   std::optional<std::uint32_t> ttl;  // empty: the zone's default TTL
 };
 
@@ -29,10 +29,10 @@ struct ZoneSource {
   std::uint32_t default_ttl = 30;
   std::optional<SoaFields> soa;  // required unless `file` provides the SOA
   std::vector<NameServer> name_servers;
-  std::string records;  // zone-file syntax (RFC 1035 5), relative names are under the origin
+  std::string records;           // zone-file syntax (RFC 1035 5), relative names are under the origin
   std::string records_location;  // "config.yaml:14", prefixed to record errors
-  int records_first_line = 1;     // line of the first record line in that file
-  std::string file;  // an RFC 1035 master file
+  int records_first_line = 1;    // line of the first record line in that file
+  std::string file;              // an RFC 1035 master file
 };
 
 }  // namespace fedns::dns

@@ -8,14 +8,16 @@ namespace fedns::model {
 void Zone::reindex() {
   index.clear();
   index.reserve(nodes.size());
-  for (std::uint32_t i = 0; i < nodes.size(); ++i) index.emplace(nodes[i].name, i);
+  for (std::uint32_t i = 0; i < nodes.size(); ++i)
+    index.emplace(nodes[i].name, i);
 }
 
 void ZoneSet::add(Zone zone) {
   zones_.push_back(std::move(zone));
   // Moving a Zone keeps its node storage in place, but a short origin string may live inline; re-index all.
   by_origin_.clear();
-  for (std::uint32_t i = 0; i < zones_.size(); ++i) by_origin_.emplace(zones_[i].origin, i);
+  for (std::uint32_t i = 0; i < zones_.size(); ++i)
+    by_origin_.emplace(zones_[i].origin, i);
 }
 
 const Zone* ZoneSet::find_zone(std::string_view name) const noexcept {

@@ -29,9 +29,9 @@ struct RRset {
 };
 
 struct Node {
-  std::string name;  // lower-case wire form, absolute
-  std::vector<RRset> rrsets;  // sorted by type
-  bool delegation = false;  // NS below the apex: a zone cut (RFC 1034 4.2.1)
+  std::string name;                        // lower-case wire form, absolute
+  std::vector<RRset> rrsets;               // sorted by type
+  bool delegation = false;                 // NS below the apex: a zone cut (RFC 1034 4.2.1)
   std::uint32_t wildcard_child = kNoNode;  // index of "*.<this name>" if it exists (RFC 1034 4.3.3)
 
   [[nodiscard]] const RRset* find(std::uint16_t type) const noexcept {

@@ -21,10 +21,12 @@ class Authoritative : public ::testing::Test {
 };
 FednsServer* Authoritative::server_ = nullptr;
 
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 TEST_F(Authoritative, DigPositiveAnswerAuthoritativeNoRecursion) {  // RFC 1035 4.1.1: AA set, RA clear
-  const auto r = server_->dig("www.example.test A");  // dig sets RD by default
+  const auto r = server_->dig("www.example.test A");                // dig sets RD by default
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_TRUE(has(r.output, "status: NOERROR")) << r.output;
   EXPECT_TRUE(has(r.output, "flags: qr aa rd;")) << r.output;  // rd copied, no ra
@@ -33,7 +35,8 @@ TEST_F(Authoritative, DigPositiveAnswerAuthoritativeNoRecursion) {  // RFC 1035 
 }
 
 TEST_F(Authoritative, KdigAaaaOverIpv6) {
-  const auto r = run_command("kdig @::1 -p " + std::to_string(server_->port()) + " +short www.example.test AAAA");
+  const auto r =
+      run_command("kdig @::1 -p " + std::to_string(server_->port()) + " +short www.example.test AAAA");
   EXPECT_EQ(r.output, "2001:db8::1\n");
 }
 
@@ -48,7 +51,8 @@ TEST_F(Authoritative, RefusedOutsideOurZones) {  // RFC 8906 3.1.2 (we are not a
 TEST_F(Authoritative, NxdomainAndNodataWithSoaAndNegativeTtl) {  // RFC 2308 2.1, 2.2, 3, 5
   const auto nx = server_->dig("missing.example.test A");
   EXPECT_TRUE(has(nx.output, "status: NXDOMAIN")) << nx.output;
-  EXPECT_TRUE(has(nx.output, "example.test.\t\t60\tIN\tSOA\tns1.example.test. admin.example.test. 2026112601"))
+  EXPECT_TRUE(
+      has(nx.output, "example.test.\t\t60\tIN\tSOA\tns1.example.test. admin.example.test. 2026112601"))
       << nx.output;  // TTL = min(SOA TTL 3600, MINIMUM 60)
   auto nodata = server_->ask("www.example.test.", LDNS_RR_TYPE_MX);
   ASSERT_TRUE(nodata);
@@ -149,7 +153,8 @@ TEST_F(Authoritative, UnknownOpcodeIsNotimp) {  // RFC 1035 4.1.1, RFC 8906 3.1.
   EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOTIMPL);
 }
 
-TEST_F(Authoritative, NotifyIsNotauthWeAreNoSecondary) {  // RFC 1996: NOTIFY is for secondaries; fedns is a primary
+TEST_F(Authoritative,
+       NotifyIsNotauthWeAreNoSecondary) {  // RFC 1996: NOTIFY is for secondaries; fedns is a primary
   const auto r = server_->dig("+opcode=notify example.test SOA");
   EXPECT_TRUE(has(r.output, "opcode: NOTIFY")) << r.output;
   EXPECT_TRUE(has(r.output, "status: NOTAUTH")) << r.output;

@@ -6,7 +6,9 @@
 namespace fedns::e2e {
 namespace {
 
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 class Edns : public ::testing::Test {
  protected:
@@ -78,7 +80,7 @@ TEST_F(Edns, TwoOptRecordsAreFormerr) {  // RFC 6891 6.1.1
   EXPECT_EQ((*reply)[3] & 0x0F, LDNS_RCODE_FORMERR);
 }
 
-TEST_F(Edns, InvalidClientSubnetIsFormerr) {  // RFC 7871 7.1.2
+TEST_F(Edns, InvalidClientSubnetIsFormerr) {                                    // RFC 7871 7.1.2
   const auto r = server_->dig("www.example.test +ednsopt=8:0001210001020304");  // /33 for IPv4
   EXPECT_TRUE(has(r.output, "status: FORMERR")) << r.output;
 }

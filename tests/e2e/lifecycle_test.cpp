@@ -13,14 +13,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
 
 std::string one_zone(const std::string& address) {
   return "  - origin: reload.test.\n"
          "    soa: {serial: 1}\n"
          "    ns: [ns1.reload.test.]\n"
          "    records: |\n"
-         "      www IN A " + address + "\n";
+         "      www IN A " +
+         address + "\n";
 }
 
 TEST(Lifecycle, CheckConfigListsEveryErrorWithLocation) {
@@ -38,7 +41,7 @@ TEST(Lifecycle, CheckConfigListsEveryErrorWithLocation) {
                                      "      bad IN A not-an-address\n");
   const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(has(r.output, file + ":2:")) << r.output;   // the port
+  EXPECT_TRUE(has(r.output, file + ":2:")) << r.output;  // the port
   EXPECT_TRUE(has(r.output, file + ":3:3: unknown key \"wrokers\"")) << r.output;
   const auto good = dir.write("good.yaml", "zones:\n" + one_zone("192.0.2.1"));
   const auto ok = run_command(std::string(FEDNS_BINARY) + " check-config " + good);
@@ -47,7 +50,8 @@ TEST(Lifecycle, CheckConfigListsEveryErrorWithLocation) {
 
 TEST(Lifecycle, CheckConfigReportsRecordErrorsWithTheirLine) {
   TempDir dir;
-  const std::string file = dir.write("bad.yaml", "zones:\n" + one_zone("192.0.2.1") + "      bad IN A 300.1.1.1\n");
+  const std::string file =
+      dir.write("bad.yaml", "zones:\n" + one_zone("192.0.2.1") + "      bad IN A 300.1.1.1\n");
   const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(has(r.output, file + ":7:")) << r.output;
@@ -86,7 +90,8 @@ TEST(Lifecycle, ReloadSwapsZonesAndRejectsBrokenConfig) {
   EXPECT_EQ(server.dig("www.reload.test +short").output, "192.0.2.2\n");
   EXPECT_TRUE(has(server.process().log(), "reload rejected")) << server.process().log();
 
-  const auto metrics = run_command("curl -s http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics");
+  const auto metrics =
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics");
   EXPECT_TRUE(has(metrics.output, "fedns_config_reloads_total{result=\"ok\"} 1")) << metrics.output;
   EXPECT_TRUE(has(metrics.output, "fedns_config_reloads_total{result=\"failed\"} 1")) << metrics.output;
   EXPECT_EQ(server.stop(), 0);
@@ -97,8 +102,8 @@ TEST(Lifecycle, MetricsHealthAndReadiness) {
   server.dig("www.example.test");
   server.dig("missing.example.test");
   server.dig("www.example.test +tcp");
-  const std::string base = "curl -s -o /dev/stdout -w ' %{http_code}' http://127.0.0.1:" +
-                           std::to_string(server.metrics_port());
+  const std::string base =
+      "curl -s -o /dev/stdout -w ' %{http_code}' http://127.0.0.1:" + std::to_string(server.metrics_port());
   const auto metrics = run_command(base + "/metrics");
   EXPECT_TRUE(has(metrics.output, "fedns_dns_queries_total{transport=\"udp\"}")) << metrics.output;
   EXPECT_TRUE(has(metrics.output, "fedns_dns_queries_total{transport=\"tcp\"} 1")) << metrics.output;
@@ -116,7 +121,8 @@ TEST(Lifecycle, SigtermExitsZeroAndStopsListening) {
   EXPECT_TRUE(server.ask("www.example.test.", LDNS_RR_TYPE_A));
   EXPECT_EQ(server.stop(), 0);
   EXPECT_TRUE(has(server.process().log(), "stopped"));
-  EXPECT_FALSE(udp_exchange("127.0.0.1", server.port(), ldns_query("www.example.test.", LDNS_RR_TYPE_A), 200ms));
+  EXPECT_FALSE(
+      udp_exchange("127.0.0.1", server.port(), ldns_query("www.example.test.", LDNS_RR_TYPE_A), 200ms));
 }
 
 TEST(Lifecycle, UdpGarbageNeverStopsService) {

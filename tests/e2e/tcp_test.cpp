@@ -1,4 +1,5 @@
-// End to end: DNS over TCP (RFC 7766): framing, pipelining, split reads, idle timeout, connection cap, garbage.
+// End to end: DNS over TCP (RFC 7766): framing, pipelining, split reads, idle timeout, connection cap,
+// garbage.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -13,8 +14,7 @@ using namespace std::chrono_literals;
 class Tcp : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new FednsServer(standard_zones_yaml(),
-                              "  limits: {tcp_clients: 4, tcp_idle_timeout: 700ms}\n");
+    server_ = new FednsServer(standard_zones_yaml(), "  limits: {tcp_clients: 4, tcp_idle_timeout: 700ms}\n");
   }
   static void TearDownTestSuite() {
     EXPECT_EQ(server_->stop(), 0);
@@ -24,7 +24,9 @@ class Tcp : public ::testing::Test {
 };
 FednsServer* Tcp::server_ = nullptr;
 
-std::uint16_t id_of(const Bytes& message) { return static_cast<std::uint16_t>((message[0] << 8) | message[1]); }
+std::uint16_t id_of(const Bytes& message) {
+  return static_cast<std::uint16_t>((message[0] << 8) | message[1]);
+}
 
 TEST_F(Tcp, PipelinedQueriesAllAnswered) {  // RFC 7766 6.2.1.1
   TcpClient client("127.0.0.1", server_->port());
@@ -106,7 +108,8 @@ TEST_F(Tcp, GarbageStreamIsDroppedAndServerKeepsServing) {
   {
     TcpClient client("127.0.0.1", server_->port());
     Bytes garbage(3000);
-    for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<std::uint8_t>(i * 7919 % 251);
+    for (std::size_t i = 0; i < garbage.size(); ++i)
+      garbage[i] = static_cast<std::uint8_t>(i * 7919 % 251);
     client.send_raw(garbage);
     // The stream either carries an answer to some frame, or is closed; it must not hang the server.
     std::this_thread::sleep_for(100ms);

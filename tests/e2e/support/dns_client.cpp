@@ -41,7 +41,8 @@ bool wait_readable(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-Bytes ldns_query(const std::string& name, ldns_rr_type type, ldns_rr_class klass, bool edns, std::uint16_t id) {
+Bytes ldns_query(const std::string& name, ldns_rr_type type, ldns_rr_class klass, bool edns,
+                 std::uint16_t id) {
   ldns_pkt* pkt = nullptr;
   ldns_pkt_query_new_frm_str(&pkt, name.c_str(), type, klass, LDNS_RD);
   ldns_pkt_set_id(pkt, id);
@@ -149,7 +150,8 @@ std::vector<std::string> section(const ldns_rr_list* list) {
     char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
     std::string line(text);
     free(text);  // NOLINT(cppcoreguidelines-no-malloc)
-    while (!line.empty() && line.back() == '\n') line.pop_back();
+    while (!line.empty() && line.back() == '\n')
+      line.pop_back();
     std::replace(line.begin(), line.end(), '\t', ' ');
     out.push_back(line);
   }

@@ -1,5 +1,5 @@
-// A raw DNS client for end-to-end tests: sends bytes we choose over UDP or TCP to a loopback server and returns
-// what came back; replies are parsed by ldns, the independent oracle.
+// A raw DNS client for end-to-end tests: sends bytes we choose over UDP or TCP to a loopback server and
+// returns what came back; replies are parsed by ldns, the independent oracle.
 #pragma once
 
 #include <chrono>
@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-// After the standard headers: ldns/common.h may #define false/true, which breaks <optional>'s operator<=>.
 #include <ldns/ldns.h>
 
 namespace fedns::e2e {

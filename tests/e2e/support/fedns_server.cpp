@@ -29,7 +29,8 @@ std::string standard_zones_yaml() {
 )" + [] {
     // Eight 200-octet TXT strings: too big for 512-octet UDP, fine within 4096 or over TCP.
     std::string big;
-    for (int i = 0; i < 8; ++i) big += "      big        IN TXT   \"" + std::string(200, static_cast<char>('a' + i)) + "\"\n";
+    for (int i = 0; i < 8; ++i)
+      big += "      big        IN TXT   \"" + std::string(200, static_cast<char>('a' + i)) + "\"\n";
     return big;
   }();
 }
@@ -56,10 +57,12 @@ FednsServer::~FednsServer() {
 std::string FednsServer::config_text(const std::string& zones, const std::string& server_extra) const {
   const std::string p = std::to_string(port_);
   return "server:\n"
-         "  listen: [\"127.0.0.1:" + p + "\", \"[::1]:" + p + "\"]\n"
+         "  listen: [\"127.0.0.1:" +
+         p + "\", \"[::1]:" + p +
+         "\"]\n"
          "  workers: 2\n"
-         "  metrics: \"127.0.0.1:" + std::to_string(metrics_port_) + "\"\n" + server_extra +
-         "zones:\n" + zones;
+         "  metrics: \"127.0.0.1:" +
+         std::to_string(metrics_port_) + "\"\n" + server_extra + "zones:\n" + zones;
 }
 
 void FednsServer::rewrite_config(const std::string& zones, const std::string& server_extra) {

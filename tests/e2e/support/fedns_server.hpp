@@ -16,7 +16,8 @@ std::string standard_zones_yaml();
 class FednsServer {
  public:
   // `server_extra` is YAML added under `server:` (indented two spaces); `zones` is the `zones:` list.
-  explicit FednsServer(const std::string& zones = standard_zones_yaml(), const std::string& server_extra = "");
+  explicit FednsServer(const std::string& zones = standard_zones_yaml(),
+                       const std::string& server_extra = "");
   ~FednsServer();
   FednsServer(const FednsServer&) = delete;
   FednsServer& operator=(const FednsServer&) = delete;

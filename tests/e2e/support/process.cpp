@@ -86,7 +86,8 @@ Process::Process(std::vector<std::string> argv, std::string log_path) : log_path
       ::dup2(fd, 2);
     }
     std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
+    for (auto& a : argv)
+      args.push_back(a.data());
     args.push_back(nullptr);
     ::execv(args[0], args.data());
     std::perror("execv");
@@ -101,7 +102,9 @@ Process::~Process() {
   }
 }
 
-void Process::signal(int sig) const { ::kill(pid_, sig); }
+void Process::signal(int sig) const {
+  ::kill(pid_, sig);
+}
 
 int Process::wait(std::chrono::milliseconds timeout) {
   if (status_ >= 0) return status_;
@@ -118,7 +121,9 @@ int Process::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-bool Process::running() { return status_ < 0 && wait(std::chrono::milliseconds(0)) < 0; }
+bool Process::running() {
+  return status_ < 0 && wait(std::chrono::milliseconds(0)) < 0;
+}
 
 std::string Process::log() const {
   std::ifstream in(log_path_);
@@ -134,7 +139,8 @@ CommandResult run_command(const std::string& command_line, int timeout_seconds) 
   if (pipe == nullptr) return result;
   char buffer[4096];
   std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0)
+    result.output.append(buffer, n);
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;

@@ -44,7 +44,8 @@ TEST(Snapshot, ConcurrentPublishAndRead) {
       last = v;
     }
   });
-  for (int i = 1; i <= 2000; ++i) publisher.publish(std::make_shared<const int>(i));
+  for (int i = 1; i <= 2000; ++i)
+    publisher.publish(std::make_shared<const int>(i));
   stop = true;
   reader_thread.join();
   EXPECT_EQ(publisher.generation(), 2001u);

@@ -11,7 +11,10 @@ using namespace std::string_literals;
 TEST(Name, FromTextBuildsWireForm) {
   auto wire = name_from_text("www.Example.com.");
   ASSERT_TRUE(wire.ok());
-  EXPECT_EQ(*wire, "\x03www\x07" "Example\x03" "com\x00"s);
+  EXPECT_EQ(*wire,
+            "\x03www\x07"
+            "Example\x03"
+            "com\x00"s);
   EXPECT_EQ(*name_from_text("www.example.com"), *name_from_text("www.example.com."));
   EXPECT_EQ(*name_from_text("."), "\x00"s);
 }
@@ -19,7 +22,10 @@ TEST(Name, FromTextBuildsWireForm) {
 TEST(Name, FromTextHandlesEscapes) {
   auto wire = name_from_text("a\\.b.c\\065.");
   ASSERT_TRUE(wire.ok());
-  EXPECT_EQ(*wire, "\x03" "a.b\x02" "cA\x00"s);
+  EXPECT_EQ(*wire,
+            "\x03"
+            "a.b\x02"
+            "cA\x00"s);
   EXPECT_EQ(name_to_text(*wire), "a\\.b.cA.");
 }
 
@@ -27,7 +33,8 @@ TEST(Name, RejectsOversizedLabelsAndNames) {  // RFC 1035 2.3.4
   EXPECT_FALSE(name_from_text(std::string(64, 'a') + ".com.").ok());
   EXPECT_TRUE(name_from_text(std::string(63, 'a') + ".com.").ok());
   std::string long_name;
-  for (int i = 0; i < 4; ++i) long_name += std::string(63, 'a') + ".";
+  for (int i = 0; i < 4; ++i)
+    long_name += std::string(63, 'a') + ".";
   EXPECT_FALSE(name_from_text(long_name).ok());  // 4 * 64 + 1 = 257 octets
   EXPECT_FALSE(name_from_text("a..b.").ok());
   EXPECT_FALSE(name_from_text("").ok());
@@ -48,9 +55,13 @@ TEST(Name, LabelsParentsAndSubdomains) {
 }
 
 TEST(Name, FoldCaseOnlyTouchesAsciiLetters) {  // RFC 4343 3
-  std::string wire = "\x03" "AbC\x02\xC4Z\x00"s;
+  std::string wire =
+      "\x03"
+      "AbC\x02\xC4Z\x00"s;
   fold_case(wire);
-  EXPECT_EQ(wire, "\x03" "abc\x02\xC4z\x00"s);
+  EXPECT_EQ(wire,
+            "\x03"
+            "abc\x02\xC4z\x00"s);
 }
 
 }  // namespace

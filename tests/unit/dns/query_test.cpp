@@ -18,7 +18,9 @@ TEST(Query, ParsesQuestionAndFoldsCaseForLookup) {
   EXPECT_EQ(q.id, 0x1234);
   EXPECT_EQ(q.qtype, 28);
   EXPECT_EQ(q.qclass, 1);
-  EXPECT_EQ(q.qname.view(), std::string_view("\x03www\x07" "example\x00", 13));
+  EXPECT_EQ(q.qname.view(), std::string_view("\x03www\x07"
+                                             "example\x00",
+                                             13));
   EXPECT_FALSE(q.edns.present);
 }
 
@@ -39,7 +41,7 @@ TEST(Query, QdcountOtherThanOneIsFormErr) {
   EXPECT_EQ(parse_query(packet, q), ParseStatus::kFormErr);
 }
 
-TEST(Query, UnknownOpcodeIsNotImp) {  // RFC 1035 4.1.1, RFC 8906 3.1.4
+TEST(Query, UnknownOpcodeIsNotImp) {                         // RFC 1035 4.1.1, RFC 8906 3.1.4
   auto packet = make_query("example.", {.flags = 2 << 11});  // STATUS
   Query q;
   EXPECT_EQ(parse_query(packet, q), ParseStatus::kNotImp);

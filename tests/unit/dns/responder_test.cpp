@@ -20,8 +20,12 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;  // NOLINT(cppcoreguidelines-no-malloc)
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }  // NOLINT(cppcoreguidelines-no-malloc)
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }  // NOLINT(cppcoreguidelines-no-malloc)
+void operator delete(void* p) noexcept {
+  std::free(p);
+}  // NOLINT(cppcoreguidelines-no-malloc)
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}  // NOLINT(cppcoreguidelines-no-malloc)
 
 namespace fedns::dns {
 namespace {
@@ -63,8 +67,8 @@ class ResponderTest : public ::testing::Test {
     ZoneSource zone;
     zone.origin = "example.";
     zone.default_ttl = 300;
-    zone.soa = SoaFields{.mname = "ns1.example.", .rname = "admin.example.", .serial = 2026112601,
-                         .minimum = 60, .ttl = 3600};
+    zone.soa = SoaFields{
+        .mname = "ns1.example.", .rname = "admin.example.", .serial = 2026112601, .minimum = 60, .ttl = 3600};
     zone.name_servers = {{"ns1.example.", {"192.0.2.53"}}};
     zone.records = kRecords;
     auto zones = build_zone_set({zone});
@@ -112,7 +116,7 @@ TEST_F(ResponderTest, QuestionEchoedWithClientCase) {  // 0x20 mixed case surviv
   auto r = test::parse_with_ldns(out_.data(), last_size_);
   char* owner = ldns_rdf2str(ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_answer(r.get()), 0)));
   EXPECT_STREQ(owner, "wWw.ExAmple.");  // answer owner compressed to the question
-  free(owner);  // NOLINT(cppcoreguidelines-no-malloc)
+  free(owner);                          // NOLINT(cppcoreguidelines-no-malloc)
 }
 
 TEST_F(ResponderTest, NxdomainCarriesSoaWithNegativeTtl) {  // RFC 2308 2.1, 3, 5
@@ -147,7 +151,8 @@ TEST_F(ResponderTest, ApexSoaAndNsWithGlue) {  // RFC 1034 4.3.2 step 6: additio
   auto soa = ask("example.", {.qtype = LDNS_RR_TYPE_SOA});
   EXPECT_EQ(ldns_pkt_ancount(soa.get()), 1);
   auto ns = ask("example.", {.qtype = LDNS_RR_TYPE_NS});
-  EXPECT_EQ(section_text(ldns_pkt_answer(ns.get())), std::vector<std::string>{"example. 300 IN NS ns1.example."});
+  EXPECT_EQ(section_text(ldns_pkt_answer(ns.get())),
+            std::vector<std::string>{"example. 300 IN NS ns1.example."});
   EXPECT_EQ(section_text(ldns_pkt_additional(ns.get())),
             std::vector<std::string>{"ns1.example. 300 IN A 192.0.2.53"});
 }
@@ -210,7 +215,8 @@ TEST_F(ResponderTest, DelegationGivesReferralWithGlueWithoutAA) {  // RFC 1034 4
 
 TEST_F(ResponderTest, MxAndSrvTargetsGetAdditionalAddresses) {  // RFC 1035 3.3.9, RFC 2782
   auto mx = ask("mail.example.", {.qtype = LDNS_RR_TYPE_MX});
-  EXPECT_EQ(section_text(ldns_pkt_additional(mx.get())), std::vector<std::string>{"mx.example. 300 IN A 192.0.2.25"});
+  EXPECT_EQ(section_text(ldns_pkt_additional(mx.get())),
+            std::vector<std::string>{"mx.example. 300 IN A 192.0.2.25"});
   auto srv = ask("_http._tcp.svc.example.", {.qtype = LDNS_RR_TYPE_SRV});
   EXPECT_EQ(ldns_pkt_ancount(srv.get()), 1);
   EXPECT_EQ(ldns_pkt_arcount(srv.get()), 3);  // A x2 + AAAA of www
@@ -288,7 +294,9 @@ TEST_F(ResponderTest, UnknownOptionsAreNotEchoedNsidIs) {  // RFC 6891 6.1.2, RF
   ldns_rdf* data = ldns_pkt_edns_data(r.get());
   ASSERT_NE(data, nullptr);
   const std::string options(reinterpret_cast<const char*>(ldns_rdf_data(data)), ldns_rdf_size(data));
-  EXPECT_EQ(options, std::string("\x00\x03\x00\x0a" "fedns-test", 14));
+  EXPECT_EQ(options, std::string("\x00\x03\x00\x0a"
+                                 "fedns-test",
+                                 14));
 }
 
 TEST_F(ResponderTest, ClientSubnetEchoedWithScopeZero) {  // RFC 7871 7.2.1
@@ -324,7 +332,8 @@ TEST_F(ResponderTest, LargeAnswerTruncatedOverUdpCompleteOverTcp) {  // RFC 1035
 
 TEST_F(ResponderTest, ChaosIdentityAndVersion) {  // RFC 4892 2
   auto id = ask("id.server.", {.qtype = LDNS_RR_TYPE_TXT, .qclass = LDNS_RR_CLASS_CH});
-  EXPECT_EQ(section_text(ldns_pkt_answer(id.get())), std::vector<std::string>{"id.server. 0 CH TXT \"test-host\""});
+  EXPECT_EQ(section_text(ldns_pkt_answer(id.get())),
+            std::vector<std::string>{"id.server. 0 CH TXT \"test-host\""});
   auto version = ask("VERSION.bind.", {.qtype = LDNS_RR_TYPE_TXT, .qclass = LDNS_RR_CLASS_CH});
   EXPECT_EQ(ldns_pkt_ancount(version.get()), 1);
   snapshot_.options.version.clear();  // hidden
@@ -351,8 +360,11 @@ TEST_F(ResponderTest, CountersFollowQueries) {
 
 TEST_F(ResponderTest, AnsweringAQueryAllocatesNothing) {  // DESIGN.md: the hot path never touches the heap
   const std::vector<std::vector<std::uint8_t>> queries = {
-      make_query("www.example."), make_query("chain1.example."), make_query("nope.example."),
-      make_query("x.wild.example."), make_query("host.sub.example."),
+      make_query("www.example."),
+      make_query("chain1.example."),
+      make_query("nope.example."),
+      make_query("x.wild.example."),
+      make_query("host.sub.example."),
       make_query("big.example.", {.qtype = LDNS_RR_TYPE_TXT, .edns = true}),
       make_query("id.server.", {.qtype = LDNS_RR_TYPE_TXT, .qclass = LDNS_RR_CLASS_CH})};
   for (const auto& q : queries) {

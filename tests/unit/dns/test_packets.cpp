@@ -12,7 +12,8 @@ void put16(std::vector<std::uint8_t>& out, std::uint16_t v) {
 }
 }  // namespace
 
-void append_option(std::vector<std::uint8_t>& out, std::uint16_t code, const std::vector<std::uint8_t>& data) {
+void append_option(std::vector<std::uint8_t>& out, std::uint16_t code,
+                   const std::vector<std::uint8_t>& data) {
   put16(out, code);
   put16(out, static_cast<std::uint16_t>(data.size()));
   out.insert(out.end(), data.begin(), data.end());
@@ -66,7 +67,8 @@ std::vector<std::string> section_text(const ldns_rr_list* list) {
     char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
     std::string line(text);
     free(text);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocates with malloc
-    while (!line.empty() && line.back() == '\n') line.pop_back();
+    while (!line.empty() && line.back() == '\n')
+      line.pop_back();
     for (auto& c : line) {
       if (c == '\t') c = ' ';
     }

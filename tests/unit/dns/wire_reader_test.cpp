@@ -25,12 +25,14 @@ TEST(WireReader, ReadsIntegersAndRefusesOverrun) {
 
 TEST(WireReader, FollowsBackwardPointerAndResumesAfterIt) {
   // offset 0: "a.example." ; offset 11: "www" + pointer to offset 2 ("example.")
-  const std::vector<std::uint8_t> data = {1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0,
-                                          3, 'w', 'w', 'w', 0xC0, 2, 0xAA};
+  const std::vector<std::uint8_t> data = {1,   'a', 7, 'e', 'x', 'a', 'm',  'p', 'l',
+                                          'e', 0,   3, 'w', 'w', 'w', 0xC0, 2,   0xAA};
   WireReader r(data, 11);
   NameBuffer name;
   ASSERT_TRUE(r.name(name));
-  EXPECT_EQ(name.view(), std::string_view("\x03www\x07" "example\x00", 13));
+  EXPECT_EQ(name.view(), std::string_view("\x03www\x07"
+                                          "example\x00",
+                                          13));
   EXPECT_EQ(r.pos(), 17u);  // just after the pointer
 }
 

@@ -64,14 +64,14 @@ TEST(ZoneBuilder, DuplicateRecordsCollapse) {  // RFC 2181 5
 }
 
 TEST(ZoneBuilder, ReportsEveryErrorWithItsLine) {
-  auto zone = build_zone(example_zone(
-      "ok IN A 192.0.2.1\n"
-      "bad IN A 999.1.1.1\n"
-      "c IN CNAME ok\n"
-      "c IN TXT \"x\"\n"
-      "outside.other. IN A 192.0.2.1\n"
-      "t 10 IN A 192.0.2.1\n"
-      "t 20 IN A 192.0.2.2\n"));
+  auto zone =
+      build_zone(example_zone("ok IN A 192.0.2.1\n"
+                              "bad IN A 999.1.1.1\n"
+                              "c IN CNAME ok\n"
+                              "c IN TXT \"x\"\n"
+                              "outside.other. IN A 192.0.2.1\n"
+                              "t 10 IN A 192.0.2.1\n"
+                              "t 20 IN A 192.0.2.2\n"));
   ASSERT_FALSE(zone.ok());
   const std::string& e = zone.error().message;
   EXPECT_NE(e.find("test.yaml:11"), std::string::npos) << e;  // the bad address, second line
