@@ -18,7 +18,7 @@ constexpr std::uint8_t fold_case(std::uint8_t c) noexcept {
 
 // A name in uncompressed wire form held inline, so the query path can copy and fold names without allocating.
 struct NameBuffer {
-  std::uint8_t data[kMaxNameLength] = {};
+  std::uint8_t data[kMaxNameLength];  // left uninitialised on purpose: only the first `size` octets are read
   std::uint8_t size = 0;
 
   [[nodiscard]] std::string_view view() const noexcept { return {reinterpret_cast<const char*>(data), size}; }

@@ -28,9 +28,9 @@ void ResponseBuilder::reserve_tail(std::size_t bytes) noexcept {
   writer_.set_limit(max_size_ > bytes ? max_size_ - bytes : 0);
 }
 
-bool ResponseBuilder::write_rr(std::string_view owner, std::uint16_t type, std::uint16_t klass,
-                               std::uint32_t ttl, const model::RData& rdata) noexcept {
-  if (!writer_.name(owner) || !writer_.u16(type) || !writer_.u16(klass) || !writer_.u32(ttl)) return false;
+bool ResponseBuilder::write_rr_body(std::uint16_t type, std::uint16_t klass, std::uint32_t ttl,
+                                    const model::RData& rdata) noexcept {
+  if (!writer_.u16(type) || !writer_.u16(klass) || !writer_.u32(ttl)) return false;
   const std::size_t rdlen_at = writer_.size();
   if (!writer_.u16(0)) return false;
   const std::string_view wire = rdata.wire;
@@ -54,11 +54,28 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
                                 std::uint16_t klass, const std::uint32_t* ttl_override) noexcept {
   const auto start = writer_.mark();
   const std::uint32_t ttl = ttl_override != nullptr ? *ttl_override : set.ttl;
-  for (const auto& rdata : set.rdatas) {
-    if (!write_rr(owner, set.type, klass, ttl, rdata)) {
-      writer_.rollback(start);
-      return false;
+  // The owner is compressed once; later records of the set repeat its encoding (a pointer) or point at it,
+  // which is what a compression search would find, without searching again.
+  std::size_t owner_at = 0;
+  std::size_t owner_len = 0;
+  bool ok = true;
+  for (std::size_t i = 0; ok && i < set.rdatas.size(); ++i) {
+    if (i == 0) {
+      owner_at = writer_.size();
+      ok = writer_.name(owner);
+      owner_len = writer_.size() - owner_at;
+    } else if (owner_len <= 2) {
+      ok = writer_.bytes(writer_.data() + owner_at, owner_len);
+    } else if (owner_at < 0x4000) {
+      ok = writer_.u16(static_cast<std::uint16_t>(0xC000 | owner_at));
+    } else {
+      ok = writer_.name(owner);
     }
+    ok = ok && write_rr_body(set.type, klass, ttl, set.rdatas[i]);
+  }
+  if (!ok) {
+    writer_.rollback(start);
+    return false;
   }
   counts_[static_cast<int>(section)] =
       static_cast<std::uint16_t>(counts_[static_cast<int>(section)] + set.rdatas.size());

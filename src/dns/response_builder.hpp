@@ -57,8 +57,9 @@ class ResponseBuilder {
   static std::size_t opt_size(const OptReply& edns) noexcept;
 
  private:
-  bool write_rr(std::string_view owner, std::uint16_t type, std::uint16_t klass, std::uint32_t ttl,
-                const model::RData& rdata) noexcept;
+  // TYPE, CLASS, TTL, RDLENGTH and RDATA of one record whose owner is already written.
+  bool write_rr_body(std::uint16_t type, std::uint16_t klass, std::uint32_t ttl,
+                     const model::RData& rdata) noexcept;
 
   WireWriter writer_;
   std::size_t max_size_;

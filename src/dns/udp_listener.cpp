@@ -33,11 +33,15 @@ Result<void> UdpListener::open(const ListenAddress& address) {
   if (ec) return Error{where + ": open: " + ec.message()};
   const int one = 1;
   ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (v6_) {
-    socket_.set_option(asio::ip::v6_only(true), ec);
-    ::setsockopt(socket_.native_handle(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
-  } else {
-    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+  if (v6_) socket_.set_option(asio::ip::v6_only(true), ec);
+  // Only a wildcard bind needs the destination address per datagram (to answer from it); a specific bind
+  // already answers from the right address and saves the control-message cost.
+  if (address.address.is_unspecified()) {
+    if (v6_) {
+      ::setsockopt(socket_.native_handle(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+    } else {
+      ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+    }
   }
   socket_.bind(endpoint, ec);
   if (ec) return Error{where + ": bind: " + ec.message()};

@@ -75,7 +75,7 @@ class WireWriter {
   std::span<std::uint8_t> buf_;
   std::size_t limit_;
   std::size_t size_ = 0;
-  std::uint16_t targets_[kMaxTargets] = {};
+  std::uint16_t targets_[kMaxTargets];  // only the first target_count_ entries are meaningful
   std::size_t target_count_ = 0;
 };
 

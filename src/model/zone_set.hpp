@@ -1,6 +1,7 @@
 // Zone data served by the data plane: zones indexed by lower-case wire name, with pre-rendered RDATA.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -86,6 +87,8 @@ class ZoneSet {
  private:
   std::vector<Zone> zones_;
   std::unordered_map<std::string_view, std::uint32_t> by_origin_;
+  // Which wire lengths some origin has: a suffix of another length cannot be a zone, so it is never hashed.
+  std::bitset<256> origin_lengths_;
 };
 
 }  // namespace fedns::model

@@ -4,28 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "allocation_counter.hpp"
 #include "dns/test_packets.hpp"
 #include "dns/zone_builder.hpp"
-
-// Counts heap allocations made by this test binary, to prove the query path makes none.
-namespace {
-std::atomic<long> g_allocations{0};
-}
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;  // NOLINT(cppcoreguidelines-no-malloc)
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}  // NOLINT(cppcoreguidelines-no-malloc)
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}  // NOLINT(cppcoreguidelines-no-malloc)
 
 namespace fedns::dns {
 namespace {
@@ -368,9 +349,9 @@ TEST_F(ResponderTest, AnsweringAQueryAllocatesNothing) {  // DESIGN.md: the hot 
       make_query("big.example.", {.qtype = LDNS_RR_TYPE_TXT, .edns = true}),
       make_query("id.server.", {.qtype = LDNS_RR_TYPE_TXT, .qclass = LDNS_RR_CLASS_CH})};
   for (const auto& q : queries) {
-    const long before = g_allocations.load();
+    const long before = test::allocation_count();
     const std::size_t size = respond(q, out_, {Transport::kUdp}, snapshot_, counters_);
-    const long after = g_allocations.load();
+    const long after = test::allocation_count();
     EXPECT_GT(size, 0u);
     EXPECT_EQ(after - before, 0) << "allocations while answering";
   }
