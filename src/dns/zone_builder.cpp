@@ -281,7 +281,8 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
   // Empty non-terminals exist (RFC 4592 2.2.2): a name between the apex and a node answers NODATA.
   std::vector<std::string> names;
   names.reserve(nodes.size());
-  for (const auto& [name, node] : nodes) names.push_back(name);
+  for (const auto& [name, node] : nodes)
+    names.push_back(name);
   for (const auto& name : names) {
     for (std::string_view parent = parent_name(name); parent.size() > origin_wire.size();
          parent = parent_name(parent)) {
