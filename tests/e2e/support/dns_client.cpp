@@ -138,25 +138,4 @@ bool TcpClient::closed_by_peer(std::chrono::milliseconds timeout) {
   return n == 0 || (n < 0 && errno == ECONNRESET);  // a close with our bytes unread is a reset
 }
 
-Packet parse(const Bytes& bytes) {
-  ldns_pkt* pkt = nullptr;
-  if (ldns_wire2pkt(&pkt, bytes.data(), bytes.size()) != LDNS_STATUS_OK) return nullptr;
-  return Packet(pkt);
-}
-
-std::vector<std::string> section(const ldns_rr_list* list) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; list != nullptr && i < ldns_rr_list_rr_count(list); ++i) {
-    char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
-    std::string line(text);
-    free(text);  // NOLINT(cppcoreguidelines-no-malloc)
-    while (!line.empty() && line.back() == '\n')
-      line.pop_back();
-    std::replace(line.begin(), line.end(), '\t', ' ');
-    out.push_back(line);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace fedns::e2e

@@ -9,16 +9,13 @@
 #include <string>
 #include <vector>
 
-#include <ldns/ldns.h>
+#include "oracle/ldns_oracle.hpp"
 
 namespace fedns::e2e {
 
 using Bytes = std::vector<std::uint8_t>;
 
-struct PacketDeleter {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using Packet = std::unique_ptr<ldns_pkt, PacketDeleter>;
+using test::Packet;
 
 // The wire form of a query built with ldns (so the query side is independent of our writer too).
 Bytes ldns_query(const std::string& name, ldns_rr_type type, ldns_rr_class klass = LDNS_RR_CLASS_IN,
@@ -50,8 +47,11 @@ class TcpClient {
 };
 
 // Parses with ldns; null when ldns rejects the message.
-Packet parse(const Bytes& bytes);
-// The records of a section as ldns prints them ("name. TTL CLASS TYPE rdata"), sorted.
-std::vector<std::string> section(const ldns_rr_list* list);
+inline Packet parse(const Bytes& bytes) {
+  return test::parse_with_ldns(bytes.data(), bytes.size());
+}
+inline std::vector<std::string> section(const ldns_rr_list* list) {
+  return test::section_text(list);
+}
 
 }  // namespace fedns::e2e

@@ -1,8 +1,6 @@
 // Test helpers: query construction and ldns-based response parsing.
 #include "dns/test_packets.hpp"
 
-#include <algorithm>
-
 namespace fedns::test {
 
 namespace {
@@ -52,29 +50,6 @@ std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions
     put16(out, static_cast<std::uint16_t>(o.edns_options.size()));
     out.insert(out.end(), o.edns_options.begin(), o.edns_options.end());
   }
-  return out;
-}
-
-Packet parse_with_ldns(const std::uint8_t* data, std::size_t size) {
-  ldns_pkt* pkt = nullptr;
-  if (ldns_wire2pkt(&pkt, data, size) != LDNS_STATUS_OK) return nullptr;
-  return Packet(pkt);
-}
-
-std::vector<std::string> section_text(const ldns_rr_list* list) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; list != nullptr && i < ldns_rr_list_rr_count(list); ++i) {
-    char* text = ldns_rr2str(ldns_rr_list_rr(list, i));
-    std::string line(text);
-    free(text);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocates with malloc
-    while (!line.empty() && line.back() == '\n')
-      line.pop_back();
-    for (auto& c : line) {
-      if (c == '\t') c = ' ';
-    }
-    out.push_back(line);
-  }
-  std::sort(out.begin(), out.end());
   return out;
 }
 

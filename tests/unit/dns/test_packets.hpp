@@ -1,12 +1,12 @@
 // Test helpers: build query packets byte by byte and parse responses with ldns, the independent oracle.
 #pragma once
 
-#include <ldns/ldns.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "oracle/ldns_oracle.hpp"
 
 namespace fedns::test {
 
@@ -27,16 +27,5 @@ std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions
 
 // Appends an EDNS option (code, data) in wire form to `out`.
 void append_option(std::vector<std::uint8_t>& out, std::uint16_t code, const std::vector<std::uint8_t>& data);
-
-struct PacketDeleter {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using Packet = std::unique_ptr<ldns_pkt, PacketDeleter>;
-
-// Parses with ldns; a null result means ldns rejected the message.
-Packet parse_with_ldns(const std::uint8_t* data, std::size_t size);
-
-// "name. TTL CLASS TYPE rdata" for each record of a section, as ldns prints it, sorted.
-std::vector<std::string> section_text(const ldns_rr_list* list);
 
 }  // namespace fedns::test
