@@ -116,6 +116,30 @@ TEST(Lifecycle, MetricsHealthAndReadiness) {
   EXPECT_EQ(server.stop(), 0);
 }
 
+TEST(Lifecycle, ListenFlagReplacesConfiguredAddresses) {
+  TempDir dir;
+  const std::uint16_t configured = free_port();
+  const std::uint16_t flag = free_port();
+  const std::string file =
+      dir.write("fedns.yaml", "server:\n  listen: [\"127.0.0.1:" + std::to_string(configured) +
+                                  "\"]\n  version: \"\"\nzones:\n" + one_zone("192.0.2.9"));
+  Process p({FEDNS_BINARY, "serve", "--config", file, "--listen", "[::1]:" + std::to_string(flag)},
+            dir.path() + "/log");
+  std::optional<Bytes> reply;
+  for (int i = 0; i < 200 && !reply; ++i) {
+    std::this_thread::sleep_for(20ms);
+    reply = udp_exchange("::1", flag, ldns_query("www.reload.test.", LDNS_RR_TYPE_A), 50ms);
+  }
+  ASSERT_TRUE(reply) << p.log();
+  EXPECT_FALSE(udp_exchange("127.0.0.1", configured, ldns_query("www.reload.test.", LDNS_RR_TYPE_A), 200ms));
+  // version: "" hides the version (RFC 4892 allows refusing).
+  auto hidden = udp_exchange("::1", flag, ldns_query("version.bind.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH));
+  ASSERT_TRUE(hidden);
+  EXPECT_EQ((*hidden)[3] & 0x0F, LDNS_RCODE_REFUSED);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(10s), 0);
+}
+
 TEST(Lifecycle, SigtermExitsZeroAndStopsListening) {
   FednsServer server;
   EXPECT_TRUE(server.ask("www.example.test.", LDNS_RR_TYPE_A));
