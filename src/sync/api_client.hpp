@@ -1,0 +1,77 @@
+// HTTPS client for one Kubernetes API server (Boost.Beast + OpenSSL on the control io_context): verified TLS,
+// bearer-token or client-certificate authentication, keep-alive reuse, timeouts, and line-by-line streaming
+// of chunked watch responses.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/asio.hpp"
+#include "common/result.hpp"
+#include "sync/kubeconfig.hpp"
+
+// After common/asio.hpp, which must come first (see there).
+#include <boost/asio/ssl.hpp>
+
+namespace fedns::sync {
+
+struct ApiResponse {
+  unsigned status = 0;
+  std::string body;
+  std::optional<std::chrono::seconds> retry_after;  // from a 429/503 Retry-After header
+};
+
+class ApiClient {
+ public:
+  // Fails when the credentials cannot make a TLS context (a CA or client key that OpenSSL rejects).
+  static Result<std::unique_ptr<ApiClient>> create(boost::asio::io_context& io,
+                                                   ClusterCredentials credentials);
+  ~ApiClient();
+  ApiClient(const ApiClient&) = delete;
+  ApiClient& operator=(const ApiClient&) = delete;
+
+  // One request on the kept-alive connection (reconnecting when needed). `target` is the path and query, e.g.
+  // "/api/v1/services?limit=500". Transport errors and timeouts are errors; any HTTP status is a response.
+  boost::asio::awaitable<Result<ApiResponse>> request(
+      std::string method, std::string target, std::string body = {},
+      std::string content_type = "application/json",
+      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // A streaming GET on its own connection: `on_line` gets every newline-terminated line of the body and
+  // returns false to stop. Ends with the response status when the server ends the stream; an error when no
+  // byte arrived for `idle_timeout` or the connection broke.
+  boost::asio::awaitable<Result<unsigned>> stream_lines(std::string target,
+                                                        std::function<bool(std::string_view)> on_line,
+                                                        std::chrono::milliseconds idle_timeout);
+
+  [[nodiscard]] const ClusterCredentials& credentials() const { return credentials_; }
+
+ private:
+  struct Endpoint {
+    bool tls = true;
+    std::string host;  // without brackets
+    std::string port;
+    std::string prefix;  // path prefix of the server URL
+  };
+  class Connection;
+
+  ApiClient(boost::asio::io_context& io, ClusterCredentials credentials, Endpoint endpoint);
+  Result<void> init_tls();
+  boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect(std::chrono::milliseconds timeout);
+  std::string authorization();
+
+  boost::asio::io_context& io_;
+  ClusterCredentials credentials_;
+  Endpoint endpoint_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::unique_ptr<Connection> idle_;  // the kept-alive connection between requests
+  std::string token_cache_;
+  std::filesystem::file_time_type token_mtime_{};
+};
+
+}  // namespace fedns::sync

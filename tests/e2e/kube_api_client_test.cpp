@@ -1,0 +1,180 @@
+// End to end: our Kubernetes API client against a real kube-apiserver from tests/cluster-fixture, over HTTPS
+// with client-certificate and token authentication, RBAC denial, a wrong CA, writes seen by kubectl, and a
+// watch stream that sees what kubectl creates.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/asio.hpp"
+#include "support/process.hpp"
+#include "sync/api_client.hpp"
+#include "sync/kubeconfig.hpp"
+
+namespace fedns::e2e {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// Runs the io_context until `task` completes and returns its result (Result has no default value, which
+// co_spawn's value completion would need).
+template <class T>
+std::optional<T> run(asio::io_context& io, asio::awaitable<T> task) {
+  std::optional<T> out;
+  asio::co_spawn(
+      io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(task)); }, asio::detached);
+  io.run();
+  return out;
+}
+
+class KubeApiClient : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fixture_ = FEDNS_SOURCE_DIR "/tests/cluster-fixture";
+    dir_ = new TempDir();
+    const auto up = run_command(fixture_ + " up 1 --json --dir " + dir_->path() + "/clusters", 900);
+    if (up.exit_code != 0) {
+      skip_reason_ = "real-cluster fixture unavailable (tests/cluster-fixture up failed):\n" + up.output;
+      return;
+    }
+    const auto json_start = up.output.find("{\n");
+    state_ = nlohmann::json::parse(up.output.substr(json_start));
+    kubectl_ = run_command(fixture_ + " bin").output;
+    kubectl_ = kubectl_.substr(0, kubectl_.find('\n')) + "/kubectl --kubeconfig " +
+               state_["clusters"][0]["kubeconfig"].get<std::string>();
+  }
+  static void TearDownTestSuite() {
+    run_command(fixture_ + " down --dir " + dir_->path() + "/clusters");
+    delete dir_;
+  }
+  void SetUp() override {
+    if (!skip_reason_.empty()) GTEST_SKIP() << "SKIPPED LOUDLY: " << skip_reason_;
+  }
+  static std::string kubeconfig(const char* which) { return state_["clusters"][0][which].get<std::string>(); }
+
+  static std::unique_ptr<sync::ApiClient> client(asio::io_context& io,
+                                                 const sync::ClusterCredentials& creds) {
+    auto c = sync::ApiClient::create(io, creds);
+    EXPECT_TRUE(c.ok()) << c.error().message;
+    return std::move(c.value());
+  }
+
+  static Result<sync::ApiResponse> get(const std::string& config, const std::string& target) {
+    auto creds = sync::load_kubeconfig(config);
+    EXPECT_TRUE(creds.ok()) << creds.error().message;
+    asio::io_context io;
+    auto api = client(io, *creds);
+    return std::move(*run(io, api->request("GET", target)));
+  }
+
+  static std::string fixture_;
+  static TempDir* dir_;
+  static nlohmann::json state_;
+  static std::string kubectl_;
+  static std::string skip_reason_;
+};
+std::string KubeApiClient::fixture_;
+TempDir* KubeApiClient::dir_ = nullptr;
+nlohmann::json KubeApiClient::state_;
+std::string KubeApiClient::kubectl_;
+std::string KubeApiClient::skip_reason_;
+
+TEST_F(KubeApiClient, ClientCertificateAuthenticatesAndLists) {
+  auto r = get(kubeconfig("kubeconfig"), "/api/v1/namespaces/default/services");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 200u) << r->body;
+  const auto list = nlohmann::json::parse(r->body);
+  EXPECT_EQ(list["kind"], "ServiceList");
+  EXPECT_FALSE(list["metadata"]["resourceVersion"].get<std::string>().empty());
+}
+
+TEST_F(KubeApiClient, BearerTokenAuthenticates) {
+  auto r = get(kubeconfig("kubeconfig_token"), "/api/v1/namespaces");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 200u) << r->body;
+}
+
+TEST_F(KubeApiClient, RbacDenialIsAClearForbidden) {
+  auto r = get(kubeconfig("kubeconfig_reader"), "/api/v1/services");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->status, 403u);
+  const auto status = nlohmann::json::parse(r->body);
+  EXPECT_EQ(status["reason"], "Forbidden");
+  EXPECT_NE(
+      status["message"].get<std::string>().find("User \"fedns-reader\" cannot list resource \"services\""),
+      std::string::npos)
+      << r->body;
+}
+
+TEST_F(KubeApiClient, WrongCertificateAuthorityFailsClosed) {
+  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
+  ASSERT_TRUE(creds.ok());
+  const auto other = run_command(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "
+      "/dev/null -subj /CN=other-ca -days 1 2>/dev/null");
+  creds->ca_pem = other.output;
+  asio::io_context io;
+  auto api = client(io, *creds);
+  auto out = run(io, api->request("GET", "/api/v1/namespaces"));
+  ASSERT_FALSE(out->ok());
+  EXPECT_NE(out->error().message.find("certificate verify failed"), std::string::npos)
+      << out->error().message;
+}
+
+TEST_F(KubeApiClient, CreatedObjectIsSeenByKubectlAndReusesTheConnection) {
+  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
+  ASSERT_TRUE(creds.ok());
+  asio::io_context io;
+  auto api = client(io, *creds);
+  const std::string body = R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"written-by-fedns"},
+      "spec":{"ports":[{"port":53,"protocol":"UDP"}]}})";
+  std::vector<unsigned> statuses;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (const auto& [method, target, payload] :
+             std::vector<std::tuple<std::string, std::string, std::string>>{
+                 {"POST", "/api/v1/namespaces/default/services", body},
+                 {"POST", "/api/v1/namespaces/default/services", body},  // again: 409 AlreadyExists
+                 {"GET", "/api/v1/namespaces/default/services/written-by-fedns", ""}}) {
+          auto r = co_await api->request(method, target, payload);
+          statuses.push_back(r.ok() ? r->status : 0u);
+        }
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(statuses, (std::vector<unsigned>{201, 409, 200}));
+  const auto seen =
+      run_command(kubectl_ + " get service written-by-fedns -o jsonpath={.spec.ports[0].protocol}");
+  EXPECT_EQ(seen.output, "UDP");
+}
+
+TEST_F(KubeApiClient, WatchStreamSeesWhatKubectlCreates) {
+  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
+  ASSERT_TRUE(creds.ok());
+  asio::io_context io;
+  auto api = client(io, *creds);
+  std::vector<std::string> events;
+  std::thread creator([&] {
+    std::this_thread::sleep_for(1s);
+    run_command(kubectl_ + " create service clusterip watched --tcp=80:80");
+  });
+  auto ended = run(io, api->stream_lines(
+                           "/api/v1/namespaces/default/services?watch=1&timeoutSeconds=20",
+                           [&](std::string_view line) {
+                             const auto event = nlohmann::json::parse(line);
+                             events.push_back(event["type"].get<std::string>() + " " +
+                                              event["object"]["metadata"]["name"].get<std::string>());
+                             return event["object"]["metadata"]["name"] != "watched";
+                           },
+                           10s));
+  creator.join();
+  ASSERT_TRUE(ended && ended->ok()) << (ended ? ended->error().message : "no end");
+  EXPECT_EQ(**ended, 200u);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "ADDED watched");
+}
+
+}  // namespace
+}  // namespace fedns::e2e
