@@ -48,6 +48,9 @@ Result<std::unique_ptr<ApiClient>> ApiClient::create(asio::io_context& io, Clust
     endpoint.port = colon == std::string::npos ? "443" : rest.substr(colon + 1);
   }
   auto client = std::unique_ptr<ApiClient>(new ApiClient(io, std::move(credentials), std::move(endpoint)));
+  if (client->credentials_.exec) {
+    if (auto r = client->refresh_exec_credential(true); !r) return r.error().wrap(where);
+  }
   if (auto r = client->init_tls(); !r) return r.error().wrap(where);
   return client;
 }
@@ -84,7 +87,33 @@ Result<void> ApiClient::init_tls() {
   return {};
 }
 
+Result<void> ApiClient::refresh_exec_credential(bool force) {
+  const auto now = std::chrono::system_clock::now();
+  const bool fresh = exec_credential_ && (!exec_credential_->expires ||
+                                          *exec_credential_->expires - now > std::chrono::minutes(1));
+  if (fresh && !force) return {};
+  auto credential = run_exec_plugin(*credentials_.exec);
+  if (!credential) return credential.error();
+  const bool new_certificate =
+      !credential->client_cert_pem.empty() && credential->client_cert_pem != credentials_.client_cert_pem;
+  if (new_certificate) {
+    credentials_.client_cert_pem = credential->client_cert_pem;
+    credentials_.client_key_pem = credential->client_key_pem;
+  }
+  exec_credential_ = std::move(credential.value());
+  if (new_certificate && tls_) {
+    idle_.reset();
+    if (auto r = init_tls(); !r) return r;
+  }
+  return {};
+}
+
 std::string ApiClient::authorization() {
+  if (credentials_.exec) {
+    if (auto r = refresh_exec_credential(false); !r)
+      log::warn(credentials_.origin + ": " + r.error().message);
+    if (exec_credential_ && !exec_credential_->token.empty()) return "Bearer " + exec_credential_->token;
+  }
   if (!credentials_.token_file.empty()) {
     // Re-read a rotated token (projected service-account tokens are replaced in place).
     std::error_code ec;
@@ -191,6 +220,10 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
       }
     }
     if (res.keep_alive()) idle_ = std::move(conn);
+    // client-go's rule: a 401 with an exec plugin means the credential went stale; refresh once and retry.
+    if (out.status == 401 && credentials_.exec && attempt == 0) {
+      if (auto r = refresh_exec_credential(true); r) continue;
+    }
     co_return out;
   }
   co_return Error{method + " " + target + ": connection failed"};

@@ -13,6 +13,7 @@
 
 #include "common/asio.hpp"
 #include "common/result.hpp"
+#include "sync/exec_credential.hpp"
 #include "sync/kubeconfig.hpp"
 
 // After common/asio.hpp, which must come first (see there).
@@ -64,6 +65,9 @@ class ApiClient {
   Result<void> init_tls();
   boost::asio::awaitable<Result<std::unique_ptr<Connection>>> connect(std::chrono::milliseconds timeout);
   std::string authorization();
+  // Runs the exec plugin when there is no credential yet or it expires within a minute; installs a returned
+  // client certificate by rebuilding the TLS context.
+  Result<void> refresh_exec_credential(bool force);
 
   boost::asio::io_context& io_;
   ClusterCredentials credentials_;
@@ -72,6 +76,7 @@ class ApiClient {
   std::unique_ptr<Connection> idle_;  // the kept-alive connection between requests
   std::string token_cache_;
   std::filesystem::file_time_type token_mtime_{};
+  std::optional<ExecCredential> exec_credential_;
 };
 
 }  // namespace fedns::sync

@@ -95,6 +95,23 @@ TEST_F(KubeApiClient, BearerTokenAuthenticates) {
   EXPECT_EQ(r->status, 200u) << r->body;
 }
 
+TEST_F(KubeApiClient, ExecPluginAuthenticates) {  // client.authentication.k8s.io/v1, as cloud logins do
+  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig_token"));
+  ASSERT_TRUE(creds.ok());
+  creds->token.clear();
+  creds->exec = sync::ExecPlugin{
+      "client.authentication.k8s.io/v1",
+      "/bin/sh",
+      {"-c", R"(printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",)"
+             R"("status":{"token":"admin-token","expirationTimestamp":"2099-01-01T00:00:00Z"}}')"},
+      {}};
+  asio::io_context io;
+  auto api = client(io, *creds);
+  auto r = run(io, api->request("GET", "/api/v1/namespaces/kube-system"));
+  ASSERT_TRUE(r && r->ok()) << (r ? r->error().message : "");
+  EXPECT_EQ((*r)->status, 200u) << (*r)->body;
+}
+
 TEST_F(KubeApiClient, RbacDenialIsAClearForbidden) {
   auto r = get(kubeconfig("kubeconfig_reader"), "/api/v1/services");
   ASSERT_TRUE(r.ok()) << r.error().message;
