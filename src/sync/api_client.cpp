@@ -235,6 +235,12 @@ asio::awaitable<Result<unsigned>> ApiClient::stream_lines(std::string target,
   auto fresh = co_await connect(idle_timeout);
   if (!fresh) co_return fresh.error();
   std::unique_ptr<Connection> conn = std::move(fresh.value());
+  streams_.push_back(conn.get());
+  struct Unregister {
+    std::vector<Connection*>& list;
+    Connection* conn;
+    ~Unregister() { std::erase(list, conn); }
+  } unregister{streams_, conn.get()};
   http::request<http::empty_body> req{http::verb::get, endpoint_.prefix + target, 11};
   req.set(http::field::host, endpoint_.host + ":" + endpoint_.port);
   req.set(http::field::user_agent, "fedns/" FEDNS_VERSION);
@@ -251,6 +257,7 @@ asio::awaitable<Result<unsigned>> ApiClient::stream_lines(std::string target,
                                    asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return Error{"GET " + target + ": " + ec.message()};
   const unsigned status = parser.get().result_int();
+  if (status != 200) co_return status;  // an error Status, not a stream of lines
 
   constexpr std::size_t kMaxLine = 64 * 1024 * 1024;  // one event larger than this is not a Kubernetes object
   std::string pending;
@@ -275,6 +282,11 @@ asio::awaitable<Result<unsigned>> ApiClient::stream_lines(std::string target,
   }
   if (!pending.empty()) on_line(pending);  // a last line without its newline
   co_return status;
+}
+
+void ApiClient::cancel_streams() {
+  for (Connection* c : streams_)
+    beast::get_lowest_layer(c->stream).cancel();
 }
 
 }  // namespace fedns::sync

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/asio.hpp"
 #include "common/result.hpp"
@@ -50,6 +51,9 @@ class ApiClient {
                                                         std::function<bool(std::string_view)> on_line,
                                                         std::chrono::milliseconds idle_timeout);
 
+  // Closes every open stream of this client; their stream_lines calls end with an error.
+  void cancel_streams();
+
   [[nodiscard]] const ClusterCredentials& credentials() const { return credentials_; }
 
  private:
@@ -77,6 +81,7 @@ class ApiClient {
   std::string token_cache_;
   std::filesystem::file_time_type token_mtime_{};
   std::optional<ExecCredential> exec_credential_;
+  std::vector<Connection*> streams_;  // open stream_lines connections, for cancel_streams()
 };
 
 }  // namespace fedns::sync

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "common/asio.hpp"
-#include "support/process.hpp"
+#include "support/cluster_fixture.hpp"
 #include "sync/api_client.hpp"
 #include "sync/kubeconfig.hpp"
 
@@ -30,28 +30,13 @@ std::optional<T> run(asio::io_context& io, asio::awaitable<T> task) {
 
 class KubeApiClient : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    fixture_ = FEDNS_SOURCE_DIR "/tests/cluster-fixture";
-    dir_ = new TempDir();
-    const auto up = run_command(fixture_ + " up 1 --json --dir " + dir_->path() + "/clusters", 900);
-    if (up.exit_code != 0) {
-      skip_reason_ = "real-cluster fixture unavailable (tests/cluster-fixture up failed):\n" + up.output;
-      return;
-    }
-    const auto json_start = up.output.find("{\n");
-    state_ = nlohmann::json::parse(up.output.substr(json_start));
-    kubectl_ = run_command(fixture_ + " bin").output;
-    kubectl_ = kubectl_.substr(0, kubectl_.find('\n')) + "/kubectl --kubeconfig " +
-               state_["clusters"][0]["kubeconfig"].get<std::string>();
-  }
-  static void TearDownTestSuite() {
-    run_command(fixture_ + " down --dir " + dir_->path() + "/clusters");
-    delete dir_;
-  }
+  static void SetUpTestSuite() { fixture_ = new ClusterFixture(1); }
+  static void TearDownTestSuite() { delete fixture_; }
   void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << "SKIPPED LOUDLY: " << skip_reason_;
+    if (!fixture_->available()) GTEST_SKIP() << "SKIPPED LOUDLY: " << fixture_->why();
+    kubectl_ = fixture_->kubectl(0);
   }
-  static std::string kubeconfig(const char* which) { return state_["clusters"][0][which].get<std::string>(); }
+  static std::string kubeconfig(const char* which) { return fixture_->kubeconfig(0, which); }
 
   static std::unique_ptr<sync::ApiClient> client(asio::io_context& io,
                                                  const sync::ClusterCredentials& creds) {
@@ -68,17 +53,10 @@ class KubeApiClient : public ::testing::Test {
     return std::move(*run(io, api->request("GET", target)));
   }
 
-  static std::string fixture_;
-  static TempDir* dir_;
-  static nlohmann::json state_;
-  static std::string kubectl_;
-  static std::string skip_reason_;
+  static ClusterFixture* fixture_;
+  std::string kubectl_;
 };
-std::string KubeApiClient::fixture_;
-TempDir* KubeApiClient::dir_ = nullptr;
-nlohmann::json KubeApiClient::state_;
-std::string KubeApiClient::kubectl_;
-std::string KubeApiClient::skip_reason_;
+ClusterFixture* KubeApiClient::fixture_ = nullptr;
 
 TEST_F(KubeApiClient, ClientCertificateAuthenticatesAndLists) {
   auto r = get(kubeconfig("kubeconfig"), "/api/v1/namespaces/default/services");

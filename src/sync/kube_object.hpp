@@ -1,0 +1,57 @@
+// A Kubernetes object as the informers keep it: the metadata we index by, and the parsed body shared
+// immutably. Converters to the slim typed structs of the catalog read the body in src/sync .cpp files only.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+
+namespace fedns::sync {
+
+struct ObjectMeta {
+  std::string namespace_;
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+  std::int64_t generation = 0;
+  std::map<std::string, std::string> labels;
+
+  // "namespace/name", or "name" for cluster-scoped objects (client-go's MetaNamespaceKeyFunc).
+  [[nodiscard]] std::string key() const { return namespace_.empty() ? name : namespace_ + "/" + name; }
+};
+
+class KubeObject {
+ public:
+  // Takes the object's JSON; fails when metadata.name is missing (nothing could index it).
+  static Result<KubeObject> from_json(nlohmann::json body);
+
+  [[nodiscard]] const ObjectMeta& meta() const { return meta_; }
+  [[nodiscard]] const nlohmann::json& json() const { return *body_; }
+
+ private:
+  ObjectMeta meta_;
+  std::shared_ptr<const nlohmann::json> body_;
+};
+
+// Where a kind lives in the API: "/api/v1" + "services", "/apis/discovery.k8s.io/v1" + "endpointslices".
+struct ResourceRef {
+  std::string api_path;
+  std::string plural;
+  std::string namespace_;  // empty: all namespaces
+  std::string label_selector;
+  std::string field_selector;
+
+  [[nodiscard]] std::string collection_path() const {
+    return api_path + (namespace_.empty() ? "" : "/namespaces/" + namespace_) + "/" + plural;
+  }
+};
+
+// Percent-encodes a query parameter value (RFC 3986 unreserved characters pass through).
+std::string url_encode(const std::string& value);
+
+}  // namespace fedns::sync

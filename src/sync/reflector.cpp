@@ -1,0 +1,255 @@
+// Reflector: LIST (paginated) then WATCH, for ever, keeping the cache and the handlers exactly in step with
+// the API server. The control flow follows client-go's reflector.go ListAndWatch.
+#include "sync/reflector.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "common/log.hpp"
+
+namespace fedns::sync {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// A Status object's code, reason and message, for errors and 410 detection.
+struct StatusInfo {
+  int code = 0;
+  std::string reason;
+  std::string message;
+};
+
+StatusInfo status_of(const nlohmann::json& body) {
+  StatusInfo s;
+  if (body.is_object() && body.value("kind", "") == "Status") {
+    s.code = body.value("code", 0);
+    s.reason = body.value("reason", "");
+    s.message = body.value("message", "");
+  }
+  return s;
+}
+
+}  // namespace
+
+Reflector::Reflector(ApiClient& client, ResourceRef resource, ReflectorOptions options,
+                     InformerHandlers handlers)
+    : client_(client), resource_(std::move(resource)), options_(options), handlers_(std::move(handlers)) {}
+
+std::string Reflector::where() const {
+  return client_.credentials().server + " " + resource_.collection_path();
+}
+
+void Reflector::stop() {
+  stopped_ = true;
+  client_.cancel_streams();
+  if (timer_) timer_->cancel();
+}
+
+asio::awaitable<void> Reflector::run() {
+  timer_ = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+  stopped_ = false;
+  // A restarted run resumes the watch from the last version when there is one, as a reconnect would.
+  bool need_list = !synced_;
+  while (!stopped_) {
+    if (need_list) {
+      if (auto r = co_await list(); !r) {
+        ++stats_.errors;
+        stats_.last_error = r.error().message;
+        log::warn(where() + ": list: " + r.error().message);
+        co_await backoff(retry_after_);
+        continue;
+      }
+      need_list = false;
+    }
+    switch (co_await watch()) {
+      case WatchEnd::kResume:
+        failures_ = 0;
+        break;  // the stream ended normally (timeoutSeconds): watch again from the last version
+      case WatchEnd::kRelist:
+        need_list = true;
+        break;
+      case WatchEnd::kError:
+        if (!stopped_) co_await backoff(retry_after_);
+        break;
+    }
+  }
+}
+
+asio::awaitable<void> Reflector::backoff(std::optional<std::chrono::seconds> retry_after) {
+  // Exponential from backoff_initial to backoff_max with up to 100% jitter, or the server's Retry-After.
+  const int exponent = std::min(failures_++, 16);
+  auto delay = std::min(options_.backoff_initial * (1 << exponent), options_.backoff_max);
+  delay += std::chrono::milliseconds(std::uniform_int_distribution<long>(0, delay.count())(rng_));
+  if (retry_after) delay = std::max<std::chrono::milliseconds>(delay, *retry_after);
+  retry_after_.reset();
+  timer_->expires_after(delay);
+  boost::system::error_code ec;
+  co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<Result<void>> Reflector::list() {
+  std::map<std::string, KubeObject> fresh;
+  std::string continue_token;
+  std::string list_version;
+  for (;;) {
+    std::string target = resource_.collection_path() + "?limit=" + std::to_string(options_.page_size);
+    if (!resource_.label_selector.empty()) target += "&labelSelector=" + url_encode(resource_.label_selector);
+    if (!resource_.field_selector.empty()) target += "&fieldSelector=" + url_encode(resource_.field_selector);
+    if (!continue_token.empty()) target += "&continue=" + url_encode(continue_token);
+    auto response = co_await client_.request("GET", target);
+    if (!response) co_return response.error();
+    const auto body = nlohmann::json::parse(response->body, nullptr, false);
+    if (response->status != 200) {
+      const StatusInfo status = status_of(body);
+      if (response->status == 410 && !continue_token.empty()) {
+        // The continue token expired mid-list: start the list again from the first page.
+        ++stats_.expired;
+        fresh.clear();
+        continue_token.clear();
+        continue;
+      }
+      retry_after_ = response->retry_after;
+      co_return Error{"HTTP " + std::to_string(response->status) +
+                      (status.message.empty() ? "" : ": " + status.message)};
+    }
+    if (body.is_discarded() || !body.contains("items") || !body["items"].is_array()) {
+      co_return Error{"list response is not a list"};
+    }
+    const auto& meta = body.value("metadata", nlohmann::json::object());
+    list_version = meta.value("resourceVersion", "");
+    for (const auto& item : body["items"]) {
+      auto object = KubeObject::from_json(item);
+      if (!object) {
+        ++stats_.bad_events;
+        log::warn(where() + ": skipping an item: " + object.error().message);
+        continue;
+      }
+      std::string key = object->meta().key();
+      fresh.insert_or_assign(std::move(key), std::move(object.value()));
+    }
+    continue_token = meta.value("continue", "");
+    if (continue_token.empty()) break;
+  }
+  replace(std::move(fresh));
+  resource_version_ = list_version;
+  ++stats_.lists;
+  synced_ = true;
+  failures_ = 0;
+  co_return Result<void>{};
+}
+
+// A relist: the new state replaces the cache, and the handlers hear the difference, each change once.
+void Reflector::replace(std::map<std::string, KubeObject> fresh) {
+  for (const auto& [key, object] : store_) {
+    if (!fresh.contains(key) && handlers_.on_delete) handlers_.on_delete(object);
+  }
+  for (const auto& [key, object] : fresh) {
+    const auto old = store_.find(key);
+    if (old == store_.end()) {
+      if (handlers_.on_add) handlers_.on_add(object);
+    } else if (old->second.meta().resource_version != object.meta().resource_version ||
+               old->second.meta().uid != object.meta().uid) {
+      if (handlers_.on_update) handlers_.on_update(old->second, object);
+    }
+  }
+  store_ = std::move(fresh);
+}
+
+void Reflector::upsert(KubeObject object) {
+  std::string key = object.meta().key();
+  const auto old = store_.find(key);
+  if (old == store_.end()) {
+    if (handlers_.on_add) handlers_.on_add(object);
+    store_.emplace(std::move(key), std::move(object));
+    return;
+  }
+  if (old->second.meta().resource_version == object.meta().resource_version) return;  // already seen
+  if (handlers_.on_update) handlers_.on_update(old->second, object);
+  old->second = std::move(object);
+}
+
+void Reflector::remove(const KubeObject& object) {
+  const auto old = store_.find(object.meta().key());
+  if (old == store_.end()) return;  // never seen, or already deleted by a relist
+  if (handlers_.on_delete) handlers_.on_delete(old->second);
+  store_.erase(old);
+}
+
+Reflector::WatchEnd Reflector::apply_event(std::string_view line) {
+  if (line.empty()) return WatchEnd::kResume;
+  auto event = nlohmann::json::parse(line, nullptr, false);
+  if (event.is_discarded() || !event.is_object() || !event.contains("type") || !event.contains("object")) {
+    ++stats_.bad_events;
+    log::warn(where() + ": garbled watch event; relisting");
+    return WatchEnd::kRelist;
+  }
+  const std::string type = event.value("type", "");
+  if (type == "ERROR") {
+    const StatusInfo status = status_of(event["object"]);
+    if (status.code == 410) {
+      ++stats_.expired;
+      return WatchEnd::kRelist;
+    }
+    stats_.last_error = "watch error " + std::to_string(status.code) + ": " + status.message;
+    return WatchEnd::kError;
+  }
+  if (type == "BOOKMARK") {
+    const auto& meta = event["object"].value("metadata", nlohmann::json::object());
+    if (const std::string rv = meta.value("resourceVersion", ""); !rv.empty()) resource_version_ = rv;
+    return WatchEnd::kResume;
+  }
+  auto object = KubeObject::from_json(std::move(event["object"]));
+  if (!object || (type != "ADDED" && type != "MODIFIED" && type != "DELETED")) {
+    ++stats_.bad_events;
+    log::warn(where() + ": unusable watch event (" + type + "); relisting");
+    return WatchEnd::kRelist;
+  }
+  resource_version_ = object->meta().resource_version;
+  ++stats_.events;
+  stats_.last_event = std::chrono::steady_clock::now();
+  if (type == "DELETED") {
+    remove(*object);
+  } else {
+    upsert(std::move(object.value()));
+  }
+  return WatchEnd::kResume;
+}
+
+asio::awaitable<Reflector::WatchEnd> Reflector::watch() {
+  std::string target = resource_.collection_path() + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=" +
+                       std::to_string(options_.watch_timeout.count()) +
+                       "&resourceVersion=" + url_encode(resource_version_);
+  if (!resource_.label_selector.empty()) target += "&labelSelector=" + url_encode(resource_.label_selector);
+  if (!resource_.field_selector.empty()) target += "&fieldSelector=" + url_encode(resource_.field_selector);
+  ++stats_.watches;
+  log::debug(where() + ": watch from resourceVersion " + resource_version_);
+  WatchEnd end = WatchEnd::kResume;
+  std::string error_body;
+  auto status = co_await client_.stream_lines(
+      target,
+      [&](std::string_view line) {
+        if (stopped_) return false;
+        end = apply_event(line);
+        return end == WatchEnd::kResume;
+      },
+      options_.idle_timeout);
+  if (stopped_) co_return WatchEnd::kError;
+  if (!status) {
+    ++stats_.errors;
+    stats_.last_error = status.error().message;
+    log::warn(where() + ": watch: " + status.error().message);
+    co_return WatchEnd::kError;
+  }
+  if (*status == 410) {  // an HTTP-level Expired (older or uncached paths)
+    ++stats_.expired;
+    co_return WatchEnd::kRelist;
+  }
+  if (*status != 200) {
+    ++stats_.errors;
+    stats_.last_error = "watch: HTTP " + std::to_string(*status);
+    co_return WatchEnd::kError;
+  }
+  co_return end;
+}
+
+}  // namespace fedns::sync

@@ -1,0 +1,93 @@
+// Reflector and informer cache for one resource of one cluster, with client-go's semantics: paginated LIST,
+// WATCH from the list's resourceVersion with bookmarks, resume from the last seen version when a stream ends,
+// relist on 410 Expired, backoff with jitter honouring Retry-After, an idle-stream timeout, and handlers that
+// see every add, update and delete exactly once (a relist is diffed against the cache).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+#include <string>
+
+#include "common/asio.hpp"
+#include "common/result.hpp"
+#include "sync/api_client.hpp"
+#include "sync/kube_object.hpp"
+
+namespace fedns::sync {
+
+struct InformerHandlers {
+  std::function<void(const KubeObject&)> on_add;
+  std::function<void(const KubeObject& old_object, const KubeObject& new_object)> on_update;
+  std::function<void(const KubeObject&)> on_delete;
+};
+
+struct ReflectorOptions {
+  std::size_t page_size = 500;
+  std::chrono::seconds watch_timeout{
+      300};  // timeoutSeconds of each watch; it is renewed from the last version
+  std::chrono::milliseconds idle_timeout{
+      std::chrono::seconds(90)};  // no byte, not even a bookmark: reconnect
+  std::chrono::milliseconds backoff_initial{800};
+  std::chrono::milliseconds backoff_max{std::chrono::seconds(30)};
+};
+
+struct ReflectorStats {
+  std::uint64_t lists = 0;       // complete LISTs (all pages)
+  std::uint64_t watches = 0;     // watch streams opened
+  std::uint64_t expired = 0;     // 410 Expired seen (watch or continue token): each forces a relist
+  std::uint64_t events = 0;      // watch events applied
+  std::uint64_t bad_events = 0;  // lines that were not valid events (each forces a relist)
+  std::uint64_t errors = 0;      // failed requests (each followed by a backoff)
+  std::chrono::steady_clock::time_point last_event{};
+  std::string last_error;
+};
+
+class Reflector {
+ public:
+  Reflector(ApiClient& client, ResourceRef resource, ReflectorOptions options, InformerHandlers handlers);
+
+  // Runs until stop(). Never throws; errors are counted, logged and retried with backoff. A later run()
+  // resumes from the cache and the last resourceVersion.
+  boost::asio::awaitable<void> run();
+  // Ends the current run() promptly (open streams are closed, a backoff wait is cut short).
+  void stop();
+
+  [[nodiscard]] bool has_synced() const { return synced_; }
+  [[nodiscard]] const std::map<std::string, KubeObject>& store() const { return store_; }
+  [[nodiscard]] const ReflectorStats& stats() const { return stats_; }
+  [[nodiscard]] const std::string& resource_version() const { return resource_version_; }
+
+  // Tests only: pretend the history before `version` was compacted, so the next watch must start from it.
+  void set_resource_version_for_test(std::string version) { resource_version_ = std::move(version); }
+
+ private:
+  enum class WatchEnd { kResume, kRelist, kError };
+
+  boost::asio::awaitable<Result<void>> list();
+  boost::asio::awaitable<WatchEnd> watch();
+  WatchEnd apply_event(std::string_view line);
+  void replace(std::map<std::string, KubeObject> fresh);
+  void upsert(KubeObject object);
+  void remove(const KubeObject& object);
+  boost::asio::awaitable<void> backoff(std::optional<std::chrono::seconds> retry_after);
+  std::string where() const;
+
+  ApiClient& client_;
+  ResourceRef resource_;
+  ReflectorOptions options_;
+  InformerHandlers handlers_;
+  std::map<std::string, KubeObject> store_;
+  std::string resource_version_;
+  bool synced_ = false;
+  bool stopped_ = false;
+  int failures_ = 0;
+  std::optional<std::chrono::seconds> retry_after_;
+  ReflectorStats stats_;
+  std::mt19937 rng_{std::random_device{}()};
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+};
+
+}  // namespace fedns::sync
