@@ -25,6 +25,8 @@ class ClusterFixture {
   [[nodiscard]] std::string kubeconfig(int cluster, const char* which = "kubeconfig") const;
   // "…/kubectl --kubeconfig <cluster's admin kubeconfig>", ready to append arguments to.
   [[nodiscard]] std::string kubectl(int cluster) const;
+  [[nodiscard]] std::string server(int cluster) const { return state_["clusters"][cluster]["server"]; }
+  [[nodiscard]] const std::string& bin() const { return bin_; }
   // Compacts etcd's history up to its current revision (through etcd's JSON gateway), as the apiserver's
   // periodic compaction would: watches from older versions then fail with 410 Expired. Returns the compacted
   // revision.
