@@ -55,6 +55,7 @@ class ApiClient {
   void cancel_streams();
 
   [[nodiscard]] const ClusterCredentials& credentials() const { return credentials_; }
+  [[nodiscard]] boost::asio::io_context& io() const { return io_; }
 
  private:
   struct Endpoint {

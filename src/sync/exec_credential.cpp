@@ -86,12 +86,14 @@ Result<ExecCredential> run_exec_plugin(const ExecPlugin& plugin, std::chrono::mi
   env_strings.push_back(R"(KUBERNETES_EXEC_INFO={"apiVersion":")" + plugin.api_version +
                         R"(","kind":"ExecCredential","spec":{"interactive":false}})");
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings)
     envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<std::string> arg_strings{plugin.command};
   arg_strings.insert(arg_strings.end(), plugin.args.begin(), plugin.args.end());
   std::vector<char*> argv;
+  argv.reserve(arg_strings.size() + 1);
   for (auto& s : arg_strings)
     argv.push_back(s.data());
   argv.push_back(nullptr);

@@ -46,7 +46,7 @@ void Reflector::stop() {
 }
 
 asio::awaitable<void> Reflector::run() {
-  timer_ = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor);
+  timer_ = std::make_unique<asio::steady_timer>(client_.io());
   stopped_ = false;
   // A restarted run resumes the watch from the last version when there is one, as a reconnect would.
   bool need_list = !synced_;

@@ -9,6 +9,7 @@
 #include "common/asio.hpp"
 #include "support/cluster_fixture.hpp"
 #include "sync/api_client.hpp"
+#include "sync/api_writer.hpp"
 #include "sync/kubeconfig.hpp"
 
 namespace fedns::e2e {
@@ -169,6 +170,92 @@ TEST_F(KubeApiClient, WatchStreamSeesWhatKubectlCreates) {
   EXPECT_EQ(**ended, 200u);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back(), "ADDED watched");
+}
+
+TEST_F(KubeApiClient, WritesCoverEveryVerbAndReportConflicts) {
+  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
+  ASSERT_TRUE(creds.ok());
+  asio::io_context io;
+  auto api = client(io, *creds);
+  sync::ApiWriter writer(*api, "fedns-test");
+  const std::string services = "/api/v1/namespaces/default/services";
+  const std::string w = services + "/writer";
+  std::vector<std::string> steps;
+  auto note = [&](const char* what, const Result<sync::WriteOutcome>& r) {
+    steps.push_back(std::string(what) + " " +
+                    (r.ok() ? std::to_string(r->status) + (r->reason.empty() ? "" : " " + r->reason)
+                            : r.error().message));
+  };
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto created = co_await writer.create(
+            services,
+            R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"writer"},"spec":{"ports":[{"port":80}]}})");
+        note("create", created);
+        const std::string rv =
+            created.ok() && created->object ? created->object->meta().resource_version : "";
+        auto stale = co_await writer.replace(
+            w,
+            R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"writer","resourceVersion":"1"},"spec":{"ports":[{"port":81}]}})");
+        note("stale-put", stale);
+        note("conflict?",
+             stale.ok() && stale->conflict() ? Result<sync::WriteOutcome>(sync::WriteOutcome{1}) : stale);
+        auto put = co_await writer.replace(
+            w, R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"writer","resourceVersion":")" + rv +
+                   R"("},"spec":{"ports":[{"port":81}]}})");
+        note("put", put);
+        note("merge",
+             co_await writer.patch(w, sync::PatchType::kMerge, R"({"metadata":{"labels":{"tier":"dns"}}})"));
+        note("json",
+             co_await writer.patch(w, sync::PatchType::kJson,
+                                   R"([{"op":"add","path":"/metadata/annotations","value":{"a":"b"}}])"));
+        // Another manager applying a field fedns-test owns (the label set by the merge patch) conflicts.
+        sync::ApiWriter other(*api, "other-applier");
+        const std::string apply =
+            R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"writer","labels":{"tier":"web"}}})";
+        note("apply-conflict", co_await other.patch(w, sync::PatchType::kApply, apply));
+        note("apply-force", co_await other.patch(w, sync::PatchType::kApply, apply, true));
+        note("delete", co_await writer.remove(w));
+        note("delete-again", co_await writer.remove(w));
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(steps, (std::vector<std::string>{"create 201", "stale-put 409 Conflict", "conflict? 1", "put 200",
+                                             "merge 200", "json 200", "apply-conflict 409 Conflict",
+                                             "apply-force 200", "delete 200", "delete-again 404 NotFound"}));
+}
+
+TEST_F(KubeApiClient, StatusSubresourceOfAServiceExport) {
+  ASSERT_EQ(run_command(kubectl_ + " create service clusterip exported --tcp=80:80").exit_code, 0);
+  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
+  ASSERT_TRUE(creds.ok());
+  asio::io_context io;
+  auto api = client(io, *creds);
+  sync::ApiWriter writer(*api, "fedns-test");
+  const std::string exports = "/apis/multicluster.x-k8s.io/v1alpha1/namespaces/default/serviceexports";
+  std::optional<Result<sync::WriteOutcome>> status;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto created = co_await writer.create(
+            exports,
+            R"({"apiVersion":"multicluster.x-k8s.io/v1alpha1","kind":"ServiceExport","metadata":{"name":"exported"}})");
+        if (!created.ok() || !created->object) co_return;
+        const std::string rv = created->object->meta().resource_version;
+        status = co_await writer.replace_status(
+            exports + "/exported",
+            R"({"apiVersion":"multicluster.x-k8s.io/v1alpha1","kind":"ServiceExport","metadata":{"name":"exported","resourceVersion":")" +
+                rv +
+                R"("},"status":{"conditions":[{"type":"Valid","status":"True","reason":"ServiceFound","message":"fedns","lastTransitionTime":"2026-11-26T00:00:00Z"}]}})");
+      },
+      asio::detached);
+  io.run();
+  ASSERT_TRUE(status && status->ok()) << (status ? status->error().message : "create failed");
+  EXPECT_EQ((*status)->status, 200u) << (*status)->message;
+  EXPECT_EQ(
+      run_command(kubectl_ + " get serviceexport exported -o jsonpath={.status.conditions[0].reason}").output,
+      "ServiceFound");
 }
 
 }  // namespace
