@@ -21,10 +21,6 @@ class Authoritative : public ::testing::Test {
 };
 FednsServer* Authoritative::server_ = nullptr;
 
-bool has(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
 TEST_F(Authoritative, DigPositiveAnswerAuthoritativeNoRecursion) {  // RFC 1035 4.1.1: AA set, RA clear
   const auto r = server_->dig("www.example.test A");                // dig sets RD by default
   EXPECT_EQ(r.exit_code, 0);

@@ -6,10 +6,6 @@
 namespace fedns::e2e {
 namespace {
 
-bool has(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
 class Edns : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { server_ = new FednsServer(standard_zones_yaml(), "  nsid: \"e2e-nsid\"\n"); }

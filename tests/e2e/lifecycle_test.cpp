@@ -13,10 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool has(const std::string& text, const std::string& needle) {
-  return text.find(needle) != std::string::npos;
-}
-
 std::string one_zone(const std::string& address) {
   return "  - origin: reload.test.\n"
          "    soa: {serial: 1}\n"

@@ -54,6 +54,11 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
+// True when `text` contains `needle` (for checking command output).
+inline bool has(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
 // Runs a shell command line (with a timeout enforced by `timeout`), capturing its output.
 CommandResult run_command(const std::string& command_line, int timeout_seconds = 20);
 
