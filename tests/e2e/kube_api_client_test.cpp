@@ -3,6 +3,7 @@
 // watch stream that sees what kubectl creates.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -89,6 +90,33 @@ TEST_F(KubeApiClient, ExecPluginAuthenticates) {  // client.authentication.k8s.i
   auto r = run(io, api->request("GET", "/api/v1/namespaces/kube-system"));
   ASSERT_TRUE(r && r->ok()) << (r ? r->error().message : "");
   EXPECT_EQ((*r)->status, 200u) << (*r)->body;
+}
+
+TEST_F(KubeApiClient, RotatedTokenFileIsReread) {  // projected service-account tokens are replaced in place
+  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig_token"));
+  ASSERT_TRUE(creds.ok());
+  TempDir dir;
+  creds->token.clear();
+  creds->token_file = dir.write("token", "admin-token\n");
+  asio::io_context io;
+  auto api = client(io, *creds);
+  std::vector<unsigned> statuses;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto first = co_await api->request("GET", "/api/v1/namespaces/default/services");
+        statuses.push_back(first.ok() ? first->status : 0u);
+        // The file now holds the reader's token (an mtime in the future makes the change visible at once).
+        (void)dir.write("token", "reader-token\n");
+        std::filesystem::last_write_time(
+            dir.path() + "/token", std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5));
+        auto second = co_await api->request("GET", "/api/v1/namespaces/default/services");
+        statuses.push_back(second.ok() ? second->status : 0u);
+      },
+      asio::detached);
+  io.run();
+  EXPECT_EQ(statuses,
+            (std::vector<unsigned>{200, 403}));  // the new identity is used: the reader may not list
 }
 
 TEST_F(KubeApiClient, RbacDenialIsAClearForbidden) {
