@@ -153,7 +153,8 @@ asio::awaitable<Result<std::unique_ptr<ApiClient::Connection>>> ApiClient::conne
   const std::string& name =
       credentials_.tls_server_name.empty() ? endpoint_.host : credentials_.tls_server_name;
   boost::system::error_code ip_ec;
-  const bool is_ip = !asio::ip::make_address(name, ip_ec).is_unspecified() && !ip_ec;
+  (void)asio::ip::make_address(name, ip_ec);
+  const bool is_ip = !ip_ec;  // an IP literal is checked against IP SANs, a name against DNS SANs
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   if (is_ip) {
     X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());

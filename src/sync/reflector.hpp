@@ -60,9 +60,6 @@ class Reflector {
   [[nodiscard]] const ReflectorStats& stats() const { return stats_; }
   [[nodiscard]] const std::string& resource_version() const { return resource_version_; }
 
-  // Tests only: pretend the history before `version` was compacted, so the next watch must start from it.
-  void set_resource_version_for_test(std::string version) { resource_version_ = std::move(version); }
-
  private:
   enum class WatchEnd { kResume, kRelist, kError };
 

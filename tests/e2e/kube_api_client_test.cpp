@@ -47,6 +47,13 @@ class KubeApiClient : public ::testing::Test {
     return std::move(c.value());
   }
 
+  // A client authenticated as the cluster admin (client certificate).
+  static std::unique_ptr<sync::ApiClient> admin_client(asio::io_context& io) {
+    auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
+    EXPECT_TRUE(creds.ok()) << creds.error().message;
+    return client(io, *creds);
+  }
+
   static Result<sync::ApiResponse> get(const std::string& config, const std::string& target) {
     auto creds = sync::load_kubeconfig(config);
     EXPECT_TRUE(creds.ok()) << creds.error().message;
@@ -147,10 +154,8 @@ TEST_F(KubeApiClient, WrongCertificateAuthorityFailsClosed) {
 }
 
 TEST_F(KubeApiClient, CreatedObjectIsSeenByKubectlAndReusesTheConnection) {
-  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
-  ASSERT_TRUE(creds.ok());
   asio::io_context io;
-  auto api = client(io, *creds);
+  auto api = admin_client(io);
   const std::string body = R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"written-by-fedns"},
       "spec":{"ports":[{"port":53,"protocol":"UDP"}]}})";
   std::vector<unsigned> statuses;
@@ -175,10 +180,8 @@ TEST_F(KubeApiClient, CreatedObjectIsSeenByKubectlAndReusesTheConnection) {
 }
 
 TEST_F(KubeApiClient, WatchStreamSeesWhatKubectlCreates) {
-  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
-  ASSERT_TRUE(creds.ok());
   asio::io_context io;
-  auto api = client(io, *creds);
+  auto api = admin_client(io);
   std::vector<std::string> events;
   std::thread creator([&] {
     std::this_thread::sleep_for(1s);
@@ -201,10 +204,8 @@ TEST_F(KubeApiClient, WatchStreamSeesWhatKubectlCreates) {
 }
 
 TEST_F(KubeApiClient, WritesCoverEveryVerbAndReportConflicts) {
-  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
-  ASSERT_TRUE(creds.ok());
   asio::io_context io;
-  auto api = client(io, *creds);
+  auto api = admin_client(io);
   sync::ApiWriter writer(*api, "fedns-test");
   const std::string services = "/api/v1/namespaces/default/services";
   const std::string w = services + "/writer";
@@ -256,10 +257,8 @@ TEST_F(KubeApiClient, WritesCoverEveryVerbAndReportConflicts) {
 
 TEST_F(KubeApiClient, StatusSubresourceOfAServiceExport) {
   ASSERT_EQ(run_command(kubectl_ + " create service clusterip exported --tcp=80:80").exit_code, 0);
-  auto creds = sync::load_kubeconfig(kubeconfig("kubeconfig"));
-  ASSERT_TRUE(creds.ok());
   asio::io_context io;
-  auto api = client(io, *creds);
+  auto api = admin_client(io);
   sync::ApiWriter writer(*api, "fedns-test");
   const std::string exports = "/apis/multicluster.x-k8s.io/v1alpha1/namespaces/default/serviceexports";
   std::optional<Result<sync::WriteOutcome>> status;
