@@ -7,7 +7,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <charconv>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "common/log.hpp"
@@ -18,6 +20,23 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
+
+namespace {
+
+// Retry-After in seconds (the form the API server sends); an HTTP date or garbage is ignored and the caller
+// backs off by itself.
+template <class Fields>
+std::optional<std::chrono::seconds> retry_after_of(const Fields& fields) {
+  const auto it = fields.find(http::field::retry_after);
+  if (it == fields.end()) return std::nullopt;
+  int seconds = 0;
+  const auto value = it->value();
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc{} || end != value.data() + value.size() || seconds < 0) return std::nullopt;
+  return std::chrono::seconds(std::min(seconds, 600));
+}
+
+}  // namespace
 
 class ApiClient::Connection {
  public:
@@ -214,12 +233,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
     ApiResponse out;
     out.status = res.result_int();
     out.body = std::move(res.body());
-    if (const auto it = res.find(http::field::retry_after); it != res.end()) {
-      try {
-        out.retry_after = std::chrono::seconds(std::stoi(std::string(it->value())));
-      } catch (...) {  // an HTTP date or garbage: ignore, the caller backs off by itself
-      }
-    }
+    out.retry_after = retry_after_of(res);
     if (res.keep_alive()) idle_ = std::move(conn);
     // client-go's rule: a 401 with an exec plugin means the credential went stale; refresh once and retry.
     if (out.status == 401 && credentials_.exec && attempt == 0) {
@@ -230,9 +244,10 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
   co_return Error{method + " " + target + ": connection failed"};
 }
 
-asio::awaitable<Result<unsigned>> ApiClient::stream_lines(std::string target,
-                                                          std::function<bool(std::string_view)> on_line,
-                                                          std::chrono::milliseconds idle_timeout) {
+asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
+                                                           std::function<bool(std::string_view)> on_line,
+                                                           std::chrono::milliseconds idle_timeout,
+                                                           std::size_t max_line) {
   auto fresh = co_await connect(idle_timeout);
   if (!fresh) co_return fresh.error();
   std::unique_ptr<Connection> conn = std::move(fresh.value());
@@ -253,14 +268,28 @@ asio::awaitable<Result<unsigned>> ApiClient::stream_lines(std::string target,
   if (ec) co_return Error{"GET " + target + ": " + ec.message()};
 
   http::response_parser<http::buffer_body> parser;
-  parser.body_limit(boost::none);  // a watch has no end; lines are capped below instead
+  // A watch has no end; lines are capped below instead. Not boost::none: Boost 1.74 compares a Content-Length
+  // against an empty optional as "over the limit" and refuses every non-chunked body.
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   co_await http::async_read_header(conn->stream, conn->buffer, parser,
                                    asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return Error{"GET " + target + ": " + ec.message()};
-  const unsigned status = parser.get().result_int();
-  if (status != 200) co_return status;  // an error Status, not a stream of lines
+  StreamEnd end;
+  end.status = parser.get().result_int();
+  end.retry_after = retry_after_of(parser.get());
+  if (end.status != 200) {  // an error Status, not a stream of lines: keep (the start of) its body
+    char chunk[16 * 1024];
+    while (!parser.is_done() && end.error_body.size() < 64 * 1024) {
+      parser.get().body().data = chunk;
+      parser.get().body().size = sizeof chunk;
+      co_await http::async_read_some(conn->stream, conn->buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+      if (ec && ec != http::error::need_buffer) break;
+      end.error_body.append(chunk, sizeof chunk - parser.get().body().size);
+    }
+    co_return end;
+  }
 
-  constexpr std::size_t kMaxLine = 64 * 1024 * 1024;  // one event larger than this is not a Kubernetes object
   std::string pending;
   char chunk[64 * 1024];
   while (!parser.is_done()) {
@@ -275,14 +304,21 @@ asio::awaitable<Result<unsigned>> ApiClient::stream_lines(std::string target,
     pending.append(chunk, sizeof chunk - parser.get().body().size);
     std::size_t start = 0;
     for (std::size_t nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
-      if (!on_line(std::string_view(pending).substr(start, nl - start))) co_return status;
+      if (nl - start > max_line) {
+        end.line_too_long = true;
+        co_return end;
+      }
+      if (!on_line(std::string_view(pending).substr(start, nl - start))) co_return end;
       start = nl + 1;
     }
     pending.erase(0, start);
-    if (pending.size() > kMaxLine) co_return Error{"GET " + target + ": a line longer than 64 MiB"};
+    if (pending.size() > max_line) {
+      end.line_too_long = true;
+      co_return end;
+    }
   }
   if (!pending.empty()) on_line(pending);  // a last line without its newline
-  co_return status;
+  co_return end;
 }
 
 void ApiClient::cancel_streams() {

@@ -28,8 +28,19 @@ struct ApiResponse {
   std::optional<std::chrono::seconds> retry_after;  // from a 429/503 Retry-After header
 };
 
+// How a stream_lines call ended.
+struct StreamEnd {
+  unsigned status = 0;                              // the response status
+  std::optional<std::chrono::seconds> retry_after;  // from a 429/503 Retry-After header
+  std::string error_body;                           // a non-200 response's body (a Status object)
+  bool line_too_long = false;                       // dropped because a line exceeded max_line
+};
+
 class ApiClient {
  public:
+  // One watch event is one object; etcd refuses objects over 1.5 MiB, so this is generous.
+  static constexpr std::size_t kDefaultMaxLine = 16 * 1024 * 1024;
+
   // Fails when the credentials cannot make a TLS context (a CA or client key that OpenSSL rejects).
   static Result<std::unique_ptr<ApiClient>> create(boost::asio::io_context& io,
                                                    ClusterCredentials credentials);
@@ -45,11 +56,13 @@ class ApiClient {
       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   // A streaming GET on its own connection: `on_line` gets every newline-terminated line of the body and
-  // returns false to stop. Ends with the response status when the server ends the stream; an error when no
-  // byte arrived for `idle_timeout` or the connection broke.
-  boost::asio::awaitable<Result<unsigned>> stream_lines(std::string target,
-                                                        std::function<bool(std::string_view)> on_line,
-                                                        std::chrono::milliseconds idle_timeout);
+  // returns false to stop. Ends when the server ends the stream, `on_line` stops it, or a line grows past
+  // `max_line` bytes (the stream is dropped then: a lying server cannot make us buffer without end); an error
+  // when no byte arrived for `idle_timeout` or the connection broke.
+  boost::asio::awaitable<Result<StreamEnd>> stream_lines(std::string target,
+                                                         std::function<bool(std::string_view)> on_line,
+                                                         std::chrono::milliseconds idle_timeout,
+                                                         std::size_t max_line = kDefaultMaxLine);
 
   // Closes every open stream of this client; their stream_lines calls end with an error.
   void cancel_streams();

@@ -45,6 +45,7 @@ struct ResourceRef {
   std::string namespace_;  // empty: all namespaces
   std::string label_selector;
   std::string field_selector;
+  std::string kind;  // when set, watch events carrying another kind are rejected as lies
 
   [[nodiscard]] std::string collection_path() const {
     return api_path + (namespace_.empty() ? "" : "/namespaces/" + namespace_) + "/" + plural;

@@ -29,7 +29,31 @@ StatusInfo status_of(const nlohmann::json& body) {
   return s;
 }
 
+StatusInfo status_of_text(std::string_view body) {
+  return status_of(nlohmann::json::parse(body, nullptr, false));
+}
+
+bool retryable(unsigned status) {
+  return status == 429 || (status >= 500 && status != 501);
+}
+
 }  // namespace
+
+std::string_view to_string(ReflectorState state) {
+  switch (state) {
+    case ReflectorState::kStarting:
+      return "starting";
+    case ReflectorState::kListing:
+      return "listing";
+    case ReflectorState::kWatching:
+      return "watching";
+    case ReflectorState::kBackingOff:
+      return "backing_off";
+    case ReflectorState::kStopped:
+      return "stopped";
+  }
+  return "unknown";
+}
 
 Reflector::Reflector(ApiClient& client, ResourceRef resource, ReflectorOptions options,
                      InformerHandlers handlers)
@@ -52,6 +76,7 @@ asio::awaitable<void> Reflector::run() {
   bool need_list = !synced_;
   while (!stopped_) {
     if (need_list) {
+      stats_.state = ReflectorState::kListing;
       if (auto r = co_await list(); !r) {
         ++stats_.errors;
         stats_.last_error = r.error().message;
@@ -61,6 +86,7 @@ asio::awaitable<void> Reflector::run() {
       }
       need_list = false;
     }
+    stats_.state = ReflectorState::kWatching;
     switch (co_await watch()) {
       case WatchEnd::kResume:
         failures_ = 0;
@@ -73,6 +99,7 @@ asio::awaitable<void> Reflector::run() {
         break;
     }
   }
+  stats_.state = ReflectorState::kStopped;
 }
 
 asio::awaitable<void> Reflector::backoff(std::optional<std::chrono::seconds> retry_after) {
@@ -82,9 +109,30 @@ asio::awaitable<void> Reflector::backoff(std::optional<std::chrono::seconds> ret
   delay += std::chrono::milliseconds(std::uniform_int_distribution<long>(0, delay.count())(rng_));
   if (retry_after) delay = std::max<std::chrono::milliseconds>(delay, *retry_after);
   retry_after_.reset();
+  stats_.state = ReflectorState::kBackingOff;
   timer_->expires_after(delay);
   boost::system::error_code ec;
   co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+// One LIST page. Like client-go's request retry, a 429 or 5xx with Retry-After is retried in place (the
+// server asked us to wait, not to start over), a bounded number of times.
+asio::awaitable<Result<ApiResponse>> Reflector::list_page(const std::string& target) {
+  for (int attempt = 0;; ++attempt) {
+    auto response = co_await client_.request("GET", target);
+    if (!response) co_return response;
+    if (response->status == 429) ++stats_.throttled;
+    if (!retryable(response->status) || !response->retry_after || attempt >= options_.throttle_retries ||
+        stopped_) {
+      co_return response;
+    }
+    log::debug(where() + ": HTTP " + std::to_string(response->status) + ", retrying the page after " +
+               std::to_string(response->retry_after->count()) + " s");
+    timer_->expires_after(
+        std::max<std::chrono::milliseconds>(*response->retry_after, std::chrono::milliseconds(50)));
+    boost::system::error_code ec;
+    co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<Result<void>> Reflector::list() {
@@ -96,14 +144,14 @@ asio::awaitable<Result<void>> Reflector::list() {
     if (!resource_.label_selector.empty()) target += "&labelSelector=" + url_encode(resource_.label_selector);
     if (!resource_.field_selector.empty()) target += "&fieldSelector=" + url_encode(resource_.field_selector);
     if (!continue_token.empty()) target += "&continue=" + url_encode(continue_token);
-    auto response = co_await client_.request("GET", target);
+    auto response = co_await list_page(target);
     if (!response) co_return response.error();
-    const auto body = nlohmann::json::parse(response->body, nullptr, false);
     if (response->status != 200) {
-      const StatusInfo status = status_of(body);
+      const StatusInfo status = status_of_text(response->body);
       if (response->status == 410 && !continue_token.empty()) {
         // The continue token expired mid-list: start the list again from the first page.
         ++stats_.expired;
+        log::info(where() + ": continue token expired; listing again from the start");
         fresh.clear();
         continue_token.clear();
         continue;
@@ -112,12 +160,23 @@ asio::awaitable<Result<void>> Reflector::list() {
       co_return Error{"HTTP " + std::to_string(response->status) +
                       (status.message.empty() ? "" : ": " + status.message)};
     }
-    if (body.is_discarded() || !body.contains("items") || !body["items"].is_array()) {
+    const auto body = nlohmann::json::parse(response->body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("items") || !body["items"].is_array()) {
       co_return Error{"list response is not a list"};
     }
+    ++stats_.pages;
+    stats_.last_contact = std::chrono::steady_clock::now();
+    // Only a page larger than the cap can hold an object larger than the cap: measure items then only.
+    const bool check_sizes = response->body.size() > options_.max_object_bytes;
     const auto& meta = body.value("metadata", nlohmann::json::object());
     list_version = meta.value("resourceVersion", "");
     for (const auto& item : body["items"]) {
+      if (check_sizes && item.dump().size() > options_.max_object_bytes) {
+        ++stats_.oversize;
+        log::warn(where() + ": skipping an object over " + std::to_string(options_.max_object_bytes) +
+                  " bytes");
+        continue;
+      }
       auto object = KubeObject::from_json(item);
       if (!object) {
         ++stats_.bad_events;
@@ -198,15 +257,28 @@ Reflector::WatchEnd Reflector::apply_event(std::string_view line) {
     if (const std::string rv = meta.value("resourceVersion", ""); !rv.empty()) resource_version_ = rv;
     return WatchEnd::kResume;
   }
-  auto object = KubeObject::from_json(std::move(event["object"]));
-  if (!object || (type != "ADDED" && type != "MODIFIED" && type != "DELETED")) {
+  if (type != "ADDED" && type != "MODIFIED" && type != "DELETED") {
     ++stats_.bad_events;
-    log::warn(where() + ": unusable watch event (" + type + "); relisting");
+    log::warn(where() + ": watch event of unknown type \"" + type + "\"; relisting");
+    return WatchEnd::kRelist;
+  }
+  const auto& body = event["object"];
+  if (!resource_.kind.empty() && body.is_object() && body.value("kind", resource_.kind) != resource_.kind) {
+    ++stats_.bad_events;
+    log::warn(where() + ": watch event carries a " + body.value("kind", "") + ", not a " + resource_.kind +
+              "; relisting");
+    return WatchEnd::kRelist;
+  }
+  auto object = KubeObject::from_json(std::move(event["object"]));
+  if (!object) {
+    ++stats_.bad_events;
+    log::warn(where() + ": unusable watch event: " + object.error().message + "; relisting");
     return WatchEnd::kRelist;
   }
   resource_version_ = object->meta().resource_version;
   ++stats_.events;
   stats_.last_event = std::chrono::steady_clock::now();
+  stats_.last_contact = stats_.last_event;
   if (type == "DELETED") {
     remove(*object);
   } else {
@@ -225,28 +297,40 @@ asio::awaitable<Reflector::WatchEnd> Reflector::watch() {
   log::debug(where() + ": watch from resourceVersion " + resource_version_);
   WatchEnd end = WatchEnd::kResume;
   std::string error_body;
-  auto status = co_await client_.stream_lines(
+  auto stream = co_await client_.stream_lines(
       target,
       [&](std::string_view line) {
         if (stopped_) return false;
         end = apply_event(line);
         return end == WatchEnd::kResume;
       },
-      options_.idle_timeout);
+      options_.idle_timeout, options_.max_object_bytes);
   if (stopped_) co_return WatchEnd::kError;
-  if (!status) {
+  if (!stream) {
     ++stats_.errors;
-    stats_.last_error = status.error().message;
-    log::warn(where() + ": watch: " + status.error().message);
+    stats_.last_error = stream.error().message;
+    log::warn(where() + ": watch: " + stream.error().message);
     co_return WatchEnd::kError;
   }
-  if (*status == 410) {  // an HTTP-level Expired (older or uncached paths)
+  if (stream->line_too_long) {
+    // The event was dropped unread, so the cache may miss a change: relist (which skips the object too).
+    ++stats_.oversize;
+    log::warn(where() + ": watch event over " + std::to_string(options_.max_object_bytes) +
+              " bytes; relisting");
+    co_return WatchEnd::kRelist;
+  }
+  if (stream->status == 410) {  // an HTTP-level Expired (older or uncached paths)
     ++stats_.expired;
     co_return WatchEnd::kRelist;
   }
-  if (*status != 200) {
+  if (stream->status != 200) {
     ++stats_.errors;
-    stats_.last_error = "watch: HTTP " + std::to_string(*status);
+    if (stream->status == 429) ++stats_.throttled;
+    retry_after_ = stream->retry_after;
+    const StatusInfo status = status_of_text(stream->error_body);
+    stats_.last_error = "watch: HTTP " + std::to_string(stream->status) +
+                        (status.message.empty() ? "" : ": " + status.message);
+    log::warn(where() + ": " + stats_.last_error);
     co_return WatchEnd::kError;
   }
   co_return end;

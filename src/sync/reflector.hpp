@@ -32,16 +32,31 @@ struct ReflectorOptions {
       std::chrono::seconds(90)};  // no byte, not even a bookmark: reconnect
   std::chrono::milliseconds backoff_initial{800};
   std::chrono::milliseconds backoff_max{std::chrono::seconds(30)};
+  // Objects larger than this (serialised) are skipped and counted, in LISTs and watch events alike, so the
+  // cache never holds what a lying server streams without end.
+  std::size_t max_object_bytes = ApiClient::kDefaultMaxLine;
+  int throttle_retries =
+      10;  // a LIST page answered 429/5xx with Retry-After is retried this often (client-go)
 };
 
+// Where the reflector is, for metrics and /readyz.
+enum class ReflectorState { kStarting, kListing, kWatching, kBackingOff, kStopped };
+std::string_view to_string(ReflectorState state);
+
 struct ReflectorStats {
+  ReflectorState state = ReflectorState::kStarting;
   std::uint64_t lists = 0;       // complete LISTs (all pages)
+  std::uint64_t pages = 0;       // LIST pages received
   std::uint64_t watches = 0;     // watch streams opened
   std::uint64_t expired = 0;     // 410 Expired seen (watch or continue token): each forces a relist
   std::uint64_t events = 0;      // watch events applied
   std::uint64_t bad_events = 0;  // lines that were not valid events (each forces a relist)
   std::uint64_t errors = 0;      // failed requests (each followed by a backoff)
-  std::chrono::steady_clock::time_point last_event{};
+  std::uint64_t throttled = 0;   // 429 Too Many Requests answers
+  std::uint64_t oversize = 0;    // objects or event lines over max_object_bytes (skipped)
+  std::chrono::steady_clock::time_point last_event{};  // last watch event applied
+  std::chrono::steady_clock::time_point
+      last_contact{};  // last byte of a successful answer (LIST page or event)
   std::string last_error;
 };
 
@@ -64,6 +79,7 @@ class Reflector {
   enum class WatchEnd { kResume, kRelist, kError };
 
   boost::asio::awaitable<Result<void>> list();
+  boost::asio::awaitable<Result<ApiResponse>> list_page(const std::string& target);
   boost::asio::awaitable<WatchEnd> watch();
   WatchEnd apply_event(std::string_view line);
   void replace(std::map<std::string, KubeObject> fresh);

@@ -29,7 +29,7 @@ class Harness {
     };
     handlers.on_delete = [this](const sync::KubeObject& o) { record("DELETE " + o.meta().name); };
     reflector_ = std::make_unique<sync::Reflector>(
-        *client_, sync::ResourceRef{"/api/v1", "services", ns, "", ""}, options, handlers);
+        *client_, sync::ResourceRef{"/api/v1", "services", ns, "", "", "Service"}, options, handlers);
   }
   ~Harness() { stop(); }
 
