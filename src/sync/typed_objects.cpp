@@ -1,4 +1,4 @@
-// JSON -> slim struct conversions for Service, EndpointSlice, ServiceExport and Node.
+// JSON -> slim struct conversions for the kinds fedns reads.
 #include "sync/typed_objects.hpp"
 
 #include <nlohmann/json.hpp>
@@ -52,6 +52,11 @@ Result<std::vector<ServicePort>> ports_of(const json& list, const std::string& k
     out.push_back(std::move(port));
   }
   return out;
+}
+
+std::int64_t integer(const json& object, const char* key) {
+  const json& v = member(object, key);
+  return v.is_number_integer() ? v.get<std::int64_t>() : 0;
 }
 
 std::string where(const KubeObject& object, const char* kind) {
@@ -157,6 +162,50 @@ Result<Node> to_node(const KubeObject& object) {
     }
   }
   return n;
+}
+
+Result<ServiceImport> to_service_import(const KubeObject& object) {
+  const json& spec = member(object.json(), "spec");
+  if (!spec.is_object()) return Error{where(object, "ServiceImport") + ": no spec"};
+  ServiceImport i;
+  i.meta = object.meta();
+  if (const std::string type = text(spec, "type"); !type.empty()) i.type = type;
+  if (i.type != "ClusterSetIP" && i.type != "Headless") {
+    return Error{where(object, "ServiceImport") + ": type \"" + i.type +
+                 "\" is not ClusterSetIP or Headless"};
+  }
+  i.ips = strings(member(spec, "ips"));
+  i.session_affinity = text(spec, "sessionAffinity");
+  auto ports = ports_of(member(spec, "ports"), "ServiceImport");
+  if (!ports) return ports.error().wrap(where(object, "ServiceImport"));
+  i.ports = std::move(*ports);
+  const json& clusters = member(member(object.json(), "status"), "clusters");
+  if (clusters.is_array()) {
+    for (const auto& c : clusters) {
+      if (std::string name = text(c, "cluster"); !name.empty()) i.clusters.push_back(std::move(name));
+    }
+  }
+  return i;
+}
+
+Result<Namespace> to_namespace(const KubeObject& object) {
+  Namespace n;
+  n.meta = object.meta();
+  n.phase = text(member(object.json(), "status"), "phase");
+  return n;
+}
+
+Result<Lease> to_lease(const KubeObject& object) {
+  const json& spec = member(object.json(), "spec");
+  if (!spec.is_object()) return Error{where(object, "Lease") + ": no spec"};
+  Lease l;
+  l.meta = object.meta();
+  l.holder_identity = text(spec, "holderIdentity");
+  l.lease_duration_seconds = integer(spec, "leaseDurationSeconds");
+  l.acquire_time = text(spec, "acquireTime");
+  l.renew_time = text(spec, "renewTime");
+  l.lease_transitions = integer(spec, "leaseTransitions");
+  return l;
 }
 
 }  // namespace fedns::sync

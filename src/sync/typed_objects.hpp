@@ -77,9 +77,37 @@ struct Node {
   std::vector<std::string> internal_ips;
 };
 
+// multicluster.x-k8s.io ServiceImport: what a cluster set offers under one name.
+struct ServiceImport {
+  ObjectMeta meta;
+  std::string type = "ClusterSetIP";  // ClusterSetIP or Headless
+  std::vector<std::string> ips;
+  std::vector<ServicePort> ports;
+  std::string session_affinity;  // "None" or "ClientIP"
+  std::vector<std::string> clusters;
+};
+
+struct Namespace {
+  ObjectMeta meta;    // labels select namespaces for export-all
+  std::string phase;  // Active, Terminating
+};
+
+// coordination.k8s.io/v1 Lease: leader election for the propagation engine.
+struct Lease {
+  ObjectMeta meta;
+  std::string holder_identity;
+  std::int64_t lease_duration_seconds = 0;
+  std::string acquire_time;  // RFC 3339 with microseconds (MicroTime)
+  std::string renew_time;
+  std::int64_t lease_transitions = 0;
+};
+
 Result<Service> to_service(const KubeObject& object);
 Result<EndpointSlice> to_endpoint_slice(const KubeObject& object);
 Result<ServiceExport> to_service_export(const KubeObject& object);
 Result<Node> to_node(const KubeObject& object);
+Result<ServiceImport> to_service_import(const KubeObject& object);
+Result<Namespace> to_namespace(const KubeObject& object);
+Result<Lease> to_lease(const KubeObject& object);
 
 }  // namespace fedns::sync

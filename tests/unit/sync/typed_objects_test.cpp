@@ -106,5 +106,32 @@ TEST(TypedObjects, ServiceExportConditionsAndNodeTopology) {
   EXPECT_EQ(n->internal_ips, std::vector<std::string>{"192.0.2.10"});
 }
 
+TEST(TypedObjects, ServiceImportLeaseAndNamespace) {
+  auto i = to_service_import(object(R"({"apiVersion":"multicluster.x-k8s.io/v1alpha1","kind":"ServiceImport",
+    "metadata":{"name":"db","namespace":"shop"},"spec":{"type":"Headless","ports":[{"port":5432}]},
+    "status":{"clusters":[{"cluster":"east"},{"cluster":"west"},{}]}})"));
+  ASSERT_TRUE(i.ok()) << i.error().message;
+  EXPECT_EQ(i->type, "Headless");
+  EXPECT_TRUE(i->ips.empty());
+  EXPECT_EQ(i->clusters, (std::vector<std::string>{"east", "west"}));
+  EXPECT_FALSE(
+      to_service_import(object(R"({"metadata":{"name":"x","namespace":"y"},"spec":{"type":"Magic"}})")).ok());
+  EXPECT_FALSE(to_service_import(object(R"({"metadata":{"name":"x","namespace":"y"}})")).ok());
+
+  auto l = to_lease(object(R"({"metadata":{"name":"leader","namespace":"fedns"},
+    "spec":{"holderIdentity":"pod-a","leaseDurationSeconds":15,"renewTime":"2026-11-26T10:00:00.000001Z"}})"));
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->holder_identity, "pod-a");
+  EXPECT_EQ(l->lease_duration_seconds, 15);
+  EXPECT_EQ(l->lease_transitions, 0);
+  EXPECT_FALSE(to_lease(object(R"({"metadata":{"name":"leader"}})")).ok());
+
+  auto n = to_namespace(
+      object(R"({"metadata":{"name":"shop","labels":{"team":"a"}},"status":{"phase":"Terminating"}})"));
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->phase, "Terminating");
+  EXPECT_EQ(n->meta.labels.at("team"), "a");
+}
+
 }  // namespace
 }  // namespace fedns::sync
