@@ -41,4 +41,14 @@ long ClusterFixture::compact_etcd() const {
   return compact.exit_code == 0 ? revision : -1;
 }
 
+bool ClusterFixture::stop_apiserver(int cluster) const {
+  const std::string name = state_["clusters"][cluster]["name"];
+  return run_command(tool_ + " stop " + name + " --dir " + dir_->path() + "/clusters").exit_code == 0;
+}
+
+bool ClusterFixture::start_apiserver(int cluster) const {
+  const std::string name = state_["clusters"][cluster]["name"];
+  return run_command(tool_ + " start " + name + " --dir " + dir_->path() + "/clusters", 180).exit_code == 0;
+}
+
 }  // namespace fedns::e2e

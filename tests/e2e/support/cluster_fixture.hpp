@@ -31,6 +31,11 @@ class ClusterFixture {
   // periodic compaction would: watches from older versions then fail with 410 Expired. Returns the compacted
   // revision.
   [[nodiscard]] long compact_etcd() const;
+  // Stops / starts cluster i's apiserver (etcd keeps its data; the port stays). start waits for /readyz.
+  [[nodiscard]] bool stop_apiserver(int cluster) const;
+  [[nodiscard]] bool start_apiserver(int cluster) const;
+  // The fixture's directory (pki/ca.crt, pki/serving.crt and .key, per-cluster logs).
+  [[nodiscard]] std::string dir() const { return state_["dir"]; }
 
  private:
   std::string tool_;
