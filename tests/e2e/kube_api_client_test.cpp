@@ -12,6 +12,7 @@
 #include "sync/api_client.hpp"
 #include "sync/api_writer.hpp"
 #include "sync/kubeconfig.hpp"
+#include "sync/typed_objects.hpp"
 
 namespace fedns::e2e {
 namespace {
@@ -198,7 +199,7 @@ TEST_F(KubeApiClient, WatchStreamSeesWhatKubectlCreates) {
                            10s));
   creator.join();
   ASSERT_TRUE(ended && ended->ok()) << (ended ? ended->error().message : "no end");
-  EXPECT_EQ(**ended, 200u);
+  EXPECT_EQ((*ended)->status, 200u);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back(), "ADDED watched");
 }
@@ -283,6 +284,107 @@ TEST_F(KubeApiClient, StatusSubresourceOfAServiceExport) {
   EXPECT_EQ(
       run_command(kubectl_ + " get serviceexport exported -o jsonpath={.status.conditions[0].reason}").output,
       "ServiceFound");
+}
+
+// Every kind fedns reads, as a real apiserver serialises it (defaults filled in, MicroTime, status written by
+// us), converts to its typed view.
+TEST_F(KubeApiClient, RealObjectsConvertToTypedViews) {
+  const TempDir dir;
+  const std::string manifest = R"(---
+apiVersion: v1
+kind: Namespace
+metadata: {name: typed, labels: {fedns.io/export: "true"}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: typed}
+spec: {type: LoadBalancer, ports: [{name: http, port: 80}, {name: dns, port: 53, protocol: UDP}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-abc, namespace: typed, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080}]
+endpoints:
+- {addresses: [10.1.0.5], conditions: {ready: true}, nodeName: n1, zone: eu-1a}
+- {addresses: [10.1.0.6], conditions: {ready: false, serving: true, terminating: true}}
+---
+apiVersion: multicluster.x-k8s.io/v1alpha1
+kind: ServiceExport
+metadata: {name: web, namespace: typed}
+---
+apiVersion: multicluster.x-k8s.io/v1alpha1
+kind: ServiceImport
+metadata: {name: web, namespace: typed}
+spec: {type: ClusterSetIP, ips: [10.250.0.1], ports: [{name: http, port: 80, protocol: TCP}], sessionAffinity: None}
+---
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: fedns-leader, namespace: typed}
+spec: {holderIdentity: replica-a, leaseDurationSeconds: 15, acquireTime: "2026-11-26T10:00:00.123456Z", renewTime: "2026-11-26T10:00:05.000001Z", leaseTransitions: 3}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: typed-node, labels: {topology.kubernetes.io/zone: eu-1a, topology.kubernetes.io/region: eu-1}}
+spec: {podCIDR: 10.244.7.0/24, podCIDRs: [10.244.7.0/24]}
+)";
+  const auto applied = run_command(kubectl_ + " apply -f " + dir.write("all.yaml", manifest));
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  auto fetch = [&](const std::string& path) {
+    auto r = get(kubeconfig("kubeconfig"), path);
+    EXPECT_TRUE(r.ok() && r->status == 200) << path << ": " << (r.ok() ? r->body : r.error().message);
+    auto o = sync::KubeObject::from_json(nlohmann::json::parse(r->body));
+    EXPECT_TRUE(o.ok());
+    return std::move(o.value());
+  };
+  const auto ns = sync::to_namespace(fetch("/api/v1/namespaces/typed"));
+  ASSERT_TRUE(ns.ok());
+  EXPECT_EQ(ns->phase, "Active");
+  EXPECT_EQ(ns->meta.labels.at("fedns.io/export"), "true");
+
+  const auto service = sync::to_service(fetch("/api/v1/namespaces/typed/services/web"));
+  ASSERT_TRUE(service.ok()) << service.error().message;
+  EXPECT_EQ(service->type, "LoadBalancer");
+  ASSERT_EQ(service->cluster_ips.size(), 1u);  // allocated by the apiserver
+  EXPECT_EQ(service->ip_families, std::vector<std::string>{"IPv4"});
+  ASSERT_EQ(service->ports.size(), 2u);
+  EXPECT_EQ(service->ports[0].protocol, "TCP");  // defaulted
+  EXPECT_EQ(service->ports[1].protocol, "UDP");
+
+  const auto slice =
+      sync::to_endpoint_slice(fetch("/apis/discovery.k8s.io/v1/namespaces/typed/endpointslices/web-abc"));
+  ASSERT_TRUE(slice.ok()) << slice.error().message;
+  EXPECT_EQ(slice->service_name, "web");
+  ASSERT_EQ(slice->endpoints.size(), 2u);
+  EXPECT_TRUE(slice->endpoints[0].conditions.ready);
+  EXPECT_EQ(slice->endpoints[0].zone, "eu-1a");
+  EXPECT_FALSE(slice->endpoints[1].conditions.ready);
+  EXPECT_TRUE(slice->endpoints[1].conditions.serving);
+  EXPECT_TRUE(slice->endpoints[1].conditions.terminating);
+
+  const std::string mcs = "/apis/multicluster.x-k8s.io/v1alpha1/namespaces/typed/";
+  const auto exported = sync::to_service_export(fetch(mcs + "serviceexports/web"));
+  ASSERT_TRUE(exported.ok());
+  EXPECT_FALSE(exported->creation_timestamp.empty());
+  const auto imported = sync::to_service_import(fetch(mcs + "serviceimports/web"));
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  EXPECT_EQ(imported->type, "ClusterSetIP");
+  EXPECT_EQ(imported->ips, std::vector<std::string>{"10.250.0.1"});
+  ASSERT_EQ(imported->ports.size(), 1u);
+  EXPECT_EQ(imported->ports[0].port, 80);
+
+  const auto lease =
+      sync::to_lease(fetch("/apis/coordination.k8s.io/v1/namespaces/typed/leases/fedns-leader"));
+  ASSERT_TRUE(lease.ok()) << lease.error().message;
+  EXPECT_EQ(lease->holder_identity, "replica-a");
+  EXPECT_EQ(lease->lease_duration_seconds, 15);
+  EXPECT_EQ(lease->lease_transitions, 3);
+  EXPECT_EQ(lease->renew_time, "2026-11-26T10:00:05.000001Z");
+
+  const auto node = sync::to_node(fetch("/api/v1/nodes/typed-node"));
+  ASSERT_TRUE(node.ok());
+  EXPECT_EQ(node->zone, "eu-1a");
+  EXPECT_EQ(node->pod_cidrs, std::vector<std::string>{"10.244.7.0/24"});
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "common/log.hpp"
 #include "support/cluster_fixture.hpp"
 #include "support/reflector_harness.hpp"
+#include "support/toxiproxy.hpp"
 #include "sync/reflector.hpp"
 
 namespace fedns::e2e {
@@ -122,6 +123,32 @@ TEST_F(Reflector, ExpiredVersionRelistsAndReportsTheDifference) {
   EXPECT_EQ(std::vector<std::string>(log.begin() + 2, log.end()),
             (std::vector<std::string>{"DELETE gone", "ADD new"}));
   EXPECT_EQ(h.on_io([&] { return h.reflector().stats().lists; }), 2u);
+}
+
+TEST_F(Reflector, ExpiredContinueTokenRestartsTheList) {
+  // A slow path makes the paginated LIST take seconds; etcd compacts past the list's version between two
+  // pages, so the next continue token is refused with 410 and the list starts over.
+  create_namespace("continued");
+  std::vector<std::string> names;
+  for (int i = 0; i < 12; ++i)
+    names.push_back("page-" + std::to_string(i));
+  create_services("continued", names);
+  const std::string server = fixture_->server(0);
+  Toxiproxy proxy(fixture_->bin(), server.substr(server.find("//") + 2));
+  proxy.add_toxic(R"({"name":"slow","type":"latency","stream":"downstream","attributes":{"latency":400}})");
+  Harness h(fixture_->kubeconfig(0), "continued", {.page_size = 3},
+            "https://127.0.0.1:" + std::to_string(proxy.port()));
+  h.start();
+  ASSERT_TRUE(h.wait_for([&] { return h.reflector().stats().pages >= 1; }));
+  create_services("continued", {"during-list"});  // a newer revision to compact up to
+  ASSERT_GT(fixture_->compact_etcd(), 0);
+  ASSERT_TRUE(h.wait_for([&] { return h.reflector().has_synced(); }, 60s));
+  proxy.remove_toxic("slow");
+  EXPECT_GE(h.on_io([&] { return h.reflector().stats().expired; }), 1u) << "the continue token never expired";
+  EXPECT_EQ(h.on_io([&] { return h.reflector().stats().lists; }), 1u);
+  EXPECT_EQ(h.cached_names(), server_names("continued"));
+  // The handlers heard one ADD per object: the abandoned pages were never announced.
+  EXPECT_EQ(h.log().size(), names.size() + 1);
 }
 
 }  // namespace
