@@ -26,17 +26,19 @@ struct InformerHandlers {
 
 struct ReflectorOptions {
   std::size_t page_size = 500;
-  std::chrono::seconds watch_timeout{
-      300};  // timeoutSeconds of each watch; it is renewed from the last version
-  std::chrono::milliseconds idle_timeout{
-      std::chrono::seconds(90)};  // no byte, not even a bookmark: reconnect
+  // timeoutSeconds of each watch; it is renewed from the last version.
+  std::chrono::seconds watch_timeout{300};
+  // No byte, not even a bookmark, for this long: reconnect.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(90)};
   std::chrono::milliseconds backoff_initial{800};
   std::chrono::milliseconds backoff_max{std::chrono::seconds(30)};
   // Objects larger than this (serialised) are skipped and counted, in LISTs and watch events alike, so the
   // cache never holds what a lying server streams without end.
   std::size_t max_object_bytes = ApiClient::kDefaultMaxLine;
-  int throttle_retries =
-      10;  // a LIST page answered 429/5xx with Retry-After is retried this often (client-go)
+  // A LIST page answered 429/5xx with Retry-After is retried in place this often (client-go's rule).
+  int throttle_retries = 10;
+  // metadata.managedFields is dropped while parsing unless this is set (nothing in fedns reads it).
+  bool keep_managed_fields = false;
 };
 
 // Where the reflector is, for metrics and /readyz.
