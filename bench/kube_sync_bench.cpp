@@ -1,0 +1,385 @@
+// Kubernetes client benchmark (issue 3, section E), driven by bench/kube_sync_bench.py against a real
+// kube-apiserver from tests/cluster-fixture:
+//
+//   populate  create N Services and N EndpointSlices (3 endpoints each) over several connections
+//   sync      initial LIST of both kinds through two reflectors on one io_context: wall time, this client's
+//             CPU, memory per cached object; anchor: the same pages fetched without parsing (bytes only)
+//   replay    watch throughput on one core: MODIFIED events built from the server's real objects, streamed
+//             over TLS from a second thread to a reflector; CPU per event; anchor: parsing the same lines
+//             with nlohmann::json alone (the floor any JSON client pays)
+//
+// Output is one "key value" per line for the driver to tabulate.
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include "common/asio.hpp"  // before any other Boost.Asio header (see there)
+
+#include <array>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "common/log.hpp"
+#include "sync/api_client.hpp"
+#include "sync/kubeconfig.hpp"
+#include "sync/reflector.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using fedns::sync::ApiClient;
+using fedns::sync::Reflector;
+using fedns::sync::ResourceRef;
+using Clock = std::chrono::steady_clock;
+
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::size_t heap_bytes() {
+  return mallinfo2().uordblks;
+}
+
+double since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::unique_ptr<ApiClient> make_client(asio::io_context& io, const std::string& kubeconfig,
+                                       const std::string& server_override = {}) {
+  auto creds = fedns::sync::load_kubeconfig(kubeconfig);
+  if (!creds) throw std::runtime_error(creds.error().message);
+  if (!server_override.empty()) creds->server = server_override;
+  auto client = ApiClient::create(io, *creds);
+  if (!client) throw std::runtime_error(client.error().message);
+  return std::move(client.value());
+}
+
+const ResourceRef kServices{"/api/v1", "services", "", "", "", "Service"};
+const ResourceRef kSlices{"/apis/discovery.k8s.io/v1", "endpointslices", "", "", "", "EndpointSlice"};
+
+// --- populate --------------------------------------------------------------------------------------------
+
+int populate(const std::string& kubeconfig, int count, int namespaces) {
+  asio::io_context io;
+  const auto start = Clock::now();
+  int failures = 0;
+  auto creator = [&](int worker, int workers) -> asio::awaitable<void> {
+    auto client = make_client(io, kubeconfig);
+    for (int i = worker; i < count; i += workers) {
+      const std::string ns = "bench-" + std::to_string(i % namespaces);
+      const std::string name = "svc-" + std::to_string(i);
+      nlohmann::json service;
+      service["apiVersion"] = "v1";
+      service["kind"] = "Service";
+      service["metadata"] = {
+          {"name", name}, {"namespace", ns}, {"labels", {{"app", name}, {"tier", "bench"}}}};
+      service["spec"]["ports"] = nlohmann::json::array(
+          {nlohmann::json{{"name", "http"}, {"port", 80}}, nlohmann::json{{"name", "grpc"}, {"port", 9090}}});
+      nlohmann::json slice;
+      slice["apiVersion"] = "discovery.k8s.io/v1";
+      slice["kind"] = "EndpointSlice";
+      slice["metadata"] = {
+          {"name", name + "-abcde"}, {"namespace", ns}, {"labels", {{"kubernetes.io/service-name", name}}}};
+      slice["addressType"] = "IPv4";
+      slice["ports"] =
+          nlohmann::json::array({nlohmann::json{{"name", "http"}, {"port", 8080}, {"protocol", "TCP"}}});
+      for (int e = 0; e < 3; ++e) {
+        nlohmann::json endpoint;
+        endpoint["addresses"] =
+            nlohmann::json::array({"10." + std::to_string(100 + e) + "." + std::to_string(i / 250 % 250) +
+                                   "." + std::to_string(i % 250 + 1)});
+        endpoint["conditions"] = {{"ready", true}, {"serving", true}, {"terminating", false}};
+        endpoint["nodeName"] = "node-" + std::to_string(e);
+        endpoint["zone"] = "zone-" + std::to_string(e);
+        slice["endpoints"].push_back(std::move(endpoint));
+      }
+      auto a = co_await client->request("POST", "/api/v1/namespaces/" + ns + "/services", service.dump());
+      auto b = co_await client->request(
+          "POST", "/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices", slice.dump());
+      for (const auto* r : {&a, &b}) {
+        if (!*r || ((*r)->status != 201 && (*r)->status != 409)) {
+          if (++failures < 5)
+            std::cerr << "create failed: " << (*r ? (*r)->body : r->error().message) << "\n";
+        }
+      }
+    }
+  };
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto client = make_client(io, kubeconfig);
+        for (int n = 0; n < namespaces; ++n) {
+          const nlohmann::json ns = {{"apiVersion", "v1"},
+                                     {"kind", "Namespace"},
+                                     {"metadata", {{"name", "bench-" + std::to_string(n)}}}};
+          co_await client->request("POST", "/api/v1/namespaces", ns.dump());
+        }
+        constexpr int kWorkers = 16;
+        for (int w = 0; w < kWorkers; ++w)
+          asio::co_spawn(io, creator(w, kWorkers), asio::detached);
+      },
+      asio::detached);
+  io.run();
+  std::cout << "populate_seconds " << since(start) << "\npopulate_failures " << failures << "\n";
+  return failures == 0 ? 0 : 1;
+}
+
+// --- sync ------------------------------------------------------------------------------------------------
+
+int sync_bench(const std::string& kubeconfig, std::size_t page_size) {
+  asio::io_context io;
+  auto client = make_client(io, kubeconfig);
+  // Anchor: the same paginated LISTs, bytes only (TLS + HTTP + transfer, no JSON).
+  std::size_t raw_bytes = 0;
+  const auto raw_start = Clock::now();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        static const std::array<const ResourceRef*, 2> kinds{&kServices, &kSlices};
+        for (const ResourceRef* ref : kinds) {
+          std::string cont;
+          do {
+            // The target is built before co_await: GCC 12 miscompiles a conditional's temporaries across it.
+            std::string target = ref->collection_path() + "?limit=" + std::to_string(page_size);
+            if (!cont.empty()) target += "&continue=" + fedns::sync::url_encode(cont);
+            auto r = co_await client->request("GET", target);
+            if (!r || r->status != 200) throw std::runtime_error("raw list failed");
+            raw_bytes += r->body.size();
+            // Find the continue token without parsing the whole page.
+            const auto at = r->body.find("\"continue\":\"");
+            cont =
+                at == std::string::npos ? "" : r->body.substr(at + 12, r->body.find('"', at + 12) - at - 12);
+          } while (!cont.empty());
+        }
+      },
+      asio::detached);
+  io.run();
+  const double raw_seconds = since(raw_start);
+  io.restart();
+
+  const std::size_t heap_before = heap_bytes();
+  fedns::sync::ReflectorOptions options;
+  options.page_size = page_size;
+  Reflector services(*client, kServices, options, {});
+  Reflector slices(*client, kSlices, options, {});
+  const double cpu_before = process_cpu_seconds();
+  const auto start = Clock::now();
+  double synced_seconds = 0;
+  double cpu_at_sync = 0;
+  asio::co_spawn(io, services.run(), asio::detached);
+  asio::co_spawn(io, slices.run(), asio::detached);
+  asio::steady_timer poll(io);
+  std::function<void()> check = [&] {
+    if (services.has_synced() && slices.has_synced()) {
+      synced_seconds = since(start);
+      cpu_at_sync = process_cpu_seconds();
+      services.stop();
+      slices.stop();
+      return;
+    }
+    poll.expires_after(std::chrono::milliseconds(1));
+    poll.async_wait([&](boost::system::error_code) { check(); });
+  };
+  check();
+  io.run();
+  const std::size_t objects = services.store().size() + slices.store().size();
+  const std::size_t heap_after = heap_bytes();
+  std::cout << "objects " << objects << "\nservices " << services.store().size() << "\nendpointslices "
+            << slices.store().size() << "\nlist_bytes " << raw_bytes << "\nraw_fetch_seconds " << raw_seconds
+            << "\nsync_seconds " << synced_seconds << "\nsync_client_cpu_seconds "
+            << (cpu_at_sync - cpu_before) << "\nheap_bytes_per_object "
+            << (objects ? (heap_after - heap_before) / objects : 0) << "\n";
+  return 0;
+}
+
+// --- replay ----------------------------------------------------------------------------------------------
+
+// A TLS server for one watch at a time: an empty LIST, then the prepared event lines as one chunked stream.
+class ReplayServer {
+ public:
+  ReplayServer(const std::string& cert, const std::string& key, std::string body)
+      : tls_(asio::ssl::context::tls_server),
+        acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}),
+        events_(std::move(body)) {
+    tls_.use_certificate_chain_file(cert);
+    tls_.use_private_key_file(key, asio::ssl::context::pem);
+    asio::co_spawn(io_, serve(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~ReplayServer() {
+    io_.stop();
+    thread_.join();
+  }
+  [[nodiscard]] unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  asio::awaitable<void> serve() {
+    for (;;) {
+      auto socket = co_await acceptor_.async_accept(asio::use_awaitable);
+      asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+    }
+  }
+  asio::awaitable<void> session(asio::ip::tcp::socket socket) {
+    namespace http = boost::beast::http;
+    boost::beast::ssl_stream<asio::ip::tcp::socket> stream(std::move(socket), tls_);
+    boost::system::error_code ec;
+    co_await stream.async_handshake(asio::ssl::stream_base::server,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+    boost::beast::flat_buffer buffer;
+    while (!ec) {
+      http::request<http::string_body> req;
+      co_await http::async_read(stream, buffer, req, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      if (req.target().find("watch=1") == boost::beast::string_view::npos) {
+        http::response<http::string_body> res{http::status::ok, 11};
+        res.set(http::field::content_type, "application/json");
+        res.body() = R"({"kind":"List","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]})";
+        res.prepare_payload();
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      http::response<http::string_body> res{http::status::ok, 11};
+      res.set(http::field::content_type, "application/json");
+      res.body() = events_;
+      res.prepare_payload();  // Content-Length: the client reads it through the same streaming parser
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      // Then hold the connection: the benchmark ends once every event is applied.
+      asio::steady_timer hold(io_, std::chrono::minutes(5));
+      co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  asio::io_context io_;
+  asio::ssl::context tls_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::string events_;
+  std::thread thread_;
+};
+
+int replay_bench(const std::string& kubeconfig, const std::string& cert, const std::string& key, int rounds) {
+  // Real objects as the apiserver serialises them, turned into MODIFIED events with rising versions.
+  std::vector<nlohmann::json> items;
+  {
+    asio::io_context io;
+    auto client = make_client(io, kubeconfig);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto r = co_await client->request("GET", kServices.collection_path());
+          auto list = nlohmann::json::parse(r->body);
+          for (auto& item : list["items"]) {
+            item["kind"] = "Service";
+            item["apiVersion"] = "v1";
+            items.push_back(std::move(item));
+          }
+        },
+        asio::detached);
+    io.run();
+  }
+  std::string body;
+  std::size_t events = 0;
+  std::uint64_t version = 1000000;
+  for (int round = 0; round < rounds; ++round) {
+    for (auto& item : items) {
+      item["metadata"]["resourceVersion"] = std::to_string(++version);
+      body += R"({"type":"MODIFIED","object":)" + item.dump() + "}\n";
+      ++events;
+    }
+  }
+  // Anchor: parse every line with nlohmann::json, nothing else.
+  const double parse_start = thread_cpu_seconds();
+  std::size_t parsed = 0;
+  for (std::size_t at = 0; at < body.size();) {
+    const auto nl = body.find('\n', at);
+    parsed += nlohmann::json::parse(std::string_view(body).substr(at, nl - at)).size();
+    at = nl + 1;
+  }
+  const double parse_cpu = thread_cpu_seconds() - parse_start;
+
+  const std::string serving_cert = cert;
+  ReplayServer server(serving_cert, key, body);
+  asio::io_context io;
+  auto client = make_client(io, kubeconfig, "https://127.0.0.1:" + std::to_string(server.port()));
+  std::size_t applied = 0;
+  fedns::sync::InformerHandlers handlers;
+  handlers.on_add = [&](const auto&) { ++applied; };
+  handlers.on_update = [&](const auto&, const auto&) { ++applied; };
+  Reflector reflector(*client, kServices, {}, handlers);
+  double cpu_start = 0;
+  double cpu_end = 0;
+  Clock::time_point start;
+  double wall = 0;
+  asio::co_spawn(io, reflector.run(), asio::detached);
+  asio::steady_timer poll(io);
+  std::function<void()> check = [&] {
+    if (cpu_start == 0 && reflector.has_synced()) {
+      cpu_start = thread_cpu_seconds();
+      start = Clock::now();
+    }
+    if (applied >= events) {
+      cpu_end = thread_cpu_seconds();
+      wall = since(start);
+      reflector.stop();
+      return;
+    }
+    poll.expires_after(std::chrono::milliseconds(1));
+    poll.async_wait([&](boost::system::error_code) { check(); });
+  };
+  check();
+  io.run();
+  const double cpu = cpu_end - cpu_start;
+  std::cout << "replay_events " << events << "\nreplay_bytes " << body.size() << "\nreplay_wall_seconds "
+            << wall << "\nreplay_client_cpu_seconds " << cpu << "\nevents_per_cpu_second "
+            << static_cast<double>(events) / cpu << "\nparse_only_cpu_seconds " << parse_cpu
+            << "\nparse_only_events_per_second " << static_cast<double>(events) / parse_cpu
+            << "\nparsed_fields " << parsed << "\n";
+  return applied >= events ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  auto arg = [&](const std::string& name, const std::string& fallback) {
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == name) return args[i + 1];
+    }
+    return fallback;
+  };
+  if (args.empty()) {
+    std::cerr
+        << "usage: fedns_kube_sync_bench populate|sync|replay --kubeconfig F [--count N] [--page-size N]"
+           " [--cert F --key F --rounds N]\n";
+    return 2;
+  }
+  fedns::log::set_level(fedns::log::Level::kWarn);
+  try {
+    const std::string kubeconfig = arg("--kubeconfig", "");
+    if (args[0] == "populate") return populate(kubeconfig, std::stoi(arg("--count", "10000")), 10);
+    if (args[0] == "sync") return sync_bench(kubeconfig, std::stoul(arg("--page-size", "500")));
+    if (args[0] == "replay")
+      return replay_bench(kubeconfig, arg("--cert", ""), arg("--key", ""), std::stoi(arg("--rounds", "10")));
+  } catch (const std::exception& e) {
+    std::cerr << "fedns_kube_sync_bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}
