@@ -248,8 +248,11 @@ asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
                                                            std::function<bool(std::string_view)> on_line,
                                                            std::chrono::milliseconds idle_timeout,
                                                            std::size_t max_line) {
+  // cancel_streams() may run while this stream is still connecting, before it can be found in streams_.
+  const std::uint64_t generation = cancel_generation_;
   auto fresh = co_await connect(idle_timeout);
   if (!fresh) co_return fresh.error();
+  if (generation != cancel_generation_) co_return Error{"GET " + target + ": cancelled"};
   std::unique_ptr<Connection> conn = std::move(fresh.value());
   streams_.push_back(conn.get());
   struct Unregister {
@@ -322,6 +325,7 @@ asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
 }
 
 void ApiClient::cancel_streams() {
+  ++cancel_generation_;
   for (Connection* c : streams_)
     beast::get_lowest_layer(c->stream).cancel();
 }

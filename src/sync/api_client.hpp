@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -95,7 +96,8 @@ class ApiClient {
   std::string token_cache_;
   std::filesystem::file_time_type token_mtime_{};
   std::optional<ExecCredential> exec_credential_;
-  std::vector<Connection*> streams_;  // open stream_lines connections, for cancel_streams()
+  std::vector<Connection*> streams_;     // open stream_lines connections, for cancel_streams()
+  std::uint64_t cancel_generation_ = 0;  // bumped by cancel_streams(), so a stream still connecting ends too
 };
 
 }  // namespace fedns::sync

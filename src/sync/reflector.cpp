@@ -99,6 +99,7 @@ asio::awaitable<void> Reflector::run() {
         continue;
       }
       need_list = false;
+      if (stopped_) break;  // stopped by a handler during the list: no watch to open
     }
     stats_.state = ReflectorState::kWatching;
     switch (co_await watch()) {

@@ -79,7 +79,8 @@ TEST_F(Reflector, ManagedFieldsAreDroppedFromTheCache) {  // they are a third of
   ASSERT_TRUE(h.wait_for([&] { return h.reflector().store().size() == 1; }));
   create_services("slim", {"watched"});
   ASSERT_TRUE(h.wait_for([&] { return h.reflector().store().size() == 2; }));
-  ASSERT_TRUE(has(kubectl("get service listed -n slim -o json --show-managed-fields").output, "managedFields"));
+  ASSERT_TRUE(
+      has(kubectl("get service listed -n slim -o json --show-managed-fields").output, "managedFields"));
   const auto kept = h.on_io([&] {
     std::vector<std::string> out;
     for (const auto& [key, object] : h.reflector().store()) {
@@ -90,6 +91,21 @@ TEST_F(Reflector, ManagedFieldsAreDroppedFromTheCache) {  // they are a third of
     return out;
   });
   EXPECT_TRUE(kept.empty()) << testing::PrintToString(kept);
+}
+
+TEST_F(Reflector, StopRightAfterSyncEndsPromptly) {
+  // Right after the LIST the watch is still connecting: a stop then must end it too, not leave it waiting
+  // for its first byte (up to the idle timeout, 90 s by default).
+  create_namespace("prompt");
+  create_services("prompt", {"p1"});
+  for (int i = 0; i < 5; ++i) {
+    Harness h(fixture_->kubeconfig(0), "prompt", {});
+    h.start();
+    ASSERT_TRUE(h.wait_for([&] { return h.reflector().has_synced(); }));
+    const auto start = std::chrono::steady_clock::now();
+    h.stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "round " << i;
+  }
 }
 
 TEST_F(Reflector, EveryChangeSeenExactlyOnce) {
