@@ -208,6 +208,17 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
     }
   }
 
+  for (const auto& g : source.generated) {
+    ParsedRecord rr;
+    rr.owner = g.owner;
+    rr.type = g.type;
+    rr.klass = klass::kIN;
+    rr.ttl = g.ttl;
+    rr.rdata = g.rdata;
+    rr.where = g.where;
+    records.push_back(std::move(rr));
+  }
+
   // Group into nodes and RRsets, checking what RFC 1034/2181 require of a zone.
   std::map<std::string, NodeBuilder> nodes;
   for (auto& rr : records) {

@@ -24,15 +24,25 @@ struct NameServer {
   std::vector<std::string> addresses;  // glue, only for names inside the zone
 };
 
+// A record already in wire form, from a generator such as the service catalog (no text parsing needed).
+struct WireRecord {
+  std::string owner;  // lower-case wire form, absolute
+  std::uint16_t type = 0;
+  std::uint32_t ttl = 0;
+  std::string rdata;  // uncompressed wire form
+  std::string where;  // "service shop/web", for errors
+};
+
 struct ZoneSource {
   std::string origin;
   std::uint32_t default_ttl = 30;
   std::optional<SoaFields> soa;  // required unless `file` provides the SOA
   std::vector<NameServer> name_servers;
-  std::string records;           // zone-file syntax (RFC 1035 5), relative names are under the origin
-  std::string records_location;  // "config.yaml:14", prefixed to record errors
-  int records_first_line = 1;    // line of the first record line in that file
-  std::string file;              // an RFC 1035 master file
+  std::string records;                // zone-file syntax (RFC 1035 5), relative names are under the origin
+  std::string records_location;       // "config.yaml:14", prefixed to record errors
+  int records_first_line = 1;         // line of the first record line in that file
+  std::string file;                   // an RFC 1035 master file
+  std::vector<WireRecord> generated;  // records in wire form, checked like the others
 };
 
 }  // namespace fedns::dns

@@ -88,6 +88,13 @@ Result<Service> to_service(const KubeObject& object) {
         s.load_balancer_hostnames.push_back(host);
     }
   }
+  const json& annotations = member(member(object.json(), "metadata"), "annotations");
+  if (annotations.is_object()) {
+    for (const auto& [name, value] : annotations.items()) {
+      if (name.rfind("fedns.io/", 0) == 0 && value.is_string())
+        s.annotations.emplace(name, value.get<std::string>());
+    }
+  }
   auto ports = ports_of(member(spec, "ports"), "Service");
   if (!ports) return ports.error().wrap(where(object, "Service"));
   s.ports = std::move(*ports);

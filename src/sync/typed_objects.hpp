@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@ struct Service {
   std::string external_name;
   bool publish_not_ready_addresses = false;
   std::vector<ServicePort> ports;
+  std::map<std::string, std::string> annotations;  // only the fedns.io/ ones (others can be huge)
 };
 
 struct EndpointConditions {

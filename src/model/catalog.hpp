@@ -1,0 +1,78 @@
+// The federated service catalog: each member cluster's shard of each exported service, and the merged service
+// that DNS names are built from. Plain data: src/sync fills it from Kubernetes objects, src/dns renders it.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fedns::model {
+
+struct ServiceKey {
+  std::string namespace_;
+  std::string name;
+
+  auto operator<=>(const ServiceKey&) const = default;
+  [[nodiscard]] std::string text() const { return namespace_ + "/" + name; }
+};
+
+struct PortSpec {
+  std::string name;
+  std::string protocol = "TCP";  // TCP, UDP, SCTP
+  std::uint16_t port = 0;
+  std::string app_protocol;
+
+  bool operator==(const PortSpec&) const = default;
+};
+
+struct EndpointRecord {
+  std::vector<std::string> addresses;  // IPv4 or IPv6 text, validated at the edge
+  bool ready = true;
+  bool serving = true;
+  bool terminating = false;
+  std::string hostname;  // a DNS label, or empty
+  std::string node_name;
+  std::string zone;
+
+  bool operator==(const EndpointRecord&) const = default;
+};
+
+// How the MCS specification names a service's addresses: one set of addresses for the whole service, the
+// individual endpoints (headless), or an alias (ExternalName).
+enum class ServiceKind { kClusterSetIp, kHeadless, kExternalName };
+
+// One member cluster's contribution to a service.
+struct ServiceShard {
+  std::string cluster;
+  ServiceKind kind = ServiceKind::kClusterSetIp;
+  std::vector<std::string>
+      addresses;  // published addresses (ClusterSetIP kind), chosen by the address policy
+  std::vector<PortSpec> ports;
+  std::vector<EndpointRecord> endpoints;  // headless kind: the endpoints' addresses become the records
+  std::string external_name;              // ExternalName kind
+  bool publish_not_ready = false;         // Service.spec.publishNotReadyAddresses
+  // When the cluster exported the service (its ServiceExport's creationTimestamp, RFC 3339 UTC, so that text
+  // order is time order); the oldest export wins MCS conflicts. Empty for services exported without one.
+  std::string exported_at;
+
+  bool operator==(const ServiceShard&) const = default;
+};
+
+// A property on which a cluster's shard disagrees with the winning (oldest) export.
+struct ExportConflict {
+  std::string cluster;
+  std::string property;  // "type", "port http"
+  std::string message;
+};
+
+struct MergedService {
+  ServiceKey key;
+  ServiceKind kind = ServiceKind::kClusterSetIp;
+  std::string external_name;
+  std::vector<PortSpec> ports;       // the union of the shards' ports, conflicts resolved
+  std::vector<ServiceShard> shards;  // the clusters serving the name, oldest export first
+  std::vector<ExportConflict> conflicts;
+};
+
+}  // namespace fedns::model

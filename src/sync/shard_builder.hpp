@@ -1,0 +1,48 @@
+// One member cluster's shard of one exported service, built from its Service, EndpointSlices and
+// ServiceExport: which addresses are published (the address policy), which endpoints count, and what is
+// nonsense. A member cluster is not trusted: invalid addresses, duplicate endpoints, labels DNS cannot carry
+// and absurd port lists are dropped with a reason instead of reaching the zone.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "model/catalog.hpp"
+#include "sync/typed_objects.hpp"
+
+namespace fedns::sync {
+
+// Which of a Service's addresses a ClusterSetIP-kind name publishes. kAuto: LoadBalancer ingress IPs for a
+// LoadBalancer Service (none until the cloud assigns them), else the ClusterIPs; externalIPs when set on a
+// non-LoadBalancer Service. Headless Services always publish their endpoints; kEndpoints publishes the ready
+// endpoints of any Service (pod IPs, for flat multi-cluster networks).
+enum class AddressSource { kAuto, kClusterIp, kLoadBalancer, kExternalIps, kEndpoints };
+
+// The annotation that overrides the policy per Service: "cluster-ip", "load-balancer", "external-ips",
+// "endpoints", "auto".
+inline constexpr const char* kAddressAnnotation = "fedns.io/publish-address";
+
+// A Service with more ports than this is refused: every port is an SRV owner name and a line in each answer.
+inline constexpr std::size_t kMaxPorts = 100;
+
+Result<AddressSource> parse_address_source(const std::string& text);
+
+struct ShardInput {
+  std::string cluster;
+  const Service* service = nullptr;
+  std::vector<const EndpointSlice*> slices;       // the Service's slices (label kubernetes.io/service-name)
+  const ServiceExport* service_export = nullptr;  // null when exported without one (export-all namespaces)
+  AddressSource default_source = AddressSource::kAuto;
+};
+
+struct ShardResult {
+  model::ServiceShard shard;
+  std::vector<std::string> dropped;  // what was left out and why, for logs and metrics
+};
+
+// Fails (with the reason) when nothing sensible can be published: too many ports, a bad annotation, a name
+// DNS cannot carry. Partial nonsense (one invalid address, a duplicate endpoint) is dropped and reported.
+Result<ShardResult> build_shard(const ShardInput& input);
+
+}  // namespace fedns::sync
