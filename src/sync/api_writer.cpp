@@ -19,7 +19,7 @@ asio::awaitable<Result<WriteOutcome>> ApiWriter::send(std::string method, std::s
   auto json = nlohmann::json::parse(response->body, nullptr, false);
   if (out.ok()) {
     if (!json.is_discarded() && json.is_object() && json.value("kind", "") != "Status") {
-      auto object = KubeObject::from_json(std::move(json));
+      auto object = KubeObject::from_text(response->body);
       if (object) out.object = std::move(object.value());
     }
   } else if (!json.is_discarded() && json.is_object()) {

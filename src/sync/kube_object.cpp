@@ -1,28 +1,31 @@
-// Kubernetes object metadata extraction and URL helpers.
+// Kubernetes objects as kept by the informers, and URL helpers.
 #include "sync/kube_object.hpp"
+
+#include <simdjson.h>
 
 #include <nlohmann/json.hpp>
 
+#include "sync/object_decoder.hpp"
+
 namespace fedns::sync {
 
-Result<KubeObject> KubeObject::from_json(nlohmann::json body) {
-  if (!body.is_object()) return Error{"object is not a JSON object"};
-  const auto meta = body.find("metadata");
-  if (meta == body.end() || !meta->is_object()) return Error{"object has no metadata"};
-  KubeObject object;
-  object.meta_.name = meta->value("name", "");
-  if (object.meta_.name.empty()) return Error{"object has no metadata.name"};
-  object.meta_.namespace_ = meta->value("namespace", "");
-  object.meta_.uid = meta->value("uid", "");
-  object.meta_.resource_version = meta->value("resourceVersion", "");
-  object.meta_.generation = meta->value("generation", std::int64_t{0});
-  if (const auto labels = meta->find("labels"); labels != meta->end() && labels->is_object()) {
-    for (const auto& [k, v] : labels->items()) {
-      if (v.is_string()) object.meta_.labels.emplace(k, v.get<std::string>());
-    }
-  }
-  object.body_ = std::make_shared<const nlohmann::json>(std::move(body));
-  return object;
+KubeObject::KubeObject(ObjectMeta meta, std::string kind, std::string text)
+    : meta_(std::move(meta)), kind_(std::move(kind)) {
+  // Padded once here, so the typed views parse the text in place without a copy.
+  text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  text_ = std::make_shared<const std::string>(std::move(text));
+}
+
+Result<KubeObject> KubeObject::from_text(std::string_view text, bool keep_managed_fields) {
+  return decode_object(text, keep_managed_fields);
+}
+
+Result<KubeObject> KubeObject::from_json(const nlohmann::json& body) {
+  return from_text(body.dump());
+}
+
+nlohmann::json KubeObject::json() const {
+  return nlohmann::json::parse(*text_);
 }
 
 std::string url_encode(const std::string& value) {

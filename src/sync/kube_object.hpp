@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 
@@ -25,17 +26,28 @@ struct ObjectMeta {
   [[nodiscard]] std::string key() const { return namespace_.empty() ? name : namespace_ + "/" + name; }
 };
 
+// The object's JSON text is kept (compact, less metadata.managedFields): a fraction of the memory of a parsed
+// tree; the typed views read it with simdjson. The text is shared between copies.
 class KubeObject {
  public:
-  // Takes the object's JSON; fails when metadata.name is missing (nothing could index it).
-  static Result<KubeObject> from_json(nlohmann::json body);
+  // Parses the object (simdjson) and keeps its compact text. Fails on invalid JSON and when metadata.name is
+  // missing (nothing could index it).
+  static Result<KubeObject> from_text(std::string_view text, bool keep_managed_fields = false);
+  static Result<KubeObject> from_json(const nlohmann::json& body);
+  // For the decoders (object_decoder.cpp), which fill an object from an element they already parsed.
+  KubeObject(ObjectMeta meta, std::string kind, std::string text);
 
   [[nodiscard]] const ObjectMeta& meta() const { return meta_; }
-  [[nodiscard]] const nlohmann::json& json() const { return *body_; }
+  [[nodiscard]] const std::string& kind() const { return kind_; }  // empty in LIST items
+  // The JSON text; its storage is padded as simdjson requires, so a parser can read it in place.
+  [[nodiscard]] const std::string& text() const { return *text_; }
+  // Parsed with nlohmann::json on every call: for writers, tests and tools, never for the watch path.
+  [[nodiscard]] nlohmann::json json() const;
 
  private:
   ObjectMeta meta_;
-  std::shared_ptr<const nlohmann::json> body_;
+  std::string kind_;
+  std::shared_ptr<const std::string> text_;
 };
 
 // Where a kind lives in the API: "/api/v1" + "services", "/apis/discovery.k8s.io/v1" + "endpointslices".

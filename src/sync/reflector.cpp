@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
+#include "sync/object_decoder.hpp"
 
 namespace fedns::sync {
 
@@ -31,20 +32,6 @@ StatusInfo status_of(const nlohmann::json& body) {
 
 StatusInfo status_of_text(std::string_view body) {
   return status_of(nlohmann::json::parse(body, nullptr, false));
-}
-
-// metadata.managedFields is server-side-apply bookkeeping, often a third of an object, which nothing in fedns
-// reads: dropped while parsing (client-go users do the same with an informer transform), which saves both the
-// allocations and the cache memory. `depth` is where the object's metadata keys sit: 3 in a watch event
-// ({"object":{"metadata":{...}}}), 4 in a LIST ({"items":[{"metadata":{...}}]}).
-nlohmann::json parse_slim(std::string_view text, int depth, bool keep_managed_fields) {
-  if (keep_managed_fields) return nlohmann::json::parse(text, nullptr, false);
-  return nlohmann::json::parse(
-      text,
-      [depth](int at, nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
-        return !(event == nlohmann::json::parse_event_t::key && at == depth && parsed == "managedFields");
-      },
-      false);
 }
 
 bool retryable(unsigned status) {
@@ -175,33 +162,25 @@ asio::awaitable<Result<void>> Reflector::list() {
       co_return Error{"HTTP " + std::to_string(response->status) +
                       (status.message.empty() ? "" : ": " + status.message)};
     }
-    const auto body = parse_slim(response->body, 4, options_.keep_managed_fields);
-    if (body.is_discarded() || !body.is_object() || !body.contains("items") || !body["items"].is_array()) {
-      co_return Error{"list response is not a list"};
-    }
+    auto page = decode_list(response->body, decode_options());
+    if (!page) co_return page.error();
     ++stats_.pages;
     stats_.last_contact = std::chrono::steady_clock::now();
-    // Only a page larger than the cap can hold an object larger than the cap: measure items then only.
-    const bool check_sizes = response->body.size() > options_.max_object_bytes;
-    const auto& meta = body.value("metadata", nlohmann::json::object());
-    list_version = meta.value("resourceVersion", "");
-    for (const auto& item : body["items"]) {
-      if (check_sizes && item.dump().size() > options_.max_object_bytes) {
-        ++stats_.oversize;
-        log::warn(where() + ": skipping an object over " + std::to_string(options_.max_object_bytes) +
-                  " bytes");
-        continue;
-      }
-      auto object = KubeObject::from_json(item);
-      if (!object) {
-        ++stats_.bad_events;
-        log::warn(where() + ": skipping an item: " + object.error().message);
-        continue;
-      }
-      std::string key = object->meta().key();
-      fresh.insert_or_assign(std::move(key), std::move(object.value()));
+    list_version = page->resource_version;
+    if (page->oversize > 0) {
+      stats_.oversize += page->oversize;
+      log::warn(where() + ": skipping " + std::to_string(page->oversize) + " object(s) over " +
+                std::to_string(options_.max_object_bytes) + " bytes");
     }
-    continue_token = meta.value("continue", "");
+    for (const auto& reason : page->rejected) {
+      ++stats_.bad_events;
+      log::warn(where() + ": skipping an item: " + reason);
+    }
+    for (auto& object : page->items) {
+      std::string key = object.meta().key();
+      fresh.insert_or_assign(std::move(key), std::move(object));
+    }
+    continue_token = std::move(page->continue_token);
     if (continue_token.empty()) break;
   }
   replace(std::move(fresh));
@@ -251,25 +230,29 @@ void Reflector::remove(const KubeObject& object) {
 
 Reflector::WatchEnd Reflector::apply_event(std::string_view line) {
   if (line.empty()) return WatchEnd::kResume;
-  auto event = parse_slim(line, 3, options_.keep_managed_fields);
-  if (event.is_discarded() || !event.is_object() || !event.contains("type") || !event.contains("object")) {
+  auto event = decode_event(line, decode_options());
+  if (!event) {
     ++stats_.bad_events;
-    log::warn(where() + ": garbled watch event; relisting");
+    log::warn(where() + ": garbled watch event (" + event.error().message + "); relisting");
     return WatchEnd::kRelist;
   }
-  const std::string type = event.value("type", "");
-  if (type == "ERROR") {
-    const StatusInfo status = status_of(event["object"]);
-    if (status.code == 410) {
-      ++stats_.expired;
-      return WatchEnd::kRelist;
+  const std::string& type = event->type;
+  if (type == "ERROR" || type == "BOOKMARK") {  // rare and small: read the simple way
+    const auto body = nlohmann::json::parse(event->object_text, nullptr, false);
+    if (type == "ERROR") {
+      const StatusInfo status = status_of(body);
+      if (status.code == 410) {
+        ++stats_.expired;
+        return WatchEnd::kRelist;
+      }
+      stats_.last_error = "watch error " + std::to_string(status.code) + ": " + status.message;
+      return WatchEnd::kError;
     }
-    stats_.last_error = "watch error " + std::to_string(status.code) + ": " + status.message;
-    return WatchEnd::kError;
-  }
-  if (type == "BOOKMARK") {
-    const auto& meta = event["object"].value("metadata", nlohmann::json::object());
-    if (const std::string rv = meta.value("resourceVersion", ""); !rv.empty()) resource_version_ = rv;
+    if (body.is_object()) {
+      const auto& meta = body.value("metadata", nlohmann::json::object());
+      if (const std::string rv = meta.value("resourceVersion", ""); !rv.empty()) resource_version_ = rv;
+    }
+    stats_.last_contact = std::chrono::steady_clock::now();
     return WatchEnd::kResume;
   }
   if (type != "ADDED" && type != "MODIFIED" && type != "DELETED") {
@@ -277,17 +260,24 @@ Reflector::WatchEnd Reflector::apply_event(std::string_view line) {
     log::warn(where() + ": watch event of unknown type \"" + type + "\"; relisting");
     return WatchEnd::kRelist;
   }
-  const auto& body = event["object"];
-  if (!resource_.kind.empty() && body.is_object() && body.value("kind", resource_.kind) != resource_.kind) {
-    ++stats_.bad_events;
-    log::warn(where() + ": watch event carries a " + body.value("kind", "") + ", not a " + resource_.kind +
-              "; relisting");
+  if (event->oversize) {
+    // The cache must not keep an older version of what the server now says is too large: relist (which
+    // leaves the object out as well).
+    ++stats_.oversize;
+    log::warn(where() + ": watch event over " + std::to_string(options_.max_object_bytes) +
+              " bytes; relisting");
     return WatchEnd::kRelist;
   }
-  auto object = KubeObject::from_json(std::move(event["object"]));
+  auto& object = event->object;
   if (!object) {
     ++stats_.bad_events;
     log::warn(where() + ": unusable watch event: " + object.error().message + "; relisting");
+    return WatchEnd::kRelist;
+  }
+  if (!resource_.kind.empty() && !object->kind().empty() && object->kind() != resource_.kind) {
+    ++stats_.bad_events;
+    log::warn(where() + ": watch event carries a " + object->kind() + ", not a " + resource_.kind +
+              "; relisting");
     return WatchEnd::kRelist;
   }
   resource_version_ = object->meta().resource_version;

@@ -15,6 +15,7 @@
 #include "common/result.hpp"
 #include "sync/api_client.hpp"
 #include "sync/kube_object.hpp"
+#include "sync/object_decoder.hpp"
 
 namespace fedns::sync {
 
@@ -89,6 +90,9 @@ class Reflector {
   void remove(const KubeObject& object);
   boost::asio::awaitable<void> backoff(std::optional<std::chrono::seconds> retry_after);
   std::string where() const;
+  [[nodiscard]] DecodeOptions decode_options() const {
+    return {options_.keep_managed_fields, options_.max_object_bytes};
+  }
 
   ApiClient& client_;
   ResourceRef resource_;

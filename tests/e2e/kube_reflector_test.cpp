@@ -84,7 +84,8 @@ TEST_F(Reflector, ManagedFieldsAreDroppedFromTheCache) {  // they are a third of
   const auto kept = h.on_io([&] {
     std::vector<std::string> out;
     for (const auto& [key, object] : h.reflector().store()) {
-      const auto& meta = object.json().at("metadata");
+      const auto body = object.json();
+      const auto& meta = body.at("metadata");
       if (meta.contains("managedFields")) out.push_back(key);
       EXPECT_TRUE(meta.contains("resourceVersion"));  // the rest of the metadata stays
     }
