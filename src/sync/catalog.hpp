@@ -1,0 +1,65 @@
+// The federated service catalog (control thread): what every member cluster's informers report — Services,
+// EndpointSlices, ServiceExports — kept per cluster, and the merged service per namespace/name. Changes mark
+// their service dirty; flush() rebuilds only the dirty services, so a change costs in proportion to what it
+// touches (its service's shards in each cluster), never to the size of the catalog.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "model/catalog.hpp"
+#include "sync/shard_builder.hpp"
+#include "sync/typed_objects.hpp"
+
+namespace fedns::sync {
+
+struct CatalogOptions {
+  AddressSource default_source = AddressSource::kAuto;
+  // The MCS rule: only Services with a ServiceExport are published. Services in these namespaces are
+  // published without one (an explicit export still decides conflicts by its age).
+  std::set<std::string> export_all_namespaces;
+};
+
+// What one flush() changed.
+struct CatalogChanges {
+  std::vector<model::ServiceKey> updated;  // merged service added or changed
+  std::vector<model::ServiceKey> removed;  // no cluster publishes it any more
+  std::vector<std::string> dropped;        // objects (or parts) left out, with the reason
+};
+
+class Catalog {
+ public:
+  explicit Catalog(CatalogOptions options) : options_(std::move(options)) {}
+
+  void upsert_service(const std::string& cluster, Service service);
+  void remove_service(const std::string& cluster, const model::ServiceKey& key);
+  void upsert_slice(const std::string& cluster, EndpointSlice slice);
+  void remove_slice(const std::string& cluster, const std::string& namespace_, const std::string& name);
+  void upsert_export(const std::string& cluster, ServiceExport service_export);
+  void remove_export(const std::string& cluster, const model::ServiceKey& key);
+  // A cluster that left (or went stale): everything it reported goes.
+  void remove_cluster(const std::string& cluster);
+
+  // Rebuilds the services touched since the last flush.
+  CatalogChanges flush();
+
+  [[nodiscard]] const std::map<model::ServiceKey, model::MergedService>& services() const { return merged_; }
+  [[nodiscard]] std::size_t dirty_count() const { return dirty_.size(); }
+
+ private:
+  struct ClusterState {
+    std::map<model::ServiceKey, Service> services;
+    std::map<model::ServiceKey, std::map<std::string, EndpointSlice>> slices;  // by service, then slice name
+    std::map<std::pair<std::string, std::string>, model::ServiceKey> slice_owner;  // (ns, slice) -> service
+    std::map<model::ServiceKey, ServiceExport> exports;
+  };
+
+  CatalogOptions options_;
+  std::map<std::string, ClusterState> clusters_;
+  std::set<model::ServiceKey> dirty_;
+  std::map<model::ServiceKey, model::MergedService> merged_;
+};
+
+}  // namespace fedns::sync

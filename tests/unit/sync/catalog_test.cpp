@@ -1,0 +1,151 @@
+// The catalog: objects from several clusters in any order become merged services; only what was exported is
+// published; each flush reports exactly the services that changed, and only touched services are rebuilt.
+#include "sync/catalog.hpp"
+
+#include <gtest/gtest.h>
+
+namespace fedns::sync {
+namespace {
+
+const model::ServiceKey kWeb{"shop", "web"};
+
+Service service(const std::string& name = "web", const std::string& ip = "10.96.0.10") {
+  Service s;
+  s.meta.namespace_ = "shop";
+  s.meta.name = name;
+  s.cluster_ips = {ip};
+  s.ports = {{"http", "TCP", 80, ""}};
+  return s;
+}
+
+ServiceExport exported(const std::string& name = "web", const std::string& at = "2026-11-26T10:00:00Z") {
+  ServiceExport x;
+  x.meta.namespace_ = "shop";
+  x.meta.name = name;
+  x.creation_timestamp = at;
+  return x;
+}
+
+EndpointSlice slice(const std::string& name, const std::string& owner, const std::string& address) {
+  EndpointSlice s;
+  s.meta.namespace_ = "shop";
+  s.meta.name = name;
+  s.service_name = owner;
+  s.address_type = "IPv4";
+  Endpoint e;
+  e.addresses = {address};
+  s.endpoints = {e};
+  return s;
+}
+
+Service headless(const std::string& name) {
+  Service s = service(name, "");
+  s.cluster_ips.clear();
+  s.headless = true;
+  return s;
+}
+
+TEST(Catalog, OnlyExportedServicesArePublished) {
+  Catalog catalog({});
+  catalog.upsert_service("east", service());
+  auto changes = catalog.flush();
+  EXPECT_TRUE(changes.updated.empty());
+  EXPECT_TRUE(catalog.services().empty());
+  catalog.upsert_export("east", exported());
+  changes = catalog.flush();
+  ASSERT_EQ(changes.updated, std::vector<model::ServiceKey>{kWeb});
+  EXPECT_EQ(catalog.services().at(kWeb).shards.at(0).addresses, std::vector<std::string>{"10.96.0.10"});
+  catalog.remove_export("east", kWeb);
+  changes = catalog.flush();
+  EXPECT_EQ(changes.removed, std::vector<model::ServiceKey>{kWeb});
+  EXPECT_TRUE(catalog.services().empty());
+}
+
+TEST(Catalog, ExportAllNamespacesNeedNoServiceExport) {
+  Catalog catalog({.export_all_namespaces = {"shop"}});
+  catalog.upsert_service("east", service());
+  EXPECT_EQ(catalog.flush().updated.size(), 1u);
+}
+
+TEST(Catalog, ClustersMergeAndLeave) {
+  Catalog catalog({});
+  catalog.upsert_service("east", service("web", "10.96.0.10"));
+  catalog.upsert_export("east", exported("web", "2026-11-26T10:00:01Z"));
+  catalog.upsert_service("west", service("web", "10.97.0.10"));
+  catalog.upsert_export("west", exported("web", "2026-11-26T10:00:00Z"));
+  catalog.flush();
+  const auto& merged = catalog.services().at(kWeb);
+  ASSERT_EQ(merged.shards.size(), 2u);
+  EXPECT_EQ(merged.shards[0].cluster, "west");  // the older export
+  catalog.remove_cluster("west");
+  const auto changes = catalog.flush();
+  EXPECT_EQ(changes.updated, std::vector<model::ServiceKey>{kWeb});
+  EXPECT_EQ(catalog.services().at(kWeb).shards.size(), 1u);
+}
+
+TEST(Catalog, SlicesArrivingBeforeTheirServiceAreKept) {
+  Catalog catalog({});
+  catalog.upsert_slice("east", slice("db-a", "db", "10.1.0.5"));
+  catalog.upsert_slice("east", slice("db-b", "db", "10.1.0.6"));
+  catalog.upsert_export("east", exported("db"));
+  EXPECT_TRUE(catalog.flush().updated.empty());  // no Service yet
+  catalog.upsert_service("east", headless("db"));
+  catalog.flush();
+  EXPECT_EQ(catalog.services().at({"shop", "db"}).shards.at(0).endpoints.size(), 2u);
+  catalog.remove_slice("east", "shop", "db-a");
+  catalog.flush();
+  EXPECT_EQ(catalog.services().at({"shop", "db"}).shards.at(0).endpoints.size(), 1u);
+}
+
+TEST(Catalog, ASliceThatChangesOwnerLeavesItsOldService) {
+  Catalog catalog({.export_all_namespaces = {"shop"}});
+  catalog.upsert_service("east", headless("a"));
+  catalog.upsert_service("east", headless("b"));
+  catalog.upsert_slice("east", slice("s", "a", "10.1.0.5"));
+  catalog.flush();
+  EXPECT_EQ(catalog.services().at({"shop", "a"}).shards.at(0).endpoints.size(), 1u);
+  catalog.upsert_slice("east", slice("s", "b", "10.1.0.5"));
+  const auto changes = catalog.flush();
+  EXPECT_EQ(changes.updated.size(), 2u);
+  EXPECT_TRUE(catalog.services().at({"shop", "a"}).shards.at(0).endpoints.empty());
+  EXPECT_EQ(catalog.services().at({"shop", "b"}).shards.at(0).endpoints.size(), 1u);
+}
+
+TEST(Catalog, AnEventThatChangesNothingNamedIsNotAChange) {
+  Catalog catalog({.export_all_namespaces = {"shop"}});
+  catalog.upsert_service("east", service());
+  catalog.flush();
+  Service relabelled = service();
+  relabelled.meta.labels["team"] = "checkout";
+  relabelled.meta.resource_version = "99";
+  catalog.upsert_service("east", relabelled);
+  EXPECT_TRUE(catalog.flush().updated.empty());
+}
+
+TEST(Catalog, OnlyTouchedServicesAreRebuilt) {
+  Catalog catalog({.export_all_namespaces = {"shop"}});
+  for (int i = 0; i < 1000; ++i)
+    catalog.upsert_service("east", service("svc-" + std::to_string(i), "10.96.3." + std::to_string(i % 250)));
+  EXPECT_EQ(catalog.dirty_count(), 1000u);
+  EXPECT_EQ(catalog.flush().updated.size(), 1000u);
+  catalog.upsert_service("east", service("svc-7", "10.96.9.9"));
+  EXPECT_EQ(catalog.dirty_count(), 1u);
+  EXPECT_EQ(catalog.flush().updated, (std::vector<model::ServiceKey>{{"shop", "svc-7"}}));
+}
+
+TEST(Catalog, NonsenseFromOneClusterDoesNotHideTheOthers) {
+  Catalog catalog({.export_all_namespaces = {"shop"}});
+  catalog.upsert_service("east", service());
+  Service liar = service();
+  for (int i = 1; i <= 10000; ++i)
+    liar.ports.push_back({"p" + std::to_string(i), "TCP", static_cast<std::uint16_t>(i), ""});
+  catalog.upsert_service("west", liar);
+  const auto changes = catalog.flush();
+  ASSERT_EQ(changes.dropped.size(), 1u);
+  EXPECT_NE(changes.dropped[0].find("cluster west"), std::string::npos);
+  ASSERT_EQ(catalog.services().at(kWeb).shards.size(), 1u);
+  EXPECT_EQ(catalog.services().at(kWeb).shards[0].cluster, "east");
+}
+
+}  // namespace
+}  // namespace fedns::sync
