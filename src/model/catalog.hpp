@@ -13,6 +13,7 @@ struct ServiceKey {
   std::string namespace_;
   std::string name;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=> (its literal-0 comparison)
   auto operator<=>(const ServiceKey&) const = default;
   [[nodiscard]] std::string text() const { return namespace_ + "/" + name; }
 };
