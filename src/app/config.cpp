@@ -259,6 +259,126 @@ void parse_zone(Checker& c, const YAML::Node& node, std::size_t index, const std
   if (z.file.empty() && !z.soa) c.error(node, zone_where + " needs soa: (or a master file with its SOA)");
 }
 
+bool is_dns_label(const std::string& s) {
+  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
+  for (const char ch : s) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) return false;
+  }
+  return true;
+}
+
+bool number(Checker& c, const YAML::Node& node, const std::string& what, double min, double max,
+            double& out) {
+  try {
+    out = node.as<double>();
+  } catch (const YAML::Exception&) {
+    c.error(node, what + " must be a number");
+    return false;
+  }
+  if (out < min || out > max) {
+    c.error(node, what + " must be from " + std::to_string(min) + " to " + std::to_string(max));
+    return false;
+  }
+  return true;
+}
+
+void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const std::string& base_dir,
+                   ClusterConfig& k) {
+  const std::string where = "clusters[" + std::to_string(index) + "]";
+  if (!c.keys(node, where,
+              {"name", "kubeconfig", "context", "in_cluster", "region", "zone", "labels", "location",
+               "weight"})) {
+    return;
+  }
+  if (const auto n = node["name"]; !n) {
+    c.error(node, where + ".name is required");
+  } else if (c.string(n, where + ".name", k.name) && !is_dns_label(k.name)) {
+    c.error(n, where + ".name \"" + k.name + "\" must be a DNS label (a-z, 0-9, '-', at most 63)");
+  }
+  const std::string cw = where + " (" + k.name + ")";
+  if (const auto n = node["kubeconfig"]) {
+    if (c.string(n, cw + ".kubeconfig", k.kubeconfig) && !k.kubeconfig.empty() &&
+        k.kubeconfig.front() != '/') {
+      k.kubeconfig = base_dir + "/" + k.kubeconfig;
+    }
+    if (!k.kubeconfig.empty() && !std::ifstream(k.kubeconfig)) {
+      c.error(n, cw + ".kubeconfig: cannot read " + k.kubeconfig);
+    }
+  }
+  if (const auto n = node["context"]) c.string(n, cw + ".context", k.context);
+  if (const auto n = node["in_cluster"]) {
+    try {
+      k.in_cluster = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.error(n, cw + ".in_cluster must be true or false");
+    }
+  }
+  if (k.kubeconfig.empty() == !k.in_cluster) {
+    c.error(node, cw + " needs exactly one of kubeconfig: and in_cluster: true");
+  }
+  if (const auto n = node["region"]) c.string(n, cw + ".region", k.region);
+  if (const auto n = node["zone"]) c.string(n, cw + ".zone", k.zone);
+  if (const auto n = node["labels"]) {
+    if (!n.IsMap()) {
+      c.error(n, cw + ".labels must be a mapping");
+    } else {
+      for (const auto& item : n) {
+        std::string value;
+        if (c.string(item.second, cw + ".labels." + item.first.as<std::string>(""), value)) {
+          k.labels[item.first.as<std::string>("")] = value;
+        }
+      }
+    }
+  }
+  if (const auto n = node["location"]; n && c.keys(n, cw + ".location", {"latitude", "longitude"})) {
+    double v = 0;
+    if (const auto lat = n["latitude"]; !lat) {
+      c.error(n, cw + ".location.latitude is required");
+    } else if (number(c, lat, cw + ".location.latitude", -90, 90, v)) {
+      k.latitude = v;
+    }
+    if (const auto lon = n["longitude"]; !lon) {
+      c.error(n, cw + ".location.longitude is required");
+    } else if (number(c, lon, cw + ".location.longitude", -180, 180, v)) {
+      k.longitude = v;
+    }
+  }
+  if (const auto n = node["weight"]) c.integer(n, cw + ".weight", k.weight, 0, 1000000);
+}
+
+void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
+  if (!c.keys(node, "catalog", {"zone", "ttl", "export_all_namespaces", "publish_address", "debounce"}))
+    return;
+  if (const auto n = node["zone"]) {
+    if (c.string(n, "catalog.zone", k.zone)) {
+      if (auto name = dns::name_from_text(k.zone); !name) c.error(n, "catalog.zone: " + name.error().message);
+    }
+  }
+  if (const auto n = node["ttl"]) c.integer(n, "catalog.ttl", k.ttl, 0, 86400);
+  if (const auto n = node["export_all_namespaces"]) {
+    if (!n.IsSequence()) {
+      c.error(n, "catalog.export_all_namespaces must be a list");
+    } else {
+      for (const auto& item : n) {
+        std::string ns;
+        if (c.string(item, "catalog.export_all_namespaces entry", ns)) k.export_all_namespaces.push_back(ns);
+      }
+    }
+  }
+  if (const auto n = node["publish_address"]) {
+    if (c.string(n, "catalog.publish_address", k.publish_address)) {
+      static const std::set<std::string> kKnown{"auto", "cluster-ip", "load-balancer", "external-ips",
+                                                "endpoints"};
+      if (!kKnown.contains(k.publish_address)) {
+        c.error(n,
+                "catalog.publish_address must be one of auto, cluster-ip, load-balancer, external-ips, "
+                "endpoints");
+      }
+    }
+  }
+  if (const auto n = node["debounce"]) c.duration(n, "catalog.debounce", k.debounce);
+}
+
 }  // namespace
 
 Result<Config> parse_config(const std::string& text, const std::string& name, const std::string& base_dir) {
@@ -276,7 +396,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   config.server.listen = {*dns::parse_listen_address("127.0.0.1:53")};
   if (!root.IsMap()) {
     c.error(root, "the config must be a mapping with server: and zones:");
-  } else if (c.keys(root, "the top level", {"server", "zones"})) {
+  } else if (c.keys(root, "the top level", {"server", "zones", "clusters", "catalog"})) {
     if (const auto server = root["server"]) parse_server(c, server, config.server);
     if (const auto zones = root["zones"]) {
       if (!zones.IsSequence()) {
@@ -296,6 +416,45 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
           }
           config.zones.push_back(std::move(zone));
         }
+      }
+    }
+  }
+  if (root.IsMap()) {
+    if (const auto n = root["catalog"]) parse_catalog(c, n, config.catalog);
+    if (const auto clusters = root["clusters"]) {
+      if (!clusters.IsSequence()) {
+        c.error(clusters, "clusters must be a list");
+      } else {
+        std::set<std::string> names;
+        for (std::size_t i = 0; i < clusters.size(); ++i) {
+          ClusterConfig cluster;
+          parse_cluster(c, clusters[i], i, base_dir, cluster);
+          if (!cluster.name.empty() && !names.insert(cluster.name).second) {
+            c.error(clusters[i],
+                    "clusters[" + std::to_string(i) + "]: cluster " + cluster.name + " is defined twice");
+          }
+          config.clusters.push_back(std::move(cluster));
+        }
+      }
+    }
+    if (!config.clusters.empty()) {
+      // The catalog zone's SOA, NS and static records come from its entry in zones:.
+      auto wanted = dns::name_from_text(config.catalog.zone);
+      bool found = false;
+      for (const auto& z : config.zones) {
+        auto origin = dns::name_from_text(z.origin);
+        if (wanted && origin) {
+          std::string a = *wanted;
+          std::string b = *origin;
+          dns::fold_case(a);
+          dns::fold_case(b);
+          found = found || a == b;
+        }
+      }
+      if (wanted && !found) {
+        c.error(root["clusters"],
+                "catalog.zone " + config.catalog.zone +
+                    " must also be listed in zones: (with its soa: and ns:), clusters publish into it");
       }
     }
   }

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +27,34 @@ struct ServerConfig {
   std::uint16_t edns_udp_payload = 1232;
 };
 
+// A member cluster whose Services, EndpointSlices and ServiceExports feed the catalog.
+struct ClusterConfig {
+  std::string name;         // an RFC 1123 label; the cluster id in DNS names and metrics
+  std::string kubeconfig;   // path (relative to the config file); empty with in_cluster
+  std::string context;      // empty: the kubeconfig's current context
+  bool in_cluster = false;  // the pod's service account
+  std::string region;
+  std::string zone;
+  std::map<std::string, std::string> labels;
+  std::optional<double> latitude;
+  std::optional<double> longitude;
+  std::uint32_t weight = 100;
+};
+
+// The MCS zone built from the clusters' exported services.
+struct CatalogConfig {
+  std::string zone = "clusterset.local.";  // must be one of zones: (its SOA, NS and static records)
+  std::uint32_t ttl = 5;
+  std::vector<std::string> export_all_namespaces;  // published without a ServiceExport
+  std::string publish_address = "auto";            // auto, cluster-ip, load-balancer, external-ips, endpoints
+  std::chrono::milliseconds debounce{5};           // changes within this window go into one snapshot
+};
+
 struct Config {
   ServerConfig server;
   std::vector<dns::ZoneSource> zones;
+  std::vector<ClusterConfig> clusters;
+  CatalogConfig catalog;
 };
 
 // Reads and validates a config file. On failure the error holds one line per problem, "FILE:LINE:COL: ...".

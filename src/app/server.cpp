@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "app/catalog_sync.hpp"
 #include "app/config.hpp"
 #include "app/http_server.hpp"
 #include "app/metrics.hpp"
@@ -47,6 +48,16 @@ std::string describe_restart_only_changes(const ServerConfig& before, const Serv
   return changed;
 }
 
+// What the running informers and catalog depend on; a reload cannot change it (yet).
+std::string cluster_identity(const Config& c) {
+  std::string out = c.catalog.zone + "|" + std::to_string(c.catalog.ttl) + "|" + c.catalog.publish_address;
+  for (const auto& ns : c.catalog.export_all_namespaces)
+    out += "|ns:" + ns;
+  for (const auto& k : c.clusters)
+    out += "|" + k.name + "," + k.kubeconfig + "," + k.context + "," + (k.in_cluster ? "in" : "out");
+  return out;
+}
+
 class Server {
  public:
   Server(ServeOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {
@@ -54,6 +65,15 @@ class Server {
   }
 
   int run() {
+    if (!config_.clusters.empty()) {
+      auto sync = CatalogSync::create(io_, config_,
+                                      [this](const sync::CatalogChanges& changes) { republish(changes); });
+      if (!sync) {
+        log_error_lines("", sync.error().message);
+        return 1;
+      }
+      catalog_sync_ = std::move(sync.value());
+    }
     auto snapshot = build_snapshot(config_);
     if (!snapshot) {
       log_error_lines("", snapshot.error().message);
@@ -90,6 +110,7 @@ class Server {
     wait_for_signal(signals, http);
     for (std::size_t i = 0; i < workers_.size(); ++i)
       workers_[i]->start(i);
+    if (catalog_sync_) catalog_sync_->start();
     state_.serving = true;
     std::string listening;
     for (const auto& l : config_.server.listen)
@@ -97,6 +118,9 @@ class Server {
     log::info(
         "fedns " + std::string(FEDNS_VERSION) + " serving " + std::to_string(config_.zones.size()) +
         " zone(s) with " + std::to_string(workers) + " worker(s) on udp+tcp" + listening +
+        (config_.clusters.empty()
+             ? ""
+             : "; catalog from " + std::to_string(config_.clusters.size()) + " cluster(s)") +
         (config_.server.metrics_address.empty() ? "" : "; metrics on " + config_.server.metrics_address));
     io_.run();
     shutdown();
@@ -110,6 +134,28 @@ class Server {
     state_.zones = snapshot->zones.zones().size();
     publisher_.publish(std::move(snapshot));
     state_.snapshot_generation = publisher_.generation();
+  }
+
+  // The catalog changed: a new snapshot with the static zones and the catalog's records.
+  void republish(const sync::CatalogChanges& changes) {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::string> dropped;
+    auto snapshot = build_snapshot(config_, &catalog_sync_->catalog(), &dropped);
+    for (const auto& reason : dropped)
+      log::warn(reason);
+    if (!snapshot) {
+      log_error_lines("catalog change not published, still serving the previous snapshot: ",
+                      snapshot.error().message);
+      return;
+    }
+    publish(std::move(snapshot.value()));
+    log::debug("catalog: " + std::to_string(changes.updated.size()) + " service(s) updated, " +
+               std::to_string(changes.removed.size()) + " removed; snapshot " +
+               std::to_string(state_.snapshot_generation.load()) + " built in " +
+               std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count()) +
+               " us");
   }
 
   void wait_for_signal(boost::asio::signal_set& signals, HttpServer& http) {
@@ -138,7 +184,7 @@ class Server {
       return;
     }
     if (!options_.listen_override.empty()) config->server.listen = options_.listen_override;
-    auto snapshot = build_snapshot(*config);
+    auto snapshot = build_snapshot(*config, catalog_sync_ ? &catalog_sync_->catalog() : nullptr);
     if (!snapshot) {
       ++state_.reloads_failed;
       log_error_lines("reload rejected, still serving the previous config: ", snapshot.error().message);
@@ -147,6 +193,9 @@ class Server {
     if (const auto changed = describe_restart_only_changes(config_.server, config->server);
         !changed.empty()) {
       log::warn("reload: " + changed + " changed; these take effect after a restart");
+    }
+    if (cluster_identity(config_) != cluster_identity(*config)) {
+      log::warn("reload: clusters: or catalog: changed; these take effect after a restart");
     }
     publish(std::move(snapshot.value()));
     config_.zones = config->zones;
@@ -166,6 +215,15 @@ class Server {
   }
 
   void shutdown() {
+    if (catalog_sync_) {
+      // The informers' coroutines finish on the io_context before anything they use goes away.
+      catalog_sync_->stop();
+      io_.restart();
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      while (!catalog_sync_->stopped() && std::chrono::steady_clock::now() < until)
+        io_.run_one_for(std::chrono::milliseconds(100));
+      catalog_sync_.reset();
+    }
     for (auto& w : workers_)
       w->drain();
     // Answers in flight get a grace period; a client that does not read its answer cannot hold us up longer.
@@ -187,6 +245,7 @@ class Server {
   ServerState state_;
   std::vector<std::unique_ptr<dns::Worker>> workers_;
   std::unique_ptr<MetricsCollector> metrics_;
+  std::unique_ptr<CatalogSync> catalog_sync_;  // after io_: destroyed first
 };
 
 }  // namespace

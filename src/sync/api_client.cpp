@@ -204,6 +204,13 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
       if (!fresh) co_return fresh.error();
       conn = std::move(fresh.value());
     }
+    // Registered like a stream, so cancel_streams() also ends a request in flight (a prompt shutdown).
+    streams_.push_back(conn.get());
+    struct Unregister {
+      std::vector<Connection*>& list;
+      Connection* conn;
+      ~Unregister() { std::erase(list, conn); }
+    } unregister{streams_, conn.get()};
     http::request<http::string_body> req{http::string_to_verb(method), endpoint_.prefix + target, 11};
     req.set(http::field::host, endpoint_.host + ":" + endpoint_.port);
     req.set(http::field::user_agent, "fedns/" FEDNS_VERSION);

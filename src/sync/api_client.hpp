@@ -65,7 +65,7 @@ class ApiClient {
                                                          std::chrono::milliseconds idle_timeout,
                                                          std::size_t max_line = kDefaultMaxLine);
 
-  // Closes every open stream of this client; their stream_lines calls end with an error.
+  // Closes every open stream and request in flight of this client; those calls end with an error.
   void cancel_streams();
 
   [[nodiscard]] const ClusterCredentials& credentials() const { return credentials_; }

@@ -1,0 +1,45 @@
+// The catalog side of the server: a ClusterWatch per configured member cluster feeding one Catalog, and the
+// debounce that turns a burst of changes into one flush and one new snapshot.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "app/config.hpp"
+#include "common/asio.hpp"
+#include "common/result.hpp"
+#include "sync/catalog.hpp"
+#include "sync/cluster_watch.hpp"
+
+namespace fedns::app {
+
+class CatalogSync {
+ public:
+  // `publish` is called (on the io_context) after a flush that changed the catalog.
+  static Result<std::unique_ptr<CatalogSync>> create(
+      boost::asio::io_context& io, const Config& config,
+      std::function<void(const sync::CatalogChanges&)> publish);
+
+  void start();
+  // Stops the informers; returns at once. stopped() turns true once their coroutines have returned.
+  void stop();
+  [[nodiscard]] bool stopped() const;
+  [[nodiscard]] const sync::Catalog& catalog() const { return catalog_; }
+  [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterWatch>>& clusters() const { return watches_; }
+
+ private:
+  CatalogSync(boost::asio::io_context& io, sync::CatalogOptions options, std::chrono::milliseconds debounce,
+              std::function<void(const sync::CatalogChanges&)> publish);
+  void changed();
+
+  boost::asio::io_context& io_;
+  sync::Catalog catalog_;
+  std::chrono::milliseconds debounce_;
+  std::function<void(const sync::CatalogChanges&)> publish_;
+  boost::asio::steady_timer timer_;
+  bool flush_pending_ = false;
+  std::vector<std::unique_ptr<sync::ClusterWatch>> watches_;
+};
+
+}  // namespace fedns::app

@@ -1,0 +1,111 @@
+// A member cluster's informers, converting at the edge and feeding the catalog.
+#include "sync/cluster_watch.hpp"
+
+#include "common/log.hpp"
+#include "sync/typed_objects.hpp"
+
+namespace fedns::sync {
+
+namespace asio = boost::asio;
+
+ClusterWatch::ClusterWatch(asio::io_context& io, std::string name, Catalog& catalog,
+                           std::function<void()> on_change)
+    : io_(io), name_(std::move(name)), catalog_(catalog), on_change_(std::move(on_change)) {}
+
+ClusterWatch::~ClusterWatch() = default;
+
+void ClusterWatch::skip(const std::string& reason) {
+  ++counters_.skipped;
+  log::warn("cluster " + name_ + ": skipping " + reason);
+}
+
+Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io, std::string name,
+                                                           ClusterCredentials credentials, Catalog& catalog,
+                                                           std::function<void()> on_change,
+                                                           ReflectorOptions options) {
+  auto client = ApiClient::create(io, std::move(credentials));
+  if (!client) return client.error().wrap("cluster " + name);
+  auto watch =
+      std::unique_ptr<ClusterWatch>(new ClusterWatch(io, std::move(name), catalog, std::move(on_change)));
+  watch->client_ = std::move(client.value());
+  ClusterWatch* w = watch.get();
+
+  InformerHandlers services;
+  services.on_add = [w](const KubeObject& o) {
+    auto s = to_service(o);
+    if (!s) return w->skip(s.error().message);
+    w->catalog_.upsert_service(w->name_, std::move(s.value()));
+    w->on_change_();
+  };
+  services.on_update = [services_add = services.on_add](const KubeObject&, const KubeObject& o) {
+    services_add(o);
+  };
+  services.on_delete = [w](const KubeObject& o) {
+    w->catalog_.remove_service(w->name_, {o.meta().namespace_, o.meta().name});
+    w->on_change_();
+  };
+
+  InformerHandlers slices;
+  slices.on_add = [w](const KubeObject& o) {
+    auto s = to_endpoint_slice(o);
+    if (!s) {
+      // A slice that can no longer be read must not leave its old endpoints behind.
+      w->catalog_.remove_slice(w->name_, o.meta().namespace_, o.meta().name);
+      w->on_change_();
+      return w->skip(s.error().message);
+    }
+    w->catalog_.upsert_slice(w->name_, std::move(s.value()));
+    w->on_change_();
+  };
+  slices.on_update = [slices_add = slices.on_add](const KubeObject&, const KubeObject& o) { slices_add(o); };
+  slices.on_delete = [w](const KubeObject& o) {
+    w->catalog_.remove_slice(w->name_, o.meta().namespace_, o.meta().name);
+    w->on_change_();
+  };
+
+  InformerHandlers exports;
+  exports.on_add = [w](const KubeObject& o) {
+    auto x = to_service_export(o);
+    if (!x) return w->skip(x.error().message);
+    w->catalog_.upsert_export(w->name_, std::move(x.value()));
+    w->on_change_();
+  };
+  exports.on_update = [exports_add = exports.on_add](const KubeObject&, const KubeObject& o) {
+    exports_add(o);
+  };
+  exports.on_delete = [w](const KubeObject& o) {
+    w->catalog_.remove_export(w->name_, {o.meta().namespace_, o.meta().name});
+    w->on_change_();
+  };
+
+  watch->services_ =
+      std::make_unique<Reflector>(*watch->client_, ResourceRef{"/api/v1", "services", "", "", "", "Service"},
+                                  options, std::move(services));
+  watch->slices_ = std::make_unique<Reflector>(
+      *watch->client_,
+      ResourceRef{"/apis/discovery.k8s.io/v1", "endpointslices", "", "", "", "EndpointSlice"}, options,
+      std::move(slices));
+  watch->exports_ = std::make_unique<Reflector>(
+      *watch->client_,
+      ResourceRef{"/apis/multicluster.x-k8s.io/v1alpha1", "serviceexports", "", "", "", "ServiceExport"},
+      options, std::move(exports));
+  return watch;
+}
+
+void ClusterWatch::start() {
+  for (Reflector* r : {services_.get(), slices_.get(), exports_.get()}) {
+    ++running_;
+    asio::co_spawn(io_, r->run(), [this](const std::exception_ptr&) { --running_; });
+  }
+}
+
+void ClusterWatch::stop() {
+  for (Reflector* r : {services_.get(), slices_.get(), exports_.get()})
+    r->stop();
+}
+
+bool ClusterWatch::has_synced() const {
+  return services_->has_synced() && slices_->has_synced() && exports_->has_synced();
+}
+
+}  // namespace fedns::sync

@@ -1,0 +1,61 @@
+// One member cluster feeding the catalog: informers on its Services, EndpointSlices and MCS ServiceExports,
+// whose events are converted to typed objects at the edge and applied to the catalog. Runs on the control
+// io_context; `on_change` tells the owner that the catalog has something to flush.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/asio.hpp"
+#include "common/result.hpp"
+#include "sync/api_client.hpp"
+#include "sync/catalog.hpp"
+#include "sync/reflector.hpp"
+
+namespace fedns::sync {
+
+struct ClusterWatchCounters {
+  std::uint64_t skipped = 0;  // objects that could not be converted (logged with the reason)
+};
+
+class ClusterWatch {
+ public:
+  static Result<std::unique_ptr<ClusterWatch>> create(boost::asio::io_context& io, std::string name,
+                                                      ClusterCredentials credentials, Catalog& catalog,
+                                                      std::function<void()> on_change,
+                                                      ReflectorOptions options = {});
+  ClusterWatch(const ClusterWatch&) = delete;
+  ClusterWatch& operator=(const ClusterWatch&) = delete;
+  ~ClusterWatch();
+
+  void start();
+  // Ends the informers; running() turns false once their coroutines have returned.
+  void stop();
+  [[nodiscard]] bool running() const { return running_ > 0; }
+  // True once all three informers completed their first LIST.
+  [[nodiscard]] bool has_synced() const;
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] const ClusterWatchCounters& counters() const { return counters_; }
+  [[nodiscard]] const Reflector& services() const { return *services_; }
+  [[nodiscard]] const Reflector& slices() const { return *slices_; }
+  [[nodiscard]] const Reflector& exports() const { return *exports_; }
+
+ private:
+  ClusterWatch(boost::asio::io_context& io, std::string name, Catalog& catalog,
+               std::function<void()> on_change);
+  void skip(const std::string& reason);
+
+  boost::asio::io_context& io_;
+  std::string name_;
+  Catalog& catalog_;
+  std::function<void()> on_change_;
+  std::unique_ptr<ApiClient> client_;
+  std::unique_ptr<Reflector> services_;
+  std::unique_ptr<Reflector> slices_;
+  std::unique_ptr<Reflector> exports_;
+  int running_ = 0;
+  ClusterWatchCounters counters_;
+};
+
+}  // namespace fedns::sync

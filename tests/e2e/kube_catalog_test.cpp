@@ -1,0 +1,213 @@
+// End to end: the real fedns binary watching two real kube-apiservers (tests/cluster-fixture), answering MCS
+// names (clusterset.local.) to real `dig`: exported services from both clusters, the export rule, headless
+// endpoints with hostnames and SRV, ExternalName, changes converging, and a cluster whose API vanishes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "support/cluster_fixture.hpp"
+#include "support/fedns_server.hpp"
+
+namespace fedns::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+class Catalog : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fixture_ = new ClusterFixture(2);
+    if (!fixture_->available()) return;
+    const std::string zones =
+        "  - origin: clusterset.local.\n"
+        "    ttl: 5\n"
+        "    soa: {serial: 1, minimum: 5}\n"
+        "    ns: [{name: ns1.clusterset.local., addresses: [127.0.0.1]}]\n"
+        "clusters:\n"
+        "  - name: east\n"
+        "    kubeconfig: " +
+        fixture_->kubeconfig(0) +
+        "\n"
+        "    region: eu\n"
+        "  - name: west\n"
+        "    kubeconfig: " +
+        fixture_->kubeconfig(1) +
+        "\n"
+        "catalog:\n"
+        "  ttl: 5\n"
+        "  debounce: 5ms\n";
+    server_ = new FednsServer(zones, "  workers: 1\n");
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete fixture_;
+  }
+  void SetUp() override {
+    if (!fixture_->available()) GTEST_SKIP() << "SKIPPED LOUDLY: " << fixture_->why();
+  }
+
+  static CommandResult kubectl(int cluster, const std::string& args) {
+    return run_command(fixture_->kubectl(cluster) + " " + args);
+  }
+  static void apply(int cluster, const std::string& yaml) {
+    const TempDir dir;
+    const auto r = kubectl(cluster, "apply -f " + dir.write("m.yaml", yaml));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  static void service_and_export(int cluster, const std::string& ns, const std::string& name) {
+    apply(cluster, "apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns +
+                       "}\n---\n"
+                       "apiVersion: v1\nkind: Service\nmetadata: {name: " +
+                       name + ", namespace: " + ns +
+                       "}\nspec: {ports: [{name: http, port: 80}]}\n---\n"
+                       "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\nmetadata: {name: " +
+                       name + ", namespace: " + ns + "}\n");
+  }
+  static std::string cluster_ip(int cluster, const std::string& ns, const std::string& name) {
+    return kubectl(cluster, "get service " + name + " -n " + ns + " -o jsonpath={.spec.clusterIP}").output;
+  }
+  // dig +short lines, sorted.
+  static std::vector<std::string> answers(const std::string& args) {
+    std::istringstream in(server_->dig("+short " + args).output);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(line);
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  }
+  static std::string status(const std::string& args) {
+    const auto out = server_->dig(args).output;
+    const auto at = out.find("status: ");
+    return at == std::string::npos ? "no answer" : out.substr(at + 8, out.find(',', at) - at - 8);
+  }
+  // Polls until `expected`; returns how long it took, or fails the test after 10 s.
+  static std::chrono::milliseconds converge(const std::string& args, std::vector<std::string> expected) {
+    std::sort(expected.begin(), expected.end());
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::string> got;
+    while (std::chrono::steady_clock::now() - start < 10s) {
+      got = answers(args);
+      if (got == expected) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                     start);
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    ADD_FAILURE() << "dig " << args << " never answered " << testing::PrintToString(expected) << ", last "
+                  << testing::PrintToString(got);
+    return 10s;
+  }
+
+  static ClusterFixture* fixture_;
+  static FednsServer* server_;
+};
+ClusterFixture* Catalog::fixture_ = nullptr;
+FednsServer* Catalog::server_ = nullptr;
+
+TEST_F(Catalog, ServiceExportedFromTwoClustersAnswersBothAddresses) {
+  service_and_export(0, "shop", "web");
+  service_and_export(1, "shop", "web");
+  const auto took = converge("web.shop.svc.clusterset.local A",
+                             {cluster_ip(0, "shop", "web"), cluster_ip(1, "shop", "web")});
+  std::printf("[ info ] kubectl apply -> both clusters answered in %lld ms\n",
+              static_cast<long long>(took.count()));
+  EXPECT_EQ(answers("_http._tcp.web.shop.svc.clusterset.local SRV"),
+            std::vector<std::string>{"0 1 80 web.shop.svc.clusterset.local."});
+  EXPECT_EQ(answers("dns-version.clusterset.local TXT"), std::vector<std::string>{"\"1.0.0\""});
+  EXPECT_EQ(status("shop.svc.clusterset.local A"), "NOERROR");  // empty non-terminal
+}
+
+TEST_F(Catalog, OnlyExportedServicesHaveNames) {
+  apply(0,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: private}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: hidden, namespace: private}\n"
+        "spec: {ports: [{port: 80}]}\n");
+  service_and_export(0, "private", "shown");
+  converge("shown.private.svc.clusterset.local A", {cluster_ip(0, "private", "shown")});
+  EXPECT_EQ(status("hidden.private.svc.clusterset.local A"), "NXDOMAIN");
+  // Exporting it later publishes it; withdrawing the export removes it again.
+  apply(0,
+        "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\n"
+        "metadata: {name: hidden, namespace: private}\n");
+  converge("hidden.private.svc.clusterset.local A", {cluster_ip(0, "private", "hidden")});
+  ASSERT_EQ(kubectl(0, "delete serviceexport hidden -n private").exit_code, 0);
+  converge("hidden.private.svc.clusterset.local A", {});
+  EXPECT_EQ(status("hidden.private.svc.clusterset.local A"), "NXDOMAIN");
+}
+
+TEST_F(Catalog, HeadlessEndpointsWithHostnamesAndSrv) {
+  // No kube-controller-manager runs in the fixture: the EndpointSlices are written as the controller would.
+  apply(1,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: data}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: data}\n"
+        "spec: {clusterIP: None, ports: [{name: pg, port: 5432}]}\n---\n"
+        "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+        "metadata: {name: db-1, namespace: data, labels: {kubernetes.io/service-name: db}}\n"
+        "addressType: IPv4\nports: [{name: pg, port: 5432}]\nendpoints:\n"
+        "- {addresses: [10.20.0.5], hostname: db-0, conditions: {ready: true}}\n"
+        "- {addresses: [10.20.0.6], hostname: db-1, conditions: {ready: false}}\n---\n"
+        "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\nmetadata: {name: db, namespace: "
+        "data}\n");
+  converge("db.data.svc.clusterset.local A", {"10.20.0.5"});
+  EXPECT_EQ(answers("db-0.west.db.data.svc.clusterset.local A"), std::vector<std::string>{"10.20.0.5"});
+  EXPECT_EQ(answers("_pg._tcp.db.data.svc.clusterset.local SRV"),
+            std::vector<std::string>{"0 1 5432 db-0.west.db.data.svc.clusterset.local."});
+  const auto srv = server_->dig("_pg._tcp.db.data.svc.clusterset.local SRV").output;
+  EXPECT_TRUE(has(srv, "ADDITIONAL SECTION")) << srv;
+  // The second endpoint becomes ready: it joins the answer.
+  ASSERT_EQ(kubectl(1,
+                    "patch endpointslice db-1 -n data --type=json -p "
+                    "'[{\"op\":\"replace\",\"path\":\"/endpoints/1/conditions/ready\",\"value\":true}]'")
+                .exit_code,
+            0);
+  converge("db.data.svc.clusterset.local A", {"10.20.0.5", "10.20.0.6"});
+}
+
+TEST_F(Catalog, ExternalNameIsACname) {
+  apply(0,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: ext}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: legacy, namespace: ext}\n"
+        "spec: {type: ExternalName, externalName: legacy.example.com}\n---\n"
+        "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\nmetadata: {name: legacy, "
+        "namespace: ext}\n");
+  converge("legacy.ext.svc.clusterset.local CNAME", {"legacy.example.com."});
+}
+
+TEST_F(Catalog, ChangesConvergeWithinMilliseconds) {
+  service_and_export(0, "fast", "api");
+  converge("api.fast.svc.clusterset.local A", {cluster_ip(0, "fast", "api")});
+  std::vector<long long> samples;
+  for (int i = 0; i < 5; ++i) {
+    const std::string name = "api" + std::to_string(i);
+    const auto start = std::chrono::steady_clock::now();
+    service_and_export(1, "fast", name);
+    const std::string ip = cluster_ip(1, "fast", name);
+    converge(name + ".fast.svc.clusterset.local A", {ip});
+    samples.push_back(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  std::printf("[ info ] kubectl apply -> answer, ms (kubectl itself included): %s\n",
+              testing::PrintToString(samples).c_str());
+}
+
+TEST_F(Catalog, AClusterWhoseApiVanishesKeepsItsLastAnswers) {
+  service_and_export(1, "keep", "svc");
+  const std::string ip = cluster_ip(1, "keep", "svc");
+  converge("svc.keep.svc.clusterset.local A", {ip});
+  ASSERT_TRUE(fixture_->stop_apiserver(1));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(answers("svc.keep.svc.clusterset.local A"), std::vector<std::string>{ip});
+  ASSERT_TRUE(fixture_->start_apiserver(1));
+  // Back: a change made after the restart arrives.
+  ASSERT_EQ(kubectl(1, "delete serviceexport svc -n keep").exit_code, 0);
+  converge("svc.keep.svc.clusterset.local A", {});
+}
+
+}  // namespace
+}  // namespace fedns::e2e
