@@ -7,6 +7,8 @@
 #include <chrono>
 #include <functional>
 
+#include "app/catalog_sync.hpp"
+
 namespace fedns::app {
 namespace {
 
@@ -29,16 +31,18 @@ ClientMetric counter(double value, std::vector<ClientMetric::Label> labels = {})
   return m;
 }
 
-ClientMetric gauge(double value) {
+ClientMetric gauge(double value, std::vector<ClientMetric::Label> labels = {}) {
   ClientMetric m;
+  m.label = std::move(labels);
   m.gauge.value = value;
   return m;
 }
 
 }  // namespace
 
-MetricsCollector::MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state)
-    : workers_(std::move(workers)), state_(state) {}
+MetricsCollector::MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
+                                   const CatalogSync* catalog)
+    : workers_(std::move(workers)), state_(state), catalog_(catalog) {}
 
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   auto sum = [&](const std::function<std::uint64_t(const dns::WorkerCounters&)>& get) {
@@ -110,7 +114,79 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   reloads.metric.push_back(counter(static_cast<double>(state_.reloads_ok.load()), {{"result", "ok"}}));
   reloads.metric.push_back(
       counter(static_cast<double>(state_.reloads_failed.load()), {{"result", "failed"}}));
+  if (catalog_ != nullptr) collect_clusters(families);
   return families;
+}
+
+// Per member cluster and resource: informer state, staleness and counters (bounded labels: clusters come from
+// the config, resources and states are fixed sets).
+void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) const {
+  // The families below are filled after all are created: no reallocation may move them meanwhile.
+  families.reserve(families.size() + 16);
+  auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
+    families.push_back(MetricFamily{name, help, type, {}});
+    return families.back();
+  };
+  auto& synced = family("fedns_cluster_synced",
+                        "1 once all of a cluster's informers completed their first LIST.", MetricType::Gauge);
+  auto& skipped =
+      family("fedns_cluster_skipped_objects_total",
+             "Objects that could not be converted (logged with the reason).", MetricType::Counter);
+  auto& state =
+      family("fedns_cluster_informer_state", "1 for the state each informer is in.", MetricType::Gauge);
+  auto& contact =
+      family("fedns_cluster_last_contact_age_seconds",
+             "Seconds since an informer last heard from its API server (LIST page, event or bookmark).",
+             MetricType::Gauge);
+  auto& objects =
+      family("fedns_cluster_cached_objects", "Objects in an informer's cache.", MetricType::Gauge);
+  auto& events = family("fedns_cluster_watch_events_total", "Watch events applied.", MetricType::Counter);
+  auto& lists = family("fedns_cluster_lists_total", "Complete LISTs (the first one and every relist).",
+                       MetricType::Counter);
+  auto& expired = family("fedns_cluster_expired_total", "410 Expired answers (each forces a relist).",
+                         MetricType::Counter);
+  auto& errors = family("fedns_cluster_request_errors_total",
+                        "Failed LIST/WATCH requests (each followed by a backoff).", MetricType::Counter);
+  auto& bad = family("fedns_cluster_bad_events_total",
+                     "Garbled or unusable events and items (relist or skip).", MetricType::Counter);
+  auto& oversize = family("fedns_cluster_oversize_objects_total", "Objects over the size cap (skipped).",
+                          MetricType::Counter);
+  auto& throttled =
+      family("fedns_cluster_throttled_total", "429 Too Many Requests answers.", MetricType::Counter);
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& watch : catalog_->clusters()) {
+    const std::string& cluster = watch->name();
+    synced.metric.push_back(gauge(watch->has_synced() ? 1 : 0, {{"cluster", cluster}}));
+    skipped.metric.push_back(counter(static_cast<double>(watch->counters().skipped), {{"cluster", cluster}}));
+    const std::pair<const char*, const sync::Reflector*> informers[] = {
+        {"services", &watch->services()},
+        {"endpointslices", &watch->slices()},
+        {"serviceexports", &watch->exports()}};
+    for (const auto& [resource, reflector] : informers) {
+      const auto& s = reflector->stats();
+      const std::vector<ClientMetric::Label> labels{{"cluster", cluster}, {"resource", resource}};
+      for (const auto st :
+           {sync::ReflectorState::kStarting, sync::ReflectorState::kListing, sync::ReflectorState::kWatching,
+            sync::ReflectorState::kBackingOff, sync::ReflectorState::kStopped}) {
+        auto with_state = labels;
+        with_state.push_back({"state", std::string(sync::to_string(st))});
+        state.metric.push_back(gauge(s.state == st ? 1 : 0, with_state));
+      }
+      if (s.last_contact != std::chrono::steady_clock::time_point{}) {
+        contact.metric.push_back(gauge(std::chrono::duration<double>(now - s.last_contact).count(), labels));
+      }
+      objects.metric.push_back(gauge(static_cast<double>(reflector->store().size()), labels));
+      events.metric.push_back(counter(static_cast<double>(s.events), labels));
+      lists.metric.push_back(counter(static_cast<double>(s.lists), labels));
+      expired.metric.push_back(counter(static_cast<double>(s.expired), labels));
+      errors.metric.push_back(counter(static_cast<double>(s.errors), labels));
+      bad.metric.push_back(counter(static_cast<double>(s.bad_events), labels));
+      oversize.metric.push_back(counter(static_cast<double>(s.oversize), labels));
+      throttled.metric.push_back(counter(static_cast<double>(s.throttled), labels));
+    }
+  }
+  family("fedns_catalog_services", "Services published by the catalog.", MetricType::Gauge)
+      .metric.push_back(gauge(static_cast<double>(catalog_->catalog().services().size())));
 }
 
 std::string MetricsCollector::render() const {

@@ -22,17 +22,25 @@ struct ServerState {
   std::atomic<bool> serving{false};  // workers started and not draining
 };
 
+class CatalogSync;
+
 class MetricsCollector : public prometheus::Collectable {
  public:
-  MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state);
+  // `catalog` (may be null) adds the member clusters' informer metrics; Collect() then runs on the control
+  // thread, which owns them.
+  MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
+                   const CatalogSync* catalog = nullptr);
   [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const override;
 
   // The text exposition format (version 0.0.4) of everything collected.
   [[nodiscard]] std::string render() const;
 
  private:
+  void collect_clusters(std::vector<prometheus::MetricFamily>& families) const;
+
   std::vector<const dns::WorkerCounters*> workers_;
   const ServerState& state_;
+  const CatalogSync* catalog_;
 };
 
 }  // namespace fedns::app

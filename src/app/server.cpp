@@ -95,7 +95,7 @@ class Server {
       counters.push_back(&worker->counters());
       workers_.push_back(std::move(worker));
     }
-    metrics_ = std::make_unique<MetricsCollector>(counters, state_);
+    metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get());
 
     HttpServer http(io_, [this](std::string_view path) { return handle_http(path); });
     if (!config_.server.metrics_address.empty()) {

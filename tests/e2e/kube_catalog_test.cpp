@@ -122,6 +122,22 @@ TEST_F(Catalog, ServiceExportedFromTwoClustersAnswersBothAddresses) {
   EXPECT_EQ(status("shop.svc.clusterset.local A"), "NOERROR");  // empty non-terminal
 }
 
+TEST_F(Catalog, MetricsShowEachClustersInformers) {
+  service_and_export(0, "metered", "m");
+  converge("m.metered.svc.clusterset.local A", {cluster_ip(0, "metered", "m")});
+  const auto metrics =
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server_->metrics_port()) + "/metrics").output;
+  for (const char* expected :
+       {"fedns_cluster_synced{cluster=\"east\"} 1", "fedns_cluster_synced{cluster=\"west\"} 1",
+        "fedns_cluster_informer_state{cluster=\"east\",resource=\"services\",state=\"watching\"} 1",
+        "fedns_cluster_last_contact_age_seconds{cluster=\"west\",resource=\"serviceexports\"}",
+        "fedns_cluster_watch_events_total{cluster=\"east\",resource=\"serviceexports\"}",
+        "fedns_cluster_throttled_total{cluster=\"west\",resource=\"endpointslices\"} 0",
+        "fedns_catalog_services "}) {
+    EXPECT_TRUE(has(metrics, expected)) << expected;
+  }
+}
+
 TEST_F(Catalog, OnlyExportedServicesHaveNames) {
   apply(0,
         "apiVersion: v1\nkind: Namespace\nmetadata: {name: private}\n---\n"

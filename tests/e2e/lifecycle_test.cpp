@@ -50,32 +50,35 @@ TEST(Lifecycle, CheckConfigValidatesClustersAndCatalog) {
   const std::string file = dir.write("bad.yaml",
                                      "zones:\n" + one_zone("192.0.2.1") +
                                          "clusters:\n"
-                                         "  - name: East_1\n"                       // line 8: not a DNS label
+                                         "  - name: East_1\n"  // line 8: not a DNS label
                                          "    kubeconfig: /nonexistent/kubeconfig\n"  // line 9
                                          "  - name: west\n"
                                          "    kubeconfig: kc.yaml\n"
                                          "    in_cluster: true\n"
                                          "    location: {latitude: 91, longitude: 0}\n"  // line 13
-                                         "    colour: blue\n"                          // line 14
-                                         "  - name: west\n"                            // line 15: twice
+                                         "    colour: blue\n"                            // line 14
+                                         "  - name: west\n"                              // line 15: twice
                                          "    kubeconfig: kc.yaml\n"
                                          "catalog:\n"
                                          "  publish_address: magic\n");  // line 18
   const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
   EXPECT_EQ(r.exit_code, 1);
   for (const char* expected :
-       {":8:11: clusters[0].name \"East_1\" must be a DNS label", ":9:17: clusters[0] (East_1).kubeconfig: cannot read",
-        "clusters[1] (west) needs exactly one of kubeconfig: and in_cluster: true", ":13:", ":14:5: unknown key \"colour\"",
-        ":15:5: clusters[2]: cluster west is defined twice", ":18:20: catalog.publish_address must be one of",
+       {":8:11: clusters[0].name \"East_1\" must be a DNS label",
+        ":9:17: clusters[0] (East_1).kubeconfig: cannot read",
+        "clusters[1] (west) needs exactly one of kubeconfig: and in_cluster: true",
+        ":13:", ":14:5: unknown key \"colour\"", ":15:5: clusters[2]: cluster west is defined twice",
+        ":18:20: catalog.publish_address must be one of",
         "catalog.zone clusterset.local. must also be listed in zones:"}) {
     EXPECT_TRUE(has(r.output, expected)) << expected << "\n" << r.output;
   }
-  const auto good = dir.write("good.yaml", "zones:\n" + one_zone("192.0.2.1") +
-                                               "  - origin: clusterset.local.\n"
-                                               "    soa: {serial: 1}\n"
-                                               "    ns: [ns1.clusterset.local.]\n"
-                                               "clusters:\n"
-                                               "  - {name: east, kubeconfig: kc.yaml, region: eu, weight: 3}\n");
+  const auto good =
+      dir.write("good.yaml", "zones:\n" + one_zone("192.0.2.1") +
+                                 "  - origin: clusterset.local.\n"
+                                 "    soa: {serial: 1}\n"
+                                 "    ns: [ns1.clusterset.local.]\n"
+                                 "clusters:\n"
+                                 "  - {name: east, kubeconfig: kc.yaml, region: eu, weight: 3}\n");
   const auto ok = run_command(std::string(FEDNS_BINARY) + " check-config " + good);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
 }
