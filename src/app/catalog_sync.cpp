@@ -7,9 +7,17 @@
 namespace fedns::app {
 
 CatalogSync::CatalogSync(boost::asio::io_context& io, sync::CatalogOptions options,
-                         std::chrono::milliseconds debounce,
+                         const CatalogConfig& config,
                          std::function<void(const sync::CatalogChanges&)> publish)
-    : io_(io), catalog_(std::move(options)), debounce_(debounce), publish_(std::move(publish)), timer_(io) {}
+    : io_(io),
+      catalog_(std::move(options)),
+      debounce_(config.debounce),
+      publish_(std::move(publish)),
+      timer_(io),
+      tick_timer_(io),
+      started_(std::chrono::steady_clock::now()),
+      startup_timeout_(config.startup_timeout),
+      stale_after_(config.stale_after) {}
 
 Result<std::unique_ptr<CatalogSync>> CatalogSync::create(
     boost::asio::io_context& io, const Config& config,
@@ -21,7 +29,7 @@ Result<std::unique_ptr<CatalogSync>> CatalogSync::create(
   if (!source) return source.error().wrap("catalog.publish_address");
   options.default_source = *source;
   auto out = std::unique_ptr<CatalogSync>(
-      new CatalogSync(io, std::move(options), config.catalog.debounce, std::move(publish)));
+      new CatalogSync(io, std::move(options), config.catalog, std::move(publish)));
   std::vector<std::string> errors;
   for (const auto& cluster : config.clusters) {
     auto credentials = cluster.in_cluster ? sync::load_in_cluster()
@@ -44,12 +52,55 @@ Result<std::unique_ptr<CatalogSync>> CatalogSync::create(
 }
 
 void CatalogSync::start() {
+  started_ = std::chrono::steady_clock::now();
   for (auto& w : watches_)
     w->start();
+  tick();
+}
+
+bool CatalogSync::ready() const {
+  if (std::chrono::steady_clock::now() - started_ >= startup_timeout_) return true;
+  for (const auto& w : watches_) {
+    if (!w->has_synced()) return false;
+  }
+  return true;
+}
+
+void CatalogSync::tick() {
+  const auto now = std::chrono::steady_clock::now();
+  bool publish = false;
+  for (auto& w : watches_) {
+    const auto failing = w->failing_for(now);
+    if (!w->stale && w->has_synced() && failing >= stale_after_) {
+      w->stale = true;
+      catalog_.remove_cluster(w->name());
+      log::warn("cluster " + w->name() + ": API unreachable for " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(failing).count()) +
+                " s; its services leave the answers until it is back");
+      publish = true;
+    } else if (w->stale && failing == std::chrono::steady_clock::duration{}) {
+      w->stale = false;
+      w->refeed();
+      log::info("cluster " + w->name() + ": API back; its services return to the answers");
+      publish = true;
+    }
+  }
+  if (const bool now_ready = ready(); now_ready != was_ready_) {
+    was_ready_ = now_ready;
+    if (now_ready)
+      log::info("catalog: every cluster synced (or the startup timeout passed); negative answers are final");
+    publish = true;
+  }
+  if (publish) flush_now(true);
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
 }
 
 void CatalogSync::stop() {
   timer_.cancel();
+  tick_timer_.cancel();
   for (auto& w : watches_)
     w->stop();
 }
@@ -68,12 +119,20 @@ void CatalogSync::changed() {
   timer_.expires_after(debounce_);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     flush_pending_ = false;
-    if (ec) return;
-    const auto changes = catalog_.flush();
-    for (const auto& reason : changes.dropped)
-      log::warn(reason);
-    if (!changes.updated.empty() || !changes.removed.empty()) publish_(changes);
+    if (!ec) flush_now(false);
   });
+}
+
+void CatalogSync::flush_now(bool force_publish) {
+  const auto changes = catalog_.flush();
+  for (const auto& reason : changes.dropped)
+    log::warn(reason);
+  // Readiness must be re-evaluated when the last cluster syncs, even if it exported nothing.
+  if (const bool now_ready = ready(); now_ready != was_ready_) {
+    was_ready_ = now_ready;
+    force_publish = true;
+  }
+  if (force_publish || !changes.updated.empty() || !changes.removed.empty()) publish_(changes);
 }
 
 }  // namespace fedns::app

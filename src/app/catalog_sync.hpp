@@ -25,13 +25,17 @@ class CatalogSync {
   // Stops the informers; returns at once. stopped() turns true once their coroutines have returned.
   void stop();
   [[nodiscard]] bool stopped() const;
+  // Every cluster synced, or the startup timeout passed: negative answers can be trusted.
+  [[nodiscard]] bool ready() const;
   [[nodiscard]] const sync::Catalog& catalog() const { return catalog_; }
   [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterWatch>>& clusters() const { return watches_; }
 
  private:
-  CatalogSync(boost::asio::io_context& io, sync::CatalogOptions options, std::chrono::milliseconds debounce,
+  CatalogSync(boost::asio::io_context& io, sync::CatalogOptions options, const CatalogConfig& config,
               std::function<void(const sync::CatalogChanges&)> publish);
   void changed();
+  void tick();  // once a second: readiness and staleness
+  void flush_now(bool force_publish);
 
   boost::asio::io_context& io_;
   sync::Catalog catalog_;
@@ -39,6 +43,11 @@ class CatalogSync {
   std::function<void(const sync::CatalogChanges&)> publish_;
   boost::asio::steady_timer timer_;
   bool flush_pending_ = false;
+  boost::asio::steady_timer tick_timer_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::milliseconds startup_timeout_;
+  std::chrono::milliseconds stale_after_;
+  bool was_ready_ = false;
   std::vector<std::unique_ptr<sync::ClusterWatch>> watches_;
 };
 

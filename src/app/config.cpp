@@ -347,8 +347,11 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
 }
 
 void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
-  if (!c.keys(node, "catalog", {"zone", "ttl", "export_all_namespaces", "publish_address", "debounce"}))
+  if (!c.keys(node, "catalog",
+              {"zone", "ttl", "export_all_namespaces", "publish_address", "debounce", "startup_timeout",
+               "stale_after"})) {
     return;
+  }
   if (const auto n = node["zone"]) {
     if (c.string(n, "catalog.zone", k.zone)) {
       if (auto name = dns::name_from_text(k.zone); !name) c.error(n, "catalog.zone: " + name.error().message);
@@ -377,6 +380,8 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
     }
   }
   if (const auto n = node["debounce"]) c.duration(n, "catalog.debounce", k.debounce);
+  if (const auto n = node["startup_timeout"]) c.duration(n, "catalog.startup_timeout", k.startup_timeout);
+  if (const auto n = node["stale_after"]) c.duration(n, "catalog.stale_after", k.stale_after);
 }
 
 }  // namespace

@@ -48,6 +48,10 @@ struct CatalogConfig {
   std::vector<std::string> export_all_namespaces;  // published without a ServiceExport
   std::string publish_address = "auto";            // auto, cluster-ip, load-balancer, external-ips, endpoints
   std::chrono::milliseconds debounce{5};           // changes within this window go into one snapshot
+  // Until every cluster has synced, or this long after start, negative answers in the zone are SERVFAIL.
+  std::chrono::milliseconds startup_timeout{std::chrono::seconds(30)};
+  // A cluster whose API has failed for this long drops out of the answers (until it is back).
+  std::chrono::milliseconds stale_after{std::chrono::minutes(5)};
 };
 
 struct Config {

@@ -74,7 +74,7 @@ class Server {
       }
       catalog_sync_ = std::move(sync.value());
     }
-    auto snapshot = build_snapshot(config_);
+    auto snapshot = build_snapshot(config_, catalog_view());
     if (!snapshot) {
       log_error_lines("", snapshot.error().message);
       return 1;
@@ -136,11 +136,16 @@ class Server {
     state_.snapshot_generation = publisher_.generation();
   }
 
+  [[nodiscard]] CatalogView catalog_view() const {
+    if (!catalog_sync_) return {};
+    return {&catalog_sync_->catalog(), catalog_sync_->ready()};
+  }
+
   // The catalog changed: a new snapshot with the static zones and the catalog's records.
   void republish(const sync::CatalogChanges& changes) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::string> dropped;
-    auto snapshot = build_snapshot(config_, &catalog_sync_->catalog(), &dropped);
+    auto snapshot = build_snapshot(config_, catalog_view(), &dropped);
     for (const auto& reason : dropped)
       log::warn(reason);
     if (!snapshot) {
@@ -184,7 +189,7 @@ class Server {
       return;
     }
     if (!options_.listen_override.empty()) config->server.listen = options_.listen_override;
-    auto snapshot = build_snapshot(*config, catalog_sync_ ? &catalog_sync_->catalog() : nullptr);
+    auto snapshot = build_snapshot(*config, catalog_view());
     if (!snapshot) {
       ++state_.reloads_failed;
       log_error_lines("reload rejected, still serving the previous config: ", snapshot.error().message);

@@ -8,11 +8,10 @@
 
 namespace fedns::app {
 
-Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(const Config& config,
-                                                                   const sync::Catalog* catalog,
+Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(const Config& config, CatalogView view,
                                                                    std::vector<std::string>* dropped) {
   std::vector<dns::ZoneSource> sources = config.zones;
-  if (catalog != nullptr) {
+  if (const sync::Catalog* catalog = view.catalog; catalog != nullptr) {
     auto wanted = dns::name_from_text(config.catalog.zone);
     if (!wanted) return wanted.error().wrap("catalog.zone");
     dns::fold_case(*wanted);
@@ -21,6 +20,7 @@ Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(const Config&
       if (!origin) continue;
       dns::fold_case(*origin);
       if (*origin != *wanted) continue;
+      source.unsure_negatives = !view.ready;
       std::vector<std::string> ignored;
       std::vector<std::string>& out = dropped != nullptr ? *dropped : ignored;
       // MCS DNS specification: dns-version.<zone> TXT "1.0.0" (RFC 1035 TXT wire: a length-prefixed string),

@@ -123,6 +123,13 @@ class ZoneAnswerer {
   }
 
   void negative(const model::Zone& zone, std::uint16_t rcode) noexcept {
+    if (zone.unsure_negatives) {
+      // The zone's data is still arriving (member clusters not synced yet): "no such name" could be false,
+      // and a cached NXDOMAIN would outlive the truth, so the answer is "cannot say now" (RFC 8914 would add
+      // why).
+      response_.set_rcode(rcode::kServFail);
+      return;
+    }
     response_.set_rcode(rcode);
     const model::RRset* soa = zone.apex_node().find(type::kSOA);
     if (soa == nullptr) return;

@@ -343,6 +343,7 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
                                 (std::uint32_t{static_cast<std::uint8_t>(soa_wire[minimum_at + 2])} << 8) |
                                 std::uint32_t{static_cast<std::uint8_t>(soa_wire[minimum_at + 3])};
   zone.negative_ttl = std::min(apex_soa.ttl, minimum);
+  zone.unsure_negatives = source.unsure_negatives;
   zone.reindex();
   return zone;
 }

@@ -60,6 +60,9 @@ struct Zone {
   std::unordered_map<std::string_view, std::uint32_t> index;  // views into nodes[i].name
   bool has_delegations = false;
   std::uint32_t negative_ttl = 0;  // min(SOA TTL, SOA MINIMUM), RFC 2308 5
+  // Set while the zone's generated data may be incomplete (member clusters still syncing): negative answers
+  // become SERVFAIL instead of a possibly false NXDOMAIN/NODATA.
+  bool unsure_negatives = false;
 
   [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept {
     const auto it = index.find(lower_wire_name);

@@ -254,7 +254,8 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
 asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
                                                            std::function<bool(std::string_view)> on_line,
                                                            std::chrono::milliseconds idle_timeout,
-                                                           std::size_t max_line) {
+                                                           std::size_t max_line,
+                                                           std::function<void()> on_open) {
   // cancel_streams() may run while this stream is still connecting, before it can be found in streams_.
   const std::uint64_t generation = cancel_generation_;
   auto fresh = co_await connect(idle_timeout);
@@ -299,6 +300,7 @@ asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
     }
     co_return end;
   }
+  if (on_open) on_open();
 
   std::string pending;
   char chunk[64 * 1024];

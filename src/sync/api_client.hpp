@@ -59,11 +59,13 @@ class ApiClient {
   // A streaming GET on its own connection: `on_line` gets every newline-terminated line of the body and
   // returns false to stop. Ends when the server ends the stream, `on_line` stops it, or a line grows past
   // `max_line` bytes (the stream is dropped then: a lying server cannot make us buffer without end); an error
-  // when no byte arrived for `idle_timeout` or the connection broke.
+  // when no byte arrived for `idle_timeout` or the connection broke. `on_open` (optional) runs once the
+  // server has accepted the stream (200 headers received).
   boost::asio::awaitable<Result<StreamEnd>> stream_lines(std::string target,
                                                          std::function<bool(std::string_view)> on_line,
                                                          std::chrono::milliseconds idle_timeout,
-                                                         std::size_t max_line = kDefaultMaxLine);
+                                                         std::size_t max_line = kDefaultMaxLine,
+                                                         std::function<void()> on_open = {});
 
   // Closes every open stream and request in flight of this client; those calls end with an error.
   void cancel_streams();

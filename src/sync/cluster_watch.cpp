@@ -78,6 +78,10 @@ Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io,
     w->on_change_();
   };
 
+  // Kept for refeed(): the same conversions, applied to the caches after a stale period.
+  watch->services_handlers_ = services;
+  watch->slices_handlers_ = slices;
+  watch->exports_handlers_ = exports;
   watch->services_ =
       std::make_unique<Reflector>(*watch->client_, ResourceRef{"/api/v1", "services", "", "", "", "Service"},
                                   options, std::move(services));
@@ -102,6 +106,27 @@ void ClusterWatch::start() {
 void ClusterWatch::stop() {
   for (Reflector* r : {services_.get(), slices_.get(), exports_.get()})
     r->stop();
+}
+
+std::chrono::steady_clock::duration ClusterWatch::failing_for(
+    std::chrono::steady_clock::time_point now) const {
+  std::chrono::steady_clock::duration longest{};
+  for (const Reflector* r : {services_.get(), slices_.get(), exports_.get()}) {
+    const auto since = r->stats().failing_since;
+    if (since != std::chrono::steady_clock::time_point{}) longest = std::max(longest, now - since);
+  }
+  return longest;
+}
+
+void ClusterWatch::refeed() {
+  const std::pair<const Reflector*, const InformerHandlers*> informers[] = {
+      {services_.get(), &services_handlers_},
+      {slices_.get(), &slices_handlers_},
+      {exports_.get(), &exports_handlers_}};
+  for (const auto& [reflector, handlers] : informers) {
+    for (const auto& [key, object] : reflector->store())
+      handlers->on_add(object);
+  }
 }
 
 bool ClusterWatch::has_synced() const {

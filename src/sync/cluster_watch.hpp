@@ -36,6 +36,12 @@ class ClusterWatch {
   // True once all three informers completed their first LIST.
   [[nodiscard]] bool has_synced() const;
   [[nodiscard]] const std::string& name() const { return name_; }
+  // How long the longest-failing informer has been failing (zero while all are healthy).
+  [[nodiscard]] std::chrono::steady_clock::duration failing_for(
+      std::chrono::steady_clock::time_point now) const;
+  // Applies every cached object to the catalog again (after the cluster was dropped as stale and came back).
+  void refeed();
+  bool stale = false;  // dropped from the catalog by its owner
   [[nodiscard]] const ClusterWatchCounters& counters() const { return counters_; }
   [[nodiscard]] const Reflector& services() const { return *services_; }
   [[nodiscard]] const Reflector& slices() const { return *slices_; }
@@ -45,6 +51,9 @@ class ClusterWatch {
   ClusterWatch(boost::asio::io_context& io, std::string name, Catalog& catalog,
                std::function<void()> on_change);
   void skip(const std::string& reason);
+  InformerHandlers services_handlers_;
+  InformerHandlers slices_handlers_;
+  InformerHandlers exports_handlers_;
 
   boost::asio::io_context& io_;
   std::string name_;

@@ -64,6 +64,12 @@ std::string Reflector::where() const {
   return client_.credentials().server + " " + resource_.collection_path();
 }
 
+void Reflector::failed() {
+  if (stats_.failing_since == std::chrono::steady_clock::time_point{}) {
+    stats_.failing_since = std::chrono::steady_clock::now();
+  }
+}
+
 void Reflector::stop() {
   stopped_ = true;
   client_.cancel_streams();
@@ -79,6 +85,7 @@ asio::awaitable<void> Reflector::run() {
     if (need_list) {
       stats_.state = ReflectorState::kListing;
       if (auto r = co_await list(); !r) {
+        failed();
         ++stats_.errors;
         stats_.last_error = r.error().message;
         log::warn(where() + ": list: " + r.error().message);
@@ -92,11 +99,13 @@ asio::awaitable<void> Reflector::run() {
     switch (co_await watch()) {
       case WatchEnd::kResume:
         failures_ = 0;
+        healthy();
         break;  // the stream ended normally (timeoutSeconds): watch again from the last version
       case WatchEnd::kRelist:
         need_list = true;
         break;
       case WatchEnd::kError:
+        if (!stopped_) failed();
         if (!stopped_) co_await backoff(retry_after_);
         break;
     }
@@ -186,6 +195,7 @@ asio::awaitable<Result<void>> Reflector::list() {
   replace(std::move(fresh));
   resource_version_ = list_version;
   ++stats_.lists;
+  healthy();
   synced_ = true;
   failures_ = 0;
   co_return Result<void>{};
@@ -253,6 +263,7 @@ Reflector::WatchEnd Reflector::apply_event(std::string_view line) {
       if (const std::string rv = meta.value("resourceVersion", ""); !rv.empty()) resource_version_ = rv;
     }
     stats_.last_contact = std::chrono::steady_clock::now();
+    healthy();
     return WatchEnd::kResume;
   }
   if (type != "ADDED" && type != "MODIFIED" && type != "DELETED") {
@@ -282,6 +293,7 @@ Reflector::WatchEnd Reflector::apply_event(std::string_view line) {
   }
   resource_version_ = object->meta().resource_version;
   ++stats_.events;
+  healthy();
   stats_.last_event = std::chrono::steady_clock::now();
   stats_.last_contact = stats_.last_event;
   if (type == "DELETED") {
@@ -309,7 +321,7 @@ asio::awaitable<Reflector::WatchEnd> Reflector::watch() {
         end = apply_event(line);
         return end == WatchEnd::kResume;
       },
-      options_.idle_timeout, options_.max_object_bytes);
+      options_.idle_timeout, options_.max_object_bytes, [this] { healthy(); });
   if (stopped_) co_return WatchEnd::kError;
   if (!stream) {
     ++stats_.errors;

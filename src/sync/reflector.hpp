@@ -60,6 +60,8 @@ struct ReflectorStats {
   std::chrono::steady_clock::time_point last_event{};  // last watch event applied
   std::chrono::steady_clock::time_point
       last_contact{};  // last byte of a successful answer (LIST page or event)
+  // When the current run of failures began (LIST or WATCH requests failing); empty while healthy.
+  std::chrono::steady_clock::time_point failing_since{};
   std::string last_error;
 };
 
@@ -90,6 +92,8 @@ class Reflector {
   void remove(const KubeObject& object);
   boost::asio::awaitable<void> backoff(std::optional<std::chrono::seconds> retry_after);
   std::string where() const;
+  void failed();
+  void healthy() { stats_.failing_since = {}; }
   [[nodiscard]] DecodeOptions decode_options() const {
     return {options_.keep_managed_fields, options_.max_object_bytes};
   }

@@ -39,7 +39,8 @@ class Catalog : public ::testing::Test {
         "\n"
         "catalog:\n"
         "  ttl: 5\n"
-        "  debounce: 5ms\n";
+        "  debounce: 5ms\n"
+        "  stale_after: 3s\n";
     server_ = new FednsServer(zones, "  workers: 1\n");
   }
   static void TearDownTestSuite() {
@@ -86,11 +87,12 @@ class Catalog : public ::testing::Test {
     return at == std::string::npos ? "no answer" : out.substr(at + 8, out.find(',', at) - at - 8);
   }
   // Polls until `expected`; returns how long it took, or fails the test after 10 s.
-  static std::chrono::milliseconds converge(const std::string& args, std::vector<std::string> expected) {
+  static std::chrono::milliseconds converge(const std::string& args, std::vector<std::string> expected,
+                                            std::chrono::seconds timeout = 10s) {
     std::sort(expected.begin(), expected.end());
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::string> got;
-    while (std::chrono::steady_clock::now() - start < 10s) {
+    while (std::chrono::steady_clock::now() - start < timeout) {
       got = answers(args);
       if (got == expected) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
@@ -212,17 +214,61 @@ TEST_F(Catalog, ChangesConvergeWithinMilliseconds) {
               testing::PrintToString(samples).c_str());
 }
 
-TEST_F(Catalog, AClusterWhoseApiVanishesKeepsItsLastAnswers) {
+TEST_F(Catalog, AClusterWhoseApiVanishesKeepsItsAnswersUntilStaleThenReturns) {
   service_and_export(1, "keep", "svc");
   const std::string ip = cluster_ip(1, "keep", "svc");
   converge("svc.keep.svc.clusterset.local A", {ip});
   ASSERT_TRUE(fixture_->stop_apiserver(1));
+  const auto stopped = std::chrono::steady_clock::now();
   std::this_thread::sleep_for(1500ms);
-  EXPECT_EQ(answers("svc.keep.svc.clusterset.local A"), std::vector<std::string>{ip});
+  EXPECT_EQ(answers("svc.keep.svc.clusterset.local A"), std::vector<std::string>{ip});  // last good data
+  converge("svc.keep.svc.clusterset.local A", {});  // stale_after (3 s) passed: west drops out
+  EXPECT_GE(std::chrono::steady_clock::now() - stopped, 3s);
+  EXPECT_EQ(status("svc.keep.svc.clusterset.local A"), "NXDOMAIN");
   ASSERT_TRUE(fixture_->start_apiserver(1));
-  // Back: a change made after the restart arrives.
+  // Back, with nothing changed in the cluster, once the informers' backoff (at most 30 s) lets them retry.
+  converge("svc.keep.svc.clusterset.local A", {ip}, 45s);
+  // And live again: a change made now arrives.
   ASSERT_EQ(kubectl(1, "delete serviceexport svc -n keep").exit_code, 0);
   converge("svc.keep.svc.clusterset.local A", {});
+}
+
+// No fixture needed: a member cluster that cannot be reached at all.
+TEST(CatalogStartup, NamesAreNotClaimedAbsentUntilClustersSyncOrTheStartupTimeout) {
+  const TempDir dir;
+  const std::string kubeconfig = dir.write(
+      "unreachable.yaml",
+      "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+      "clusters: [{name: c, cluster: {server: \"https://127.0.0.1:" +
+          std::to_string(free_port()) +
+          "\", insecure-skip-tls-verify: true}}]\n"
+          "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n");
+  const std::string zones =
+      "  - origin: clusterset.local.\n"
+      "    soa: {serial: 1, minimum: 5}\n"
+      "    ns: [{name: ns1.clusterset.local., addresses: [127.0.0.1]}]\n"
+      "clusters:\n"
+      "  - {name: far, kubeconfig: " +
+      kubeconfig +
+      "}\n"
+      "catalog:\n"
+      "  startup_timeout: 3s\n";
+  FednsServer server(zones, "  workers: 1\n");
+  const auto started = std::chrono::steady_clock::now();
+  auto rcode = [&](const std::string& args) {
+    const auto out = server.dig(args).output;
+    const auto at = out.find("status: ");
+    return at == std::string::npos ? std::string("no answer")
+                                   : out.substr(at + 8, out.find(',', at) - at - 8);
+  };
+  EXPECT_EQ(rcode("web.shop.svc.clusterset.local A"), "SERVFAIL");  // could exist in the cluster not yet read
+  EXPECT_EQ(rcode("dns-version.clusterset.local TXT"), "NOERROR");  // what is known is answered
+  EXPECT_EQ(rcode("ns1.clusterset.local A"), "NOERROR");
+  while (std::chrono::steady_clock::now() - started < 10s &&
+         rcode("web.shop.svc.clusterset.local A") == "SERVFAIL")
+    std::this_thread::sleep_for(100ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 2500ms);
+  EXPECT_EQ(rcode("web.shop.svc.clusterset.local A"), "NXDOMAIN");  // the startup timeout passed
 }
 
 }  // namespace
