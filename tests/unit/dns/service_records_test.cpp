@@ -150,6 +150,26 @@ TEST_F(ServiceRecordsTest, NamespacesAreEmptyNonTerminalsAndTheRestIsNxdomain) {
             std::vector<std::string>{"dns-version.clusterset.local. 5 IN TXT \"1.0.0\""});
 }
 
+TEST_F(ServiceRecordsTest, WhileClustersSyncNegativeAnswersAreServfail) {
+  // The same zone flagged as still receiving its data: no NXDOMAIN/NODATA that could be false and cached.
+  ZoneSource zone;
+  zone.origin = "clusterset.local.";
+  zone.soa = SoaFields{.serial = 1};
+  zone.name_servers = {{"ns1.clusterset.local.", {"127.0.0.1"}}};
+  zone.records = "dns-version IN TXT \"1.0.0\"\n";
+  zone.unsure_negatives = true;
+  auto zones = build_zone_set({zone});
+  ASSERT_TRUE(zones.ok());
+  snapshot_.zones = std::move(zones.value());
+  EXPECT_EQ(ldns_pkt_get_rcode(ask("web.shop.svc.clusterset.local.", LDNS_RR_TYPE_A).get()),
+            LDNS_RCODE_SERVFAIL);
+  EXPECT_EQ(ldns_pkt_get_rcode(ask("dns-version.clusterset.local.", LDNS_RR_TYPE_A).get()),
+            LDNS_RCODE_SERVFAIL);
+  auto known = ask("dns-version.clusterset.local.", LDNS_RR_TYPE_TXT);
+  EXPECT_EQ(ldns_pkt_get_rcode(known.get()), LDNS_RCODE_NOERROR);  // what is known is still answered
+  EXPECT_EQ(ldns_pkt_ancount(known.get()), 1);
+}
+
 TEST(ServiceRecords, NamesLongerThanDnsAllowsAreDroppedWithAReason) {
   model::MergedService s;
   s.key = {std::string(63, 'n'), std::string(63, 's')};
