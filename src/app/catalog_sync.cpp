@@ -71,15 +71,16 @@ void CatalogSync::tick() {
   bool publish = false;
   for (auto& w : watches_) {
     const auto failing = w->failing_for(now);
-    if (!w->stale && w->has_synced() && failing >= stale_after_) {
-      w->stale = true;
+    const bool stale = stale_.contains(w->name());
+    if (!stale && w->has_synced() && failing >= stale_after_) {
+      stale_.insert(w->name());
       catalog_.remove_cluster(w->name());
       log::warn("cluster " + w->name() + ": API unreachable for " +
                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(failing).count()) +
                 " s; its services leave the answers until it is back");
       publish = true;
-    } else if (w->stale && failing == std::chrono::steady_clock::duration{}) {
-      w->stale = false;
+    } else if (stale && failing == std::chrono::steady_clock::duration{}) {
+      stale_.erase(w->name());
       w->refeed();
       log::info("cluster " + w->name() + ": API back; its services return to the answers");
       publish = true;

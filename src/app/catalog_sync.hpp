@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "app/config.hpp"
@@ -29,6 +31,8 @@ class CatalogSync {
   [[nodiscard]] bool ready() const;
   [[nodiscard]] const sync::Catalog& catalog() const { return catalog_; }
   [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterWatch>>& clusters() const { return watches_; }
+  // Dropped from the answers after failing for stale_after.
+  [[nodiscard]] bool is_stale(const std::string& cluster) const { return stale_.contains(cluster); }
 
  private:
   CatalogSync(boost::asio::io_context& io, sync::CatalogOptions options, const CatalogConfig& config,
@@ -48,6 +52,7 @@ class CatalogSync {
   std::chrono::milliseconds startup_timeout_;
   std::chrono::milliseconds stale_after_;
   bool was_ready_ = false;
+  std::set<std::string> stale_;
   std::vector<std::unique_ptr<sync::ClusterWatch>> watches_;
 };
 

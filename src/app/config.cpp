@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "dns/name.hpp"
+#include "sync/shard_builder.hpp"
 
 namespace fedns::app {
 namespace {
@@ -259,14 +260,6 @@ void parse_zone(Checker& c, const YAML::Node& node, std::size_t index, const std
   if (z.file.empty() && !z.soa) c.error(node, zone_where + " needs soa: (or a master file with its SOA)");
 }
 
-bool is_dns_label(const std::string& s) {
-  if (s.empty() || s.size() > 63 || s.front() == '-' || s.back() == '-') return false;
-  for (const char ch : s) {
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-')) return false;
-  }
-  return true;
-}
-
 bool number(Checker& c, const YAML::Node& node, const std::string& what, double min, double max,
             double& out) {
   try {
@@ -292,7 +285,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
   }
   if (const auto n = node["name"]; !n) {
     c.error(node, where + ".name is required");
-  } else if (c.string(n, where + ".name", k.name) && !is_dns_label(k.name)) {
+  } else if (c.string(n, where + ".name", k.name) && !sync::is_dns_label(k.name)) {
     c.error(n, where + ".name \"" + k.name + "\" must be a DNS label (a-z, 0-9, '-', at most 63)");
   }
   const std::string cw = where + " (" + k.name + ")";

@@ -122,13 +122,16 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
 // the config, resources and states are fixed sets).
 void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) const {
   // The families below are filled after all are created: no reallocation may move them meanwhile.
-  families.reserve(families.size() + 16);
+  families.reserve(families.size() + 17);
   auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
     families.push_back(MetricFamily{name, help, type, {}});
     return families.back();
   };
   auto& synced = family("fedns_cluster_synced",
                         "1 once all of a cluster's informers completed their first LIST.", MetricType::Gauge);
+  auto& stale = family("fedns_cluster_stale",
+                       "1 while a cluster is left out of the answers because its API failed for stale_after.",
+                       MetricType::Gauge);
   auto& skipped =
       family("fedns_cluster_skipped_objects_total",
              "Objects that could not be converted (logged with the reason).", MetricType::Counter);
@@ -157,6 +160,7 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
   for (const auto& watch : catalog_->clusters()) {
     const std::string& cluster = watch->name();
     synced.metric.push_back(gauge(watch->has_synced() ? 1 : 0, {{"cluster", cluster}}));
+    stale.metric.push_back(gauge(catalog_->is_stale(cluster) ? 1 : 0, {{"cluster", cluster}}));
     skipped.metric.push_back(counter(static_cast<double>(watch->counters().skipped), {{"cluster", cluster}}));
     const std::pair<const char*, const sync::Reflector*> informers[] = {
         {"services", &watch->services()},

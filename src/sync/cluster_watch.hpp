@@ -41,7 +41,6 @@ class ClusterWatch {
       std::chrono::steady_clock::time_point now) const;
   // Applies every cached object to the catalog again (after the cluster was dropped as stale and came back).
   void refeed();
-  bool stale = false;  // dropped from the catalog by its owner
   [[nodiscard]] const ClusterWatchCounters& counters() const { return counters_; }
   [[nodiscard]] const Reflector& services() const { return *services_; }
   [[nodiscard]] const Reflector& slices() const { return *slices_; }

@@ -22,13 +22,6 @@ std::optional<std::string> canonical_ip(const std::string& text) {
   return std::string(out.data());
 }
 
-// RFC 1123 label, as Kubernetes requires of hostnames and names: 1-63 of [a-z0-9-], no '-' at either end.
-bool is_dns_label(const std::string& label) {
-  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-  return std::all_of(label.begin(), label.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
-
 // Valid, canonical, de-duplicated addresses; what was refused goes to `dropped`.
 std::vector<std::string> clean_addresses(const std::vector<std::string>& in, const std::string& what,
                                          std::vector<std::string>& dropped) {
@@ -50,6 +43,12 @@ int rank(const model::EndpointRecord& e) {
 }
 
 }  // namespace
+
+bool is_dns_label(const std::string& label) {
+  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+  return std::all_of(label.begin(), label.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
 
 Result<AddressSource> parse_address_source(const std::string& text) {
   static const std::map<std::string, AddressSource> kNames{{"auto", AddressSource::kAuto},

@@ -28,6 +28,10 @@ inline constexpr std::size_t kMaxPorts = 100;
 
 Result<AddressSource> parse_address_source(const std::string& text);
 
+// An RFC 1123 label as Kubernetes requires of names and hostnames (1-63 of a-z, 0-9, '-'; no '-' at either
+// end): what a DNS name built from it can carry. Cluster names in the config follow the same rule.
+bool is_dns_label(const std::string& label);
+
 struct ShardInput {
   std::string cluster;
   const Service* service = nullptr;

@@ -131,6 +131,7 @@ TEST_F(Catalog, MetricsShowEachClustersInformers) {
       run_command("curl -s http://127.0.0.1:" + std::to_string(server_->metrics_port()) + "/metrics").output;
   for (const char* expected :
        {"fedns_cluster_synced{cluster=\"east\"} 1", "fedns_cluster_synced{cluster=\"west\"} 1",
+        "fedns_cluster_stale{cluster=\"west\"} 0",
         "fedns_cluster_informer_state{cluster=\"east\",resource=\"services\",state=\"watching\"} 1",
         "fedns_cluster_last_contact_age_seconds{cluster=\"west\",resource=\"serviceexports\"}",
         "fedns_cluster_watch_events_total{cluster=\"east\",resource=\"serviceexports\"}",
@@ -225,6 +226,9 @@ TEST_F(Catalog, AClusterWhoseApiVanishesKeepsItsAnswersUntilStaleThenReturns) {
   converge("svc.keep.svc.clusterset.local A", {});  // stale_after (3 s) passed: west drops out
   EXPECT_GE(std::chrono::steady_clock::now() - stopped, 3s);
   EXPECT_EQ(status("svc.keep.svc.clusterset.local A"), "NXDOMAIN");
+  EXPECT_TRUE(has(
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server_->metrics_port()) + "/metrics").output,
+      "fedns_cluster_stale{cluster=\"west\"} 1"));
   ASSERT_TRUE(fixture_->start_apiserver(1));
   // Back, with nothing changed in the cluster, once the informers' backoff (at most 30 s) lets them retry.
   converge("svc.keep.svc.clusterset.local A", {ip}, 45s);
