@@ -38,6 +38,21 @@ std::optional<std::chrono::seconds> retry_after_of(const Fields& fields) {
 
 }  // namespace
 
+// Keeps a connection in the list cancel_streams() closes, for as long as it is in use.
+class ApiClient::Cancellable {
+ public:
+  Cancellable(std::vector<Connection*>& list, Connection* conn) : list_(list), conn_(conn) {
+    list_.push_back(conn_);
+  }
+  ~Cancellable() { std::erase(list_, conn_); }
+  Cancellable(const Cancellable&) = delete;
+  Cancellable& operator=(const Cancellable&) = delete;
+
+ private:
+  std::vector<Connection*>& list_;
+  Connection* conn_;
+};
+
 class ApiClient::Connection {
  public:
   Connection(asio::io_context& io, asio::ssl::context& tls) : stream(io, tls) {}
@@ -205,12 +220,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
       conn = std::move(fresh.value());
     }
     // Registered like a stream, so cancel_streams() also ends a request in flight (a prompt shutdown).
-    streams_.push_back(conn.get());
-    struct Unregister {
-      std::vector<Connection*>& list;
-      Connection* conn;
-      ~Unregister() { std::erase(list, conn); }
-    } unregister{streams_, conn.get()};
+    const Cancellable registered(streams_, conn.get());
     http::request<http::string_body> req{http::string_to_verb(method), endpoint_.prefix + target, 11};
     req.set(http::field::host, endpoint_.host + ":" + endpoint_.port);
     req.set(http::field::user_agent, "fedns/" FEDNS_VERSION);
@@ -262,12 +272,7 @@ asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
   if (!fresh) co_return fresh.error();
   if (generation != cancel_generation_) co_return Error{"GET " + target + ": cancelled"};
   std::unique_ptr<Connection> conn = std::move(fresh.value());
-  streams_.push_back(conn.get());
-  struct Unregister {
-    std::vector<Connection*>& list;
-    Connection* conn;
-    ~Unregister() { std::erase(list, conn); }
-  } unregister{streams_, conn.get()};
+  const Cancellable registered(streams_, conn.get());
   http::request<http::empty_body> req{http::verb::get, endpoint_.prefix + target, 11};
   req.set(http::field::host, endpoint_.host + ":" + endpoint_.port);
   req.set(http::field::user_agent, "fedns/" FEDNS_VERSION);

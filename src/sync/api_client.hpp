@@ -81,6 +81,7 @@ class ApiClient {
     std::string prefix;  // path prefix of the server URL
   };
   class Connection;
+  class Cancellable;
 
   ApiClient(boost::asio::io_context& io, ClusterCredentials credentials, Endpoint endpoint);
   Result<void> init_tls();
