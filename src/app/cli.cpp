@@ -36,7 +36,7 @@ int check_config(const std::string& path) {
     }
     std::size_t records = 0;
     for (const auto& zone : (*snapshot)->zones.zones()) {
-      for (const auto& node : zone.nodes) {
+      for (const auto& node : zone.zone().nodes) {
         for (const auto& set : node.rrsets)
           records += set.rdatas.size();
       }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "app/catalog_sync.hpp"
@@ -74,12 +75,13 @@ class Server {
       }
       catalog_sync_ = std::move(sync.value());
     }
-    auto snapshot = build_snapshot(config_, catalog_view());
-    if (!snapshot) {
-      log_error_lines("", snapshot.error().message);
+    auto factory = SnapshotFactory::create(config_);
+    if (!factory) {
+      log_error_lines("", factory.error().message);
       return 1;
     }
-    publish(std::move(snapshot.value()));
+    factory_.emplace(std::move(factory.value()));
+    publish(factory_->make(catalog_ready()));
 
     const unsigned workers = config_.server.workers != 0 ? config_.server.workers
                                                          : std::max(1u, std::thread::hardware_concurrency());
@@ -136,31 +138,25 @@ class Server {
     state_.snapshot_generation = publisher_.generation();
   }
 
-  [[nodiscard]] CatalogView catalog_view() const {
-    if (!catalog_sync_) return {};
-    return {&catalog_sync_->catalog(), catalog_sync_->ready()};
-  }
+  [[nodiscard]] bool catalog_ready() const { return !catalog_sync_ || catalog_sync_->ready(); }
 
-  // The catalog changed: a new snapshot with the static zones and the catalog's records.
+  // The catalog changed: the changed services are rendered again and published with everything else shared.
   void republish(const sync::CatalogChanges& changes) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::string> dropped;
-    auto snapshot = build_snapshot(config_, catalog_view(), &dropped);
+    factory_->apply(changes, catalog_sync_->catalog(), dropped);
     for (const auto& reason : dropped)
       log::warn(reason);
-    if (!snapshot) {
-      log_error_lines("catalog change not published, still serving the previous snapshot: ",
-                      snapshot.error().message);
-      return;
-    }
-    publish(std::move(snapshot.value()));
+    publish(factory_->make(catalog_ready()));
+    const auto cost = factory_->last_cost();
     log::debug("catalog: " + std::to_string(changes.updated.size()) + " service(s) updated, " +
                std::to_string(changes.removed.size()) + " removed; snapshot " +
                std::to_string(state_.snapshot_generation.load()) + " built in " +
                std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
                                   std::chrono::steady_clock::now() - start)
                                   .count()) +
-               " us");
+               " us (" + std::to_string(cost.shards_copied) + " shard(s), " +
+               std::to_string(cost.nodes_copied) + " node(s) copied)");
   }
 
   void wait_for_signal(boost::asio::signal_set& signals, HttpServer& http) {
@@ -189,12 +185,16 @@ class Server {
       return;
     }
     if (!options_.listen_override.empty()) config->server.listen = options_.listen_override;
-    auto snapshot = build_snapshot(*config, catalog_view());
-    if (!snapshot) {
+    auto factory = SnapshotFactory::create(*config);
+    if (!factory) {
       ++state_.reloads_failed;
-      log_error_lines("reload rejected, still serving the previous config: ", snapshot.error().message);
+      log_error_lines("reload rejected, still serving the previous config: ", factory.error().message);
       return;
     }
+    std::vector<std::string> dropped;
+    if (catalog_sync_) factory->load_catalog(catalog_sync_->catalog(), dropped);
+    for (const auto& reason : dropped)
+      log::warn(reason);
     if (const auto changed = describe_restart_only_changes(config_.server, config->server);
         !changed.empty()) {
       log::warn("reload: " + changed + " changed; these take effect after a restart");
@@ -202,7 +202,8 @@ class Server {
     if (cluster_identity(config_) != cluster_identity(*config)) {
       log::warn("reload: clusters: or catalog: changed; these take effect after a restart");
     }
-    publish(std::move(snapshot.value()));
+    factory_.emplace(std::move(factory.value()));
+    publish(factory_->make(catalog_ready()));
     config_.zones = config->zones;
     ++state_.reloads_ok;
     log::info("reloaded " + options_.config_path + ": " + std::to_string(state_.zones.load()) +
@@ -250,6 +251,7 @@ class Server {
   ServerState state_;
   std::vector<std::unique_ptr<dns::Worker>> workers_;
   std::unique_ptr<MetricsCollector> metrics_;
+  std::optional<SnapshotFactory> factory_;
   std::unique_ptr<CatalogSync> catalog_sync_;  // after io_: destroyed first
 };
 

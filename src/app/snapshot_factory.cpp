@@ -1,47 +1,84 @@
-// Serving snapshot construction from config.
+// Serving snapshot construction from config and catalog.
 #include "app/snapshot_factory.hpp"
 
 #include "dns/name.hpp"
 #include "dns/protocol.hpp"
-#include "dns/service_records.hpp"
 #include "dns/zone_builder.hpp"
 
 namespace fedns::app {
 
-Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(const Config& config, CatalogView view,
-                                                                   std::vector<std::string>* dropped) {
+Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
+  SnapshotFactory factory;
   std::vector<dns::ZoneSource> sources = config.zones;
-  if (const sync::Catalog* catalog = view.catalog; catalog != nullptr) {
+  const bool catalog = !config.clusters.empty();
+  if (catalog) {
     auto wanted = dns::name_from_text(config.catalog.zone);
     if (!wanted) return wanted.error().wrap("catalog.zone");
     dns::fold_case(*wanted);
+    factory.catalog_zone_ = *wanted;
     for (auto& source : sources) {
       auto origin = dns::name_from_text(source.origin);
       if (!origin) continue;
       dns::fold_case(*origin);
-      if (*origin != *wanted) continue;
-      source.unsure_negatives = !view.ready;
-      std::vector<std::string> ignored;
-      std::vector<std::string>& out = dropped != nullptr ? *dropped : ignored;
       // MCS DNS specification: dns-version.<zone> TXT "1.0.0" (RFC 1035 TXT wire: a length-prefixed string),
       // unless the zone's own records already say it.
-      if (source.records.find("dns-version") == std::string::npos)
+      if (*origin == *wanted && source.records.find("dns-version") == std::string::npos)
         source.generated.push_back({std::string("\x0b") + "dns-version" + *wanted, dns::type::kTXT,
                                     config.catalog.ttl, std::string("\x05") + "1.0.0", "catalog"});
-      for (const auto& [key, service] : catalog->services())
-        dns::render_service(service, *wanted, config.catalog.ttl, source.generated, out);
     }
   }
   auto zones = dns::build_zone_set(sources);
   if (!zones) return zones.error();
+  factory.zones_ = std::move(zones.value());
+  if (catalog) {
+    const model::ServedZone* served = factory.zones_.mutable_zone(factory.catalog_zone_);
+    if (served == nullptr) return Error{"catalog.zone " + config.catalog.zone + " is not one of zones:"};
+    factory.names_.emplace(factory.catalog_zone_, config.catalog.ttl, served->base);
+  }
+  factory.options_.edns_udp_payload = config.server.edns_udp_payload;
+  factory.options_.nsid = config.server.nsid;
+  factory.options_.identity = config.server.identity;
+  factory.options_.version = config.server.version;
+  return factory;
+}
+
+void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std::string>& dropped) {
+  if (!names_) return;
+  for (const auto& [key, service] : catalog.services())
+    names_->update(key, &service, dropped);
+}
+
+void SnapshotFactory::apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,
+                            std::vector<std::string>& dropped) {
+  if (!names_) return;
+  for (const auto& key : changes.removed)
+    names_->update(key, nullptr, dropped);
+  for (const auto& key : changes.updated) {
+    const auto it = catalog.services().find(key);
+    names_->update(key, it == catalog.services().end() ? nullptr : &it->second, dropped);
+  }
+}
+
+std::shared_ptr<const dns::ServingSnapshot> SnapshotFactory::make(bool catalog_ready) {
   auto snapshot = std::make_shared<dns::ServingSnapshot>();
-  snapshot->zones = std::move(zones.value());
-  snapshot->options.edns_udp_payload = config.server.edns_udp_payload;
-  snapshot->options.nsid = config.server.nsid;
-  snapshot->options.identity = config.server.identity;
-  snapshot->options.version = config.server.version;
+  snapshot->zones = zones_;  // shares the configured zones
+  if (names_) {
+    model::ServedZone* served = snapshot->zones.mutable_zone(catalog_zone_);
+    served->generated = names_->publish();
+    served->unsure_negatives = !catalog_ready;
+  }
+  snapshot->options = options_;
   snapshot->built_at = std::chrono::system_clock::now();
-  return std::shared_ptr<const dns::ServingSnapshot>(std::move(snapshot));
+  return snapshot;
+}
+
+Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(const Config& config, CatalogView view,
+                                                                   std::vector<std::string>* dropped) {
+  auto factory = SnapshotFactory::create(config);
+  if (!factory) return factory.error();
+  std::vector<std::string> ignored;
+  if (view.catalog != nullptr) factory->load_catalog(*view.catalog, dropped != nullptr ? *dropped : ignored);
+  return factory->make(view.ready);
 }
 
 }  // namespace fedns::app

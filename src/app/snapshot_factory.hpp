@@ -1,24 +1,53 @@
-// Builds the serving snapshot (zones + answer options) from a validated config.
+// Builds serving snapshots: the configured zones once per config (ldns parses them, the costly part), and per
+// catalog change a new snapshot that shares them and carries the catalog zone's updated generated names.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "app/config.hpp"
 #include "common/result.hpp"
+#include "dns/generated_names_builder.hpp"
 #include "dns/serving_snapshot.hpp"
 #include "sync/catalog.hpp"
 
 namespace fedns::app {
 
-// The catalog's part of a snapshot: its merged services, and whether every member cluster has synced (until
-// then, negative answers in the catalog zone are SERVFAIL, never a false NXDOMAIN).
+class SnapshotFactory {
+ public:
+  static Result<SnapshotFactory> create(const Config& config);
+
+  // Renders every service of the catalog (after create(), e.g. on a reload).
+  void load_catalog(const sync::Catalog& catalog, std::vector<std::string>& dropped);
+  // Renders what one catalog flush changed.
+  void apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,
+             std::vector<std::string>& dropped);
+  // The configured zones with the catalog's names. `catalog_ready` false (member clusters still syncing): the
+  // catalog zone answers SERVFAIL instead of negative answers that could be false.
+  [[nodiscard]] std::shared_ptr<const dns::ServingSnapshot> make(bool catalog_ready);
+
+  // What the last make() cost (shards copied); zero when it had nothing to render.
+  [[nodiscard]] dns::PublishCost last_cost() const {
+    return names_ ? names_->last_cost() : dns::PublishCost{};
+  }
+
+ private:
+  SnapshotFactory() = default;
+  model::ZoneSet zones_;
+  dns::AnswerOptions options_;
+  std::string catalog_zone_;  // lower-case wire; empty: no catalog
+  std::optional<dns::GeneratedNamesBuilder> names_;
+};
+
+// The catalog's part of a one-off snapshot: its merged services, and whether every member cluster has synced.
 struct CatalogView {
   const sync::Catalog* catalog = nullptr;
   bool ready = true;
 };
 
-// `view.catalog` (may be null) adds the merged services' MCS records to the zone named by
-// config.catalog.zone. Names the catalog cannot publish are appended to `dropped` when it is given.
+// One snapshot in one call (check-config, tests). Names the catalog cannot publish go to `dropped` if given.
 Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(
     const Config& config, CatalogView view = {}, std::vector<std::string>* dropped = nullptr);
 

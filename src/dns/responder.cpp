@@ -17,7 +17,7 @@ struct QueryState {
   const RequestInfo& info;
   const ServingSnapshot& snapshot;
   ResponseBuilder& response;
-  const model::Zone* zone = nullptr;  // set by the authority stage
+  const model::ServedZone* zone = nullptr;  // set by the authority stage
 };
 
 enum class Flow : std::uint8_t { kNext, kAnswered };

@@ -33,16 +33,16 @@ class ZoneAnswerer {
   ZoneAnswerer(const Query& query, Transport transport, ResponseBuilder& response) noexcept
       : query_(query), transport_(transport), response_(response) {}
 
-  Step lookup(const model::Zone& zone, std::string_view name, NameBuffer& next) noexcept {
+  Step lookup(const model::ServedZone& zone, std::string_view name, NameBuffer& next) noexcept {
     const LabelOffsets labels = label_offsets(name);
-    const std::size_t zone_labels = label_count(zone.origin);
+    const std::size_t zone_labels = label_count(zone.zone().origin);
     const std::size_t below_apex = labels.count - zone_labels;  // labels of `name` under the origin
 
     // Zone cuts above or at the name turn the answer into a referral (RFC 1034 4.3.2 step 3b), except a DS
     // query at the cut itself, which the parent side answers (RFC 4035 3.1.4.1).
     const model::Node* exact = nullptr;
     bool exists_so_far = true;
-    if (zone.has_delegations) {
+    if (zone.zone().has_delegations) {
       for (std::size_t j = below_apex; j-- > 0;) {
         const model::Node* node = zone.find(name.substr(labels.at[j]));
         if (node == nullptr) {
@@ -59,7 +59,7 @@ class ZoneAnswerer {
       exact = zone.find(name);
       exists_so_far = exact != nullptr;
     }
-    if (exact == nullptr && exists_so_far && below_apex == 0) exact = &zone.apex_node();
+    if (exact == nullptr && exists_so_far && below_apex == 0) exact = &zone.zone().apex_node();
 
     if (exact != nullptr) return answer_node(zone, *exact, name, next);
 
@@ -68,7 +68,7 @@ class ZoneAnswerer {
       const model::Node* encloser = zone.find(name.substr(labels.at[j]));
       if (encloser == nullptr) continue;
       if (encloser->wildcard_child != model::kNoNode) {
-        return answer_node(zone, zone.nodes[encloser->wildcard_child], name, next);
+        return answer_node(zone, zone.zone().nodes[encloser->wildcard_child], name, next);
       }
       break;
     }
@@ -77,7 +77,7 @@ class ZoneAnswerer {
   }
 
  private:
-  Step answer_node(const model::Zone& zone, const model::Node& node, std::string_view owner,
+  Step answer_node(const model::ServedZone& zone, const model::Node& node, std::string_view owner,
                    NameBuffer& next) noexcept {
     const std::uint16_t qtype = query_.qtype;
     if (qtype != type::kCNAME && qtype != type::kANY) {
@@ -115,15 +115,15 @@ class ZoneAnswerer {
     return Step::kDone;
   }
 
-  void referral(const model::Zone& zone, const model::Node& cut, std::string_view cut_name) noexcept {
+  void referral(const model::ServedZone& zone, const model::Node& cut, std::string_view cut_name) noexcept {
     response_.clear_flags(flag::kAA);
     const model::RRset* ns = cut.find(type::kNS);
     if (!add(Section::kAuthority, cut_name, *ns)) return;
     add_glue(zone, *ns);
   }
 
-  void negative(const model::Zone& zone, std::uint16_t rcode) noexcept {
-    if (zone.unsure_negatives) {
+  void negative(const model::ServedZone& served, std::uint16_t rcode) noexcept {
+    if (served.unsure_negatives) {
       // The zone's data is still arriving (member clusters not synced yet): "no such name" could be false,
       // and a cached NXDOMAIN would outlive the truth, so the answer is "cannot say now" (RFC 8914 would add
       // why).
@@ -131,6 +131,7 @@ class ZoneAnswerer {
       return;
     }
     response_.set_rcode(rcode);
+    const model::Zone& zone = served.zone();
     const model::RRset* soa = zone.apex_node().find(type::kSOA);
     if (soa == nullptr) return;
     // RFC 2308 3: the SOA's TTL in a negative answer is min(SOA TTL, SOA MINIMUM).
@@ -145,20 +146,39 @@ class ZoneAnswerer {
     return false;
   }
 
-  void additional_for_answer(const model::Zone& zone) noexcept {
+  void additional_for_answer(const model::ServedZone& zone) noexcept {
     if (answered_ != nullptr) add_glue(zone, *answered_);
   }
 
   // Address records for names in the set's RDATA (NS, MX, SRV targets). They are optional: what does not fit
   // is left out without setting TC (RFC 2181 9).
-  void add_glue(const model::Zone& zone, const model::RRset& set) noexcept {
+  void add_glue(const model::ServedZone& zone, const model::RRset& set) noexcept {
     for (const std::uint32_t index : set.additional_nodes) {
-      const model::Node& target = zone.nodes[index];
-      for (const std::uint16_t t : {type::kA, type::kAAAA}) {
-        const model::RRset* address = target.find(t);
-        if (address != nullptr && !response_.add_rrset(Section::kAdditional, target.name, *address)) return;
-      }
+      if (!add_addresses(zone.zone().nodes[index])) return;
     }
+    if (!set.additional_by_name) return;
+    const std::size_t at = set.type == type::kSRV ? 6 : set.type == type::kMX ? 2 : 0;
+    auto target_of = [at](const model::RData& rdata) {
+      return at >= rdata.wire.size() ? std::string_view{} : std::string_view(rdata.wire).substr(at);
+    };
+    for (std::size_t i = 0; i < set.rdatas.size(); ++i) {
+      const std::string_view target = target_of(set.rdatas[i]);  // generated names are lower case
+      if (target.empty()) continue;
+      bool seen = false;  // each target's addresses once; sets are small, so a scan beats a set
+      for (std::size_t j = 0; j < i && !seen; ++j)
+        seen = target_of(set.rdatas[j]) == target;
+      if (seen) continue;
+      if (const model::Node* node = zone.find(target); node != nullptr && !add_addresses(*node)) return;
+    }
+  }
+
+  bool add_addresses(const model::Node& target) noexcept {
+    for (const std::uint16_t t : {type::kA, type::kAAAA}) {
+      const model::RRset* address = target.find(t);
+      if (address != nullptr && !response_.add_rrset(Section::kAdditional, target.name, *address))
+        return false;
+    }
+    return true;
   }
 
   const Query& query_;
@@ -169,12 +189,12 @@ class ZoneAnswerer {
 
 }  // namespace
 
-void answer_from_zone(const model::ZoneSet& zones, const model::Zone& zone, const Query& query,
+void answer_from_zone(const model::ZoneSet& zones, const model::ServedZone& zone, const Query& query,
                       Transport transport, ResponseBuilder& response) noexcept {
   response.set_flags(flag::kAA);
   response.set_rcode(rcode::kNoError);
   ZoneAnswerer answerer(query, transport, response);
-  const model::Zone* current = &zone;
+  const model::ServedZone* current = &zone;
   NameBuffer names[2];
   std::string_view name = query.qname.view();
   for (int link = 0; link <= kMaxChain; ++link) {

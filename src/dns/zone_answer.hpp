@@ -10,7 +10,7 @@ namespace fedns::dns {
 
 // Answers `query` (class IN, qname inside `zone`) into `response`, setting rcode, AA and sections.
 // Sets TC through response.truncate() when the answer or authority section does not fit.
-void answer_from_zone(const model::ZoneSet& zones, const model::Zone& zone, const Query& query,
+void answer_from_zone(const model::ZoneSet& zones, const model::ServedZone& zone, const Query& query,
                       Transport transport, ResponseBuilder& response) noexcept;
 
 }  // namespace fedns::dns

@@ -106,35 +106,6 @@ struct NodeBuilder {
   std::map<std::uint16_t, std::string> first_seen;
 };
 
-// Names inside RDATA that may be compressed (RFC 3597 4: only the types of RFC 1035).
-void mark_compressible(std::uint16_t type, model::RData& rdata) {
-  const std::string_view wire = rdata.wire;
-  auto name_end = [&](std::size_t at) {
-    while (at < wire.size() && wire[at] != 0)
-      at += 1 + static_cast<std::uint8_t>(wire[at]);
-    return at + 1;
-  };
-  switch (type) {
-    case type::kNS:
-    case type::kCNAME:
-    case type::kPTR:
-      rdata.compressible_names = 1;
-      rdata.name_offsets[0] = 0;
-      break;
-    case type::kMX:
-      rdata.compressible_names = 1;
-      rdata.name_offsets[0] = 2;
-      break;
-    case type::kSOA:
-      rdata.compressible_names = 2;
-      rdata.name_offsets[0] = 0;
-      rdata.name_offsets[1] = static_cast<std::uint16_t>(name_end(0));
-      break;
-    default:
-      break;
-  }
-}
-
 // The name in RDATA whose addresses go in the additional section, if any (RFC 1035 3.3.9, RFC 2782).
 std::string additional_target(std::uint16_t type, const std::string& rdata) {
   std::size_t at = 0;
@@ -165,6 +136,35 @@ std::string soa_text(const ZoneSource& source, const SoaFields& soa, std::uint32
 }
 
 }  // namespace
+
+// Names inside RDATA that may be compressed (RFC 3597 4: only the types of RFC 1035).
+void mark_compressible_names(std::uint16_t type, model::RData& rdata) {
+  const std::string_view wire = rdata.wire;
+  auto name_end = [&](std::size_t at) {
+    while (at < wire.size() && wire[at] != 0)
+      at += 1 + static_cast<std::uint8_t>(wire[at]);
+    return at + 1;
+  };
+  switch (type) {
+    case type::kNS:
+    case type::kCNAME:
+    case type::kPTR:
+      rdata.compressible_names = 1;
+      rdata.name_offsets[0] = 0;
+      break;
+    case type::kMX:
+      rdata.compressible_names = 1;
+      rdata.name_offsets[0] = 2;
+      break;
+    case type::kSOA:
+      rdata.compressible_names = 2;
+      rdata.name_offsets[0] = 0;
+      rdata.name_offsets[1] = static_cast<std::uint16_t>(name_end(0));
+      break;
+    default:
+      break;
+  }
+}
 
 Result<model::Zone> build_zone(const ZoneSource& source) {
   std::vector<std::string> errors;
@@ -256,7 +256,7 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
     if (duplicate) continue;  // RFC 2181 5: an RRset holds no duplicates
     model::RData rdata;
     rdata.wire = rr.rdata;
-    mark_compressible(rr.type, rdata);
+    mark_compressible_names(rr.type, rdata);
     set.rdatas.push_back(std::move(rdata));
   }
 
@@ -343,7 +343,6 @@ Result<model::Zone> build_zone(const ZoneSource& source) {
                                 (std::uint32_t{static_cast<std::uint8_t>(soa_wire[minimum_at + 2])} << 8) |
                                 std::uint32_t{static_cast<std::uint8_t>(soa_wire[minimum_at + 3])};
   zone.negative_ttl = std::min(apex_soa.ttl, minimum);
-  zone.unsure_negatives = source.unsure_negatives;
   zone.reindex();
   return zone;
 }

@@ -43,7 +43,6 @@ struct ZoneSource {
   int records_first_line = 1;         // line of the first record line in that file
   std::string file;                   // an RFC 1035 master file
   std::vector<WireRecord> generated;  // records in wire form, checked like the others
-  bool unsure_negatives = false;      // see model::Zone
 };
 
 }  // namespace fedns::dns

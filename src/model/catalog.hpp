@@ -65,6 +65,8 @@ struct ExportConflict {
   std::string cluster;
   std::string property;  // "type", "port http"
   std::string message;
+
+  bool operator==(const ExportConflict&) const = default;
 };
 
 struct MergedService {

@@ -1,6 +1,8 @@
-// Zone set: ownership of zones and the longest-suffix zone lookup.
+// Zone set: ownership of zones, the longest-suffix zone lookup, and the generated names' shards.
 #include "model/zone_set.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <utility>
 
 namespace fedns::model {
@@ -12,18 +14,55 @@ void Zone::reindex() {
     index.emplace(nodes[i].name, i);
 }
 
+const Node* NameShard::find(std::string_view name) const noexcept {
+  const auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
+                                   [](const Node& node, std::string_view n) { return node.name < n; });
+  return it != nodes.end() && it->name == name ? &*it : nullptr;
+}
+
+std::size_t GeneratedNames::shard_of(std::string_view name) noexcept {
+  return std::hash<std::string_view>{}(name) % kShards;
+}
+
+std::size_t GeneratedNames::node_count() const noexcept {
+  std::size_t count = 0;
+  for (const auto& group : groups_) {
+    if (group == nullptr) continue;
+    for (const auto& shard : group->shards)
+      count += shard == nullptr ? 0 : shard->nodes.size();
+  }
+  return count;
+}
+
+ZoneSet& ZoneSet::operator=(const ZoneSet& other) {
+  if (this == &other) return *this;
+  zones_ = other.zones_;
+  reindex();
+  return *this;
+}
+
 void ZoneSet::add(Zone zone) {
-  zones_.push_back(std::move(zone));
-  // Moving a Zone keeps its node storage in place, but a short origin string may live inline; re-index all.
+  ServedZone served;
+  served.base = std::make_shared<const Zone>(std::move(zone));
+  zones_.push_back(std::move(served));
+  reindex();
+}
+
+void ZoneSet::reindex() {
   by_origin_.clear();
   origin_lengths_.reset();
   for (std::uint32_t i = 0; i < zones_.size(); ++i) {
-    by_origin_.emplace(zones_[i].origin, i);
-    origin_lengths_.set(zones_[i].origin.size());
+    by_origin_.emplace(zones_[i].base->origin, i);
+    origin_lengths_.set(zones_[i].base->origin.size());
   }
 }
 
-const Zone* ZoneSet::find_zone(std::string_view name) const noexcept {
+ServedZone* ZoneSet::mutable_zone(std::string_view origin) noexcept {
+  const auto it = by_origin_.find(origin);
+  return it == by_origin_.end() ? nullptr : &zones_[it->second];
+}
+
+const ServedZone* ZoneSet::find_zone(std::string_view name) const noexcept {
   // Walk the suffixes from the longest (the name itself) to the root: the first hit is the closest zone.
   std::size_t pos = 0;
   while (pos < name.size()) {

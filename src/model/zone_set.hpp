@@ -1,8 +1,10 @@
 // Zone data served by the data plane: zones indexed by lower-case wire name, with pre-rendered RDATA.
 #pragma once
 
+#include <array>
 #include <bitset>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,6 +29,9 @@ struct RRset {
   // Nodes of this zone whose A/AAAA belong in the additional section when this set is answered
   // (NS targets, MX exchanges, SRV targets; RFC 1035 3.3.9, 4.3.2 step 6; RFC 2782).
   std::vector<std::uint32_t> additional_nodes;
+  // Generated sets name their targets instead (nodes in other shards have no stable index): the target names
+  // in the RDATA are looked up at query time.
+  bool additional_by_name = false;
 };
 
 struct Node {
@@ -60,9 +65,6 @@ struct Zone {
   std::unordered_map<std::string_view, std::uint32_t> index;  // views into nodes[i].name
   bool has_delegations = false;
   std::uint32_t negative_ttl = 0;  // min(SOA TTL, SOA MINIMUM), RFC 2308 5
-  // Set while the zone's generated data may be incomplete (member clusters still syncing): negative answers
-  // become SERVFAIL instead of a possibly false NXDOMAIN/NODATA.
-  bool unsure_negatives = false;
 
   [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept {
     const auto it = index.find(lower_wire_name);
@@ -71,24 +73,89 @@ struct Zone {
   [[nodiscard]] const Node& apex_node() const noexcept { return nodes[apex]; }
 };
 
+// Names generated from the service catalog for one zone, kept beside the configured zone and replaced per
+// service: nodes are spread over 65,536 shards by a hash of their name, in a two-level tree (256 groups of
+// 256 shards). Shards and groups are immutable once published and shared between snapshots, so a change
+// copies the shards it touches, their groups and the root (512 pointers): its cost does not grow with the
+// catalog up to hundreds of thousands of names (shards stay a handful of nodes, sorted, searched by
+// bisection).
+struct NameShard {
+  std::vector<Node> nodes;  // sorted by name
+  [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept;
+};
+
+struct ShardGroup {
+  static constexpr std::size_t kSize = 256;
+  std::array<std::shared_ptr<const NameShard>, kSize> shards;
+};
+
+class GeneratedNames {
+ public:
+  static constexpr std::size_t kGroups = 256;
+  static constexpr std::size_t kShards = kGroups * ShardGroup::kSize;
+  static std::size_t shard_of(std::string_view lower_wire_name) noexcept;
+
+  [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept {
+    const NameShard* shard = this->shard(shard_of(lower_wire_name));
+    return shard == nullptr ? nullptr : shard->find(lower_wire_name);
+  }
+  [[nodiscard]] const NameShard* shard(std::size_t i) const noexcept {
+    const auto& group = groups_[i / ShardGroup::kSize];
+    return group == nullptr ? nullptr : group->shards[i % ShardGroup::kSize].get();
+  }
+  [[nodiscard]] const std::shared_ptr<const ShardGroup>& group(std::size_t g) const noexcept {
+    return groups_[g];
+  }
+  void set_group(std::size_t g, std::shared_ptr<const ShardGroup> group) { groups_[g] = std::move(group); }
+  [[nodiscard]] std::size_t node_count() const noexcept;
+
+ private:
+  std::array<std::shared_ptr<const ShardGroup>, kGroups> groups_;
+};
+
+// What a query reads for one zone: the zone built from config (shared by every snapshot until a reload) and
+// the names generated for it from the service catalog (shared shard by shard between snapshots).
+struct ServedZone {
+  std::shared_ptr<const Zone> base;
+  std::shared_ptr<const GeneratedNames> generated;  // null: none
+  // Set while the generated names may be incomplete (member clusters still syncing): negative answers become
+  // SERVFAIL instead of a possibly false NXDOMAIN/NODATA.
+  bool unsure_negatives = false;
+
+  // Configured records come first: they shadow a generated name with the same owner. A configured empty
+  // non-terminal does not (a static record below a service's name must not hide the service).
+  [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept {
+    const Node* node = base->find(lower_wire_name);
+    if (generated == nullptr || (node != nullptr && !node->rrsets.empty())) return node;
+    const Node* made = generated->find(lower_wire_name);
+    return made != nullptr ? made : node;
+  }
+  [[nodiscard]] const Zone& zone() const noexcept { return *base; }
+};
+
+// Copying a zone set is cheap (shared pointers), so a catalog change derives the next snapshot's zones from
+// the last one's.
 class ZoneSet {
  public:
   ZoneSet() = default;
-  ZoneSet(const ZoneSet&) = delete;  // index holds views into the zones' own storage
-  ZoneSet& operator=(const ZoneSet&) = delete;
-  ZoneSet(ZoneSet&&) noexcept = default;
+  ZoneSet(const ZoneSet& other) { *this = other; }
+  ZoneSet& operator=(const ZoneSet& other);
+  ZoneSet(ZoneSet&&) noexcept = default;  // the views point into the zones' heap storage, which stays put
   ZoneSet& operator=(ZoneSet&&) noexcept = default;
   ~ZoneSet() = default;
 
   // Takes ownership of an indexed zone.
   void add(Zone zone);
+  // The served zone with this origin (lower-case wire form), for attaching generated names; null if none.
+  [[nodiscard]] ServedZone* mutable_zone(std::string_view lower_wire_origin) noexcept;
 
   // The zone whose origin is the longest suffix of the name (lower-case wire form), or nullptr.
-  [[nodiscard]] const Zone* find_zone(std::string_view lower_wire_name) const noexcept;
-  [[nodiscard]] const std::vector<Zone>& zones() const noexcept { return zones_; }
+  [[nodiscard]] const ServedZone* find_zone(std::string_view lower_wire_name) const noexcept;
+  [[nodiscard]] const std::vector<ServedZone>& zones() const noexcept { return zones_; }
 
  private:
-  std::vector<Zone> zones_;
+  void reindex();
+  std::vector<ServedZone> zones_;
   std::unordered_map<std::string_view, std::uint32_t> by_origin_;
   // Which wire lengths some origin has: a suffix of another length cannot be a zone, so it is never hashed.
   std::bitset<256> origin_lengths_;

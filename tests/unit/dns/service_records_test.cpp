@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "dns/generated_names_builder.hpp"
 #include "dns/name.hpp"
 #include "dns/responder.hpp"
 #include "dns/test_packets.hpp"
@@ -69,14 +70,17 @@ class ServiceRecordsTest : public ::testing::Test {
     zone.soa = SoaFields{.serial = 1, .minimum = 5};
     zone.name_servers = {{"ns1.clusterset.local.", {"127.0.0.1"}}};
     zone.records = "dns-version IN TXT \"1.0.0\"\n";
-    const std::string origin = name_from_text("clusterset.local.").value();
-    std::vector<std::string> dropped;
-    for (const auto* s : {&web, &db, &legacy})
-      render_service(*s, origin, 5, zone.generated, dropped);
-    EXPECT_TRUE(dropped.empty()) << testing::PrintToString(dropped);
     auto zones = build_zone_set({zone});
     ASSERT_TRUE(zones.ok()) << zones.error().message;
     snapshot_.zones = std::move(zones.value());
+    // The production path: the configured zone, with the services' names generated beside it.
+    model::ServedZone* served = snapshot_.zones.mutable_zone(origin_);
+    GeneratedNamesBuilder names(origin_, 5, served->base);
+    std::vector<std::string> dropped;
+    for (const auto* s : {&web, &db, &legacy})
+      names.update(s->key, s, dropped);
+    EXPECT_TRUE(dropped.empty()) << testing::PrintToString(dropped);
+    served->generated = names.publish();
   }
 
   test::Packet ask(const std::string& name, std::uint16_t qtype) {
@@ -85,6 +89,7 @@ class ServiceRecordsTest : public ::testing::Test {
     return test::parse_with_ldns(out_.data(), size);
   }
 
+  const std::string origin_ = name_from_text("clusterset.local.").value();
   ServingSnapshot snapshot_;
   WorkerCounters counters_;
   std::vector<std::uint8_t> out_ = std::vector<std::uint8_t>(65535);
@@ -152,17 +157,12 @@ TEST_F(ServiceRecordsTest, NamespacesAreEmptyNonTerminalsAndTheRestIsNxdomain) {
 
 TEST_F(ServiceRecordsTest, WhileClustersSyncNegativeAnswersAreServfail) {
   // The same zone flagged as still receiving its data: no NXDOMAIN/NODATA that could be false and cached.
-  ZoneSource zone;
-  zone.origin = "clusterset.local.";
-  zone.soa = SoaFields{.serial = 1};
-  zone.name_servers = {{"ns1.clusterset.local.", {"127.0.0.1"}}};
-  zone.records = "dns-version IN TXT \"1.0.0\"\n";
-  zone.unsure_negatives = true;
-  auto zones = build_zone_set({zone});
-  ASSERT_TRUE(zones.ok());
-  snapshot_.zones = std::move(zones.value());
-  EXPECT_EQ(ldns_pkt_get_rcode(ask("web.shop.svc.clusterset.local.", LDNS_RR_TYPE_A).get()),
+  snapshot_.zones.mutable_zone(origin_)->unsure_negatives = true;
+  EXPECT_EQ(ldns_pkt_get_rcode(ask("nope.shop.svc.clusterset.local.", LDNS_RR_TYPE_A).get()),
             LDNS_RCODE_SERVFAIL);
+  EXPECT_EQ(ldns_pkt_get_rcode(ask("web.shop.svc.clusterset.local.", LDNS_RR_TYPE_TXT).get()),
+            LDNS_RCODE_SERVFAIL);
+  EXPECT_EQ(ldns_pkt_ancount(ask("web.shop.svc.clusterset.local.", LDNS_RR_TYPE_A).get()), 2);
   EXPECT_EQ(ldns_pkt_get_rcode(ask("dns-version.clusterset.local.", LDNS_RR_TYPE_A).get()),
             LDNS_RCODE_SERVFAIL);
   auto known = ask("dns-version.clusterset.local.", LDNS_RR_TYPE_TXT);

@@ -1,0 +1,147 @@
+// Catalog services -> generated names, incrementally.
+#include "dns/generated_names_builder.hpp"
+
+#include <algorithm>
+
+#include "dns/name.hpp"
+#include "dns/protocol.hpp"
+#include "dns/service_records.hpp"
+#include "dns/zone_builder.hpp"
+
+namespace fedns::dns {
+
+GeneratedNamesBuilder::GeneratedNamesBuilder(std::string zone_wire, std::uint32_t ttl,
+                                             std::shared_ptr<const model::Zone> base)
+    : zone_wire_(std::move(zone_wire)),
+      svc_wire_(std::string("\x03svc") + zone_wire_),
+      ttl_(ttl),
+      base_(std::move(base)),
+      current_(std::make_shared<const model::GeneratedNames>()) {}
+
+void GeneratedNamesBuilder::stage(const std::string& name, std::optional<model::Node> node) {
+  const std::size_t shard = model::GeneratedNames::shard_of(name);
+  pending_[shard / model::ShardGroup::kSize][shard % model::ShardGroup::kSize].insert_or_assign(
+      name, std::move(node));
+}
+
+void GeneratedNamesBuilder::retain_shared(const std::string& name) {
+  if (shared_[name]++ == 0) {
+    model::Node node;
+    node.name = name;
+    stage(name, std::move(node));
+  }
+}
+
+void GeneratedNamesBuilder::release_shared(const std::string& name) {
+  const auto it = shared_.find(name);
+  if (it == shared_.end()) return;
+  if (--it->second == 0) {
+    shared_.erase(it);
+    stage(name, std::nullopt);
+  }
+}
+
+void GeneratedNamesBuilder::update(const model::ServiceKey& key, const model::MergedService* service,
+                                   std::vector<std::string>& dropped) {
+  // The service's names are namespaced under <ns>.svc.<zone>, which it shares with its namespace's other
+  // services; everything deeper is its own.
+  std::string namespace_wire;
+  namespace_wire.push_back(static_cast<char>(std::min<std::size_t>(key.namespace_.size(), 63)));
+  namespace_wire.append(key.namespace_, 0, 63);
+  namespace_wire.append(svc_wire_);
+  fold_case(namespace_wire);
+
+  if (const auto old = owned_.find(key); old != owned_.end()) {
+    for (const auto& name : old->second)
+      stage(name, std::nullopt);
+    owned_.erase(old);
+    release_shared(namespace_wire);
+    release_shared(svc_wire_);
+  }
+  if (service == nullptr) return;
+
+  std::vector<WireRecord> records;
+  render_service(*service, zone_wire_, ttl_, records, dropped);
+  if (records.empty()) return;
+
+  std::map<std::string, std::map<std::uint16_t, model::RRset>> nodes;
+  for (auto& rr : records) {
+    if (const model::Node* fixed = base_->find(rr.owner); fixed != nullptr && !fixed->rrsets.empty()) {
+      dropped.push_back(rr.where + ": " + name_to_text(rr.owner) +
+                        " is shadowed by records configured in the zone");
+      continue;
+    }
+    model::RRset& set = nodes[rr.owner][rr.type];
+    set.type = rr.type;
+    set.ttl = rr.ttl;
+    set.additional_by_name = rr.type == type::kSRV || rr.type == type::kMX || rr.type == type::kNS;
+    const bool duplicate = std::any_of(set.rdatas.begin(), set.rdatas.end(),
+                                       [&](const model::RData& r) { return r.wire == rr.rdata; });
+    if (duplicate) continue;  // RFC 2181 5: an RRset holds no duplicates
+    model::RData rdata;
+    rdata.wire = std::move(rr.rdata);
+    mark_compressible_names(rr.type, rdata);
+    set.rdatas.push_back(std::move(rdata));
+  }
+  if (nodes.empty()) return;
+  // Empty non-terminals between the service's names and <ns>.svc.<zone> (RFC 4592 2.2.2), e.g. _tcp.<svc>.
+  std::vector<std::string> names;
+  names.reserve(nodes.size());
+  for (const auto& [name, sets] : nodes)
+    names.push_back(name);
+  for (const auto& name : names) {
+    for (std::string_view parent = parent_name(name); parent.size() > namespace_wire.size();
+         parent = parent_name(parent))
+      nodes.try_emplace(std::string(parent));
+  }
+
+  std::vector<std::string>& owned = owned_[key];
+  for (auto& [name, sets] : nodes) {
+    model::Node node;
+    node.name = name;
+    for (auto& [type, set] : sets)
+      node.rrsets.push_back(std::move(set));
+    owned.push_back(name);
+    stage(name, std::move(node));
+  }
+  retain_shared(svc_wire_);
+  retain_shared(namespace_wire);
+}
+
+std::shared_ptr<const model::GeneratedNames> GeneratedNamesBuilder::publish() {
+  last_cost_ = {};
+  if (pending_.empty()) return current_;
+  auto next = std::make_shared<model::GeneratedNames>(*current_);
+  for (auto& [group_index, shards] : pending_) {
+    const auto& old_group = current_->group(group_index);
+    auto group = old_group != nullptr ? std::make_shared<model::ShardGroup>(*old_group)
+                                      : std::make_shared<model::ShardGroup>();
+    ++last_cost_.groups_copied;
+    bool group_empty = true;
+    for (auto& [slot, changes] : shards) {
+      auto shard = std::make_shared<model::NameShard>();
+      if (const auto& old = group->shards[slot]; old != nullptr) {
+        shard->nodes.reserve(old->nodes.size() + changes.size());
+        for (const auto& node : old->nodes) {
+          if (!changes.contains(node.name)) shard->nodes.push_back(node);
+        }
+      }
+      for (auto& [name, node] : changes) {
+        if (node) shard->nodes.push_back(std::move(*node));
+      }
+      std::sort(shard->nodes.begin(), shard->nodes.end(),
+                [](const model::Node& a, const model::Node& b) { return a.name < b.name; });
+      ++last_cost_.shards_copied;
+      last_cost_.nodes_copied += shard->nodes.size();
+      group->shards[slot] = shard->nodes.empty() ? nullptr : std::shared_ptr<const model::NameShard>(shard);
+    }
+    for (const auto& shard : group->shards)
+      group_empty = group_empty && shard == nullptr;
+    next->set_group(group_index, group_empty ? nullptr : std::shared_ptr<const model::ShardGroup>(group));
+  }
+  pending_.clear();
+  current_ = std::move(next);
+  return current_;
+}
+
+}  // namespace fedns::dns
