@@ -2,7 +2,9 @@
 #include "app/catalog_sync.hpp"
 
 #include "common/log.hpp"
+#include "sync/cluster_watch.hpp"
 #include "sync/kubeconfig.hpp"
+#include "sync/manifest_source.hpp"
 
 namespace fedns::app {
 
@@ -32,13 +34,19 @@ Result<std::unique_ptr<CatalogSync>> CatalogSync::create(
       new CatalogSync(io, std::move(options), config.catalog, std::move(publish)));
   std::vector<std::string> errors;
   for (const auto& cluster : config.clusters) {
+    CatalogSync* self = out.get();
+    if (!cluster.manifests.empty()) {
+      out->watches_.push_back(std::make_unique<sync::ManifestSource>(io, cluster.name, cluster.manifests,
+                                                                     cluster.manifests_poll, out->catalog_,
+                                                                     [self] { self->changed(); }));
+      continue;
+    }
     auto credentials = cluster.in_cluster ? sync::load_in_cluster()
                                           : sync::load_kubeconfig(cluster.kubeconfig, cluster.context);
     if (!credentials) {
       errors.push_back("cluster " + cluster.name + ": " + credentials.error().message);
       continue;
     }
-    CatalogSync* self = out.get();
     auto watch = sync::ClusterWatch::create(io, cluster.name, std::move(credentials.value()), out->catalog_,
                                             [self] { self->changed(); });
     if (!watch) {
@@ -128,6 +136,10 @@ void CatalogSync::flush_now(bool force_publish) {
   const auto changes = catalog_.flush();
   for (const auto& reason : changes.dropped)
     log::warn(reason);
+  for (const auto& conflict : changes.conflicts)
+    log::warn(conflict + " (MCS: the oldest export wins)");
+  for (const auto& conflict : changes.resolved)
+    log::info(conflict + ": resolved");
   // Readiness must be re-evaluated when the last cluster syncs, even if it exported nothing.
   if (const bool now_ready = ready(); now_ready != was_ready_) {
     was_ready_ = now_ready;

@@ -1,4 +1,5 @@
-// The catalog side of the server: a ClusterWatch per configured member cluster feeding one Catalog, and the
+// The catalog side of the server: a ClusterSource per configured member cluster (its API, or a manifests
+// directory) feeding one Catalog, and the
 // debounce that turns a burst of changes into one flush and one new snapshot.
 #pragma once
 
@@ -12,7 +13,7 @@
 #include "common/asio.hpp"
 #include "common/result.hpp"
 #include "sync/catalog.hpp"
-#include "sync/cluster_watch.hpp"
+#include "sync/cluster_source.hpp"
 
 namespace fedns::app {
 
@@ -30,7 +31,7 @@ class CatalogSync {
   // Every cluster synced, or the startup timeout passed: negative answers can be trusted.
   [[nodiscard]] bool ready() const;
   [[nodiscard]] const sync::Catalog& catalog() const { return catalog_; }
-  [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterWatch>>& clusters() const { return watches_; }
+  [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterSource>>& clusters() const { return watches_; }
   // Dropped from the answers after failing for stale_after.
   [[nodiscard]] bool is_stale(const std::string& cluster) const { return stale_.contains(cluster); }
 
@@ -53,7 +54,7 @@ class CatalogSync {
   std::chrono::milliseconds stale_after_;
   bool was_ready_ = false;
   std::set<std::string> stale_;
-  std::vector<std::unique_ptr<sync::ClusterWatch>> watches_;
+  std::vector<std::unique_ptr<sync::ClusterSource>> watches_;
 };
 
 }  // namespace fedns::app

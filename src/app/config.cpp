@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -279,8 +280,8 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
                    ClusterConfig& k) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
   if (!c.keys(node, where,
-              {"name", "kubeconfig", "context", "in_cluster", "region", "zone", "labels", "location",
-               "weight"})) {
+              {"name", "kubeconfig", "context", "in_cluster", "manifests", "manifests_poll", "region", "zone",
+               "labels", "location", "weight"})) {
     return;
   }
   if (const auto n = node["name"]; !n) {
@@ -306,8 +307,21 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
       c.error(n, cw + ".in_cluster must be true or false");
     }
   }
-  if (k.kubeconfig.empty() == !k.in_cluster) {
-    c.error(node, cw + " needs exactly one of kubeconfig: and in_cluster: true");
+  if (const auto n = node["manifests"]) {
+    if (c.string(n, cw + ".manifests", k.manifests) && !k.manifests.empty() && k.manifests.front() != '/') {
+      k.manifests = base_dir + "/" + k.manifests;
+    }
+    std::error_code ec;
+    if (!k.manifests.empty() && !std::filesystem::is_directory(k.manifests, ec)) {
+      c.error(n, cw + ".manifests: " + k.manifests + " is not a readable directory");
+    }
+  }
+  if (const auto n = node["manifests_poll"]) {
+    if (c.duration(n, cw + ".manifests_poll", k.manifests_poll) && k.manifests_poll.count() < 10)
+      c.error(n, cw + ".manifests_poll must be at least 10ms");
+  }
+  if (int(!k.kubeconfig.empty()) + int(k.in_cluster) + int(!k.manifests.empty()) != 1) {
+    c.error(node, cw + " needs exactly one of kubeconfig:, in_cluster: true and manifests:");
   }
   if (const auto n = node["region"]) c.string(n, cw + ".region", k.region);
   if (const auto n = node["zone"]) c.string(n, cw + ".zone", k.zone);

@@ -33,6 +33,10 @@ struct ClusterConfig {
   std::string kubeconfig;   // path (relative to the config file); empty with in_cluster
   std::string context;      // empty: the kubeconfig's current context
   bool in_cluster = false;  // the pod's service account
+  // Or no API at all: Kubernetes YAML (Service, EndpointSlice, ServiceExport) read from this directory
+  // (relative to the config file) and read again when its files change, checked every manifests_poll.
+  std::string manifests;
+  std::chrono::milliseconds manifests_poll{1000};
   std::string region;
   std::string zone;
   std::map<std::string, std::string> labels;

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "app/catalog_sync.hpp"
+#include "sync/reflector.hpp"
 
 namespace fedns::app {
 namespace {
@@ -122,7 +123,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
 // the config, resources and states are fixed sets).
 void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) const {
   // The families below are filled after all are created: no reallocation may move them meanwhile.
-  families.reserve(families.size() + 17);
+  families.reserve(families.size() + 19);
   auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
     families.push_back(MetricFamily{name, help, type, {}});
     return families.back();
@@ -135,6 +136,9 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
   auto& skipped =
       family("fedns_cluster_skipped_objects_total",
              "Objects that could not be converted (logged with the reason).", MetricType::Counter);
+  auto& load_errors = family(
+      "fedns_cluster_manifest_load_errors_total",
+      "Manifest files that could not be read or parsed (their last good objects stay).", MetricType::Counter);
   auto& state =
       family("fedns_cluster_informer_state", "1 for the state each informer is in.", MetricType::Gauge);
   auto& contact =
@@ -162,11 +166,9 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
     synced.metric.push_back(gauge(watch->has_synced() ? 1 : 0, {{"cluster", cluster}}));
     stale.metric.push_back(gauge(catalog_->is_stale(cluster) ? 1 : 0, {{"cluster", cluster}}));
     skipped.metric.push_back(counter(static_cast<double>(watch->counters().skipped), {{"cluster", cluster}}));
-    const std::pair<const char*, const sync::Reflector*> informers[] = {
-        {"services", &watch->services()},
-        {"endpointslices", &watch->slices()},
-        {"serviceexports", &watch->exports()}};
-    for (const auto& [resource, reflector] : informers) {
+    load_errors.metric.push_back(
+        counter(static_cast<double>(watch->counters().load_errors), {{"cluster", cluster}}));
+    for (const auto& [resource, reflector] : watch->informers()) {
       const auto& s = reflector->stats();
       const std::vector<ClientMetric::Label> labels{{"cluster", cluster}, {"resource", resource}};
       for (const auto st :
@@ -191,6 +193,13 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
   }
   family("fedns_catalog_services", "Services published by the catalog.", MetricType::Gauge)
       .metric.push_back(gauge(static_cast<double>(catalog_->catalog().services().size())));
+  std::size_t conflicts = 0;
+  for (const auto& [key, service] : catalog_->catalog().services())
+    conflicts += service.conflicts.size();
+  family("fedns_catalog_export_conflicts",
+         "MCS export conflicts (a cluster's export disagrees with the oldest; logged when they begin).",
+         MetricType::Gauge)
+      .metric.push_back(gauge(static_cast<double>(conflicts)));
 }
 
 std::string MetricsCollector::render() const {

@@ -1,6 +1,8 @@
 // Catalog bookkeeping and the incremental rebuild of dirty services.
 #include "sync/catalog.hpp"
 
+#include <algorithm>
+
 #include "sync/service_merger.hpp"
 
 namespace fedns::sync {
@@ -111,7 +113,18 @@ CatalogChanges Catalog::flush() {
       shards.push_back(std::move(built->shard));
     }
     const auto current = merged_.find(key);
+    static const std::vector<model::ExportConflict> kNone;
+    const auto& before = current == merged_.end() ? kNone : current->second.conflicts;
+    auto report = [&](const std::vector<model::ExportConflict>& from,
+                      const std::vector<model::ExportConflict>& to, std::vector<std::string>& out) {
+      for (const auto& c : from) {
+        if (std::find(to.begin(), to.end(), c) == to.end())
+          out.push_back("service " + key.text() + ": conflict in cluster " + c.cluster + ": " + c.property +
+                        " " + c.message);
+      }
+    };
     if (shards.empty()) {
+      report(before, kNone, changes.resolved);
       if (current != merged_.end()) {
         merged_.erase(current);
         changes.removed.push_back(key);
@@ -119,8 +132,10 @@ CatalogChanges Catalog::flush() {
       continue;
     }
     model::MergedService merged = merge_service(key, std::move(shards));
+    report(merged.conflicts, before, changes.conflicts);
+    report(before, merged.conflicts, changes.resolved);
     if (current != merged_.end() && same_service(current->second, merged) &&
-        current->second.conflicts.size() == merged.conflicts.size()) {
+        current->second.conflicts == merged.conflicts) {
       continue;  // an event that changed nothing the names depend on (a label, a status)
     }
     merged_.insert_or_assign(key, std::move(merged));

@@ -27,6 +27,8 @@ struct CatalogChanges {
   std::vector<model::ServiceKey> updated;  // merged service added or changed
   std::vector<model::ServiceKey> removed;  // no cluster publishes it any more
   std::vector<std::string> dropped;        // objects (or parts) left out, with the reason
+  std::vector<std::string> conflicts;      // MCS export conflicts that began with this flush
+  std::vector<std::string> resolved;       // and those that ended
 };
 
 class Catalog {

@@ -11,37 +11,36 @@
 #include "common/result.hpp"
 #include "sync/api_client.hpp"
 #include "sync/catalog.hpp"
+#include "sync/cluster_source.hpp"
 #include "sync/reflector.hpp"
 
 namespace fedns::sync {
 
-struct ClusterWatchCounters {
-  std::uint64_t skipped = 0;  // objects that could not be converted (logged with the reason)
-};
-
-class ClusterWatch {
+class ClusterWatch final : public ClusterSource {
  public:
   static Result<std::unique_ptr<ClusterWatch>> create(boost::asio::io_context& io, std::string name,
                                                       ClusterCredentials credentials, Catalog& catalog,
                                                       std::function<void()> on_change,
                                                       ReflectorOptions options = {});
-  ClusterWatch(const ClusterWatch&) = delete;
-  ClusterWatch& operator=(const ClusterWatch&) = delete;
-  ~ClusterWatch();
+  ~ClusterWatch() override;
 
-  void start();
+  void start() override;
   // Ends the informers; running() turns false once their coroutines have returned.
-  void stop();
-  [[nodiscard]] bool running() const { return running_ > 0; }
+  void stop() override;
+  [[nodiscard]] bool running() const override { return running_ > 0; }
   // True once all three informers completed their first LIST.
-  [[nodiscard]] bool has_synced() const;
-  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] bool has_synced() const override;
+  [[nodiscard]] const std::string& name() const override { return name_; }
   // How long the longest-failing informer has been failing (zero while all are healthy).
   [[nodiscard]] std::chrono::steady_clock::duration failing_for(
-      std::chrono::steady_clock::time_point now) const;
+      std::chrono::steady_clock::time_point now) const override;
   // Applies every cached object to the catalog again (after the cluster was dropped as stale and came back).
-  void refeed();
-  [[nodiscard]] const ClusterWatchCounters& counters() const { return counters_; }
+  void refeed() override;
+  [[nodiscard]] const ClusterSourceCounters& counters() const override { return counters_; }
+  [[nodiscard]] std::vector<std::pair<std::string, const Reflector*>> informers() const override {
+    return {
+        {"services", services_.get()}, {"endpointslices", slices_.get()}, {"serviceexports", exports_.get()}};
+  }
   [[nodiscard]] const Reflector& services() const { return *services_; }
   [[nodiscard]] const Reflector& slices() const { return *slices_; }
   [[nodiscard]] const Reflector& exports() const { return *exports_; }
@@ -63,7 +62,7 @@ class ClusterWatch {
   std::unique_ptr<Reflector> slices_;
   std::unique_ptr<Reflector> exports_;
   int running_ = 0;
-  ClusterWatchCounters counters_;
+  ClusterSourceCounters counters_;
 };
 
 }  // namespace fedns::sync

@@ -66,8 +66,8 @@ TEST(Lifecycle, CheckConfigValidatesClustersAndCatalog) {
   for (const char* expected :
        {":8:11: clusters[0].name \"East_1\" must be a DNS label",
         ":9:17: clusters[0] (East_1).kubeconfig: cannot read",
-        "clusters[1] (west) needs exactly one of kubeconfig: and in_cluster: true",
-        ":13:", ":14:5: unknown key \"colour\"", ":15:5: clusters[2]: cluster west is defined twice",
+        "clusters[1] (west) needs exactly one of kubeconfig:, in_cluster: true and manifests:", ":13:",
+        ":14:5: unknown key \"colour\"", ":15:5: clusters[2]: cluster west is defined twice",
         ":18:20: catalog.publish_address must be one of",
         "catalog.zone clusterset.local. must also be listed in zones:"}) {
     EXPECT_TRUE(has(r.output, expected)) << expected << "\n" << r.output;
