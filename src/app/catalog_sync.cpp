@@ -19,7 +19,8 @@ CatalogSync::CatalogSync(boost::asio::io_context& io, sync::CatalogOptions optio
       tick_timer_(io),
       started_(std::chrono::steady_clock::now()),
       startup_timeout_(config.startup_timeout),
-      stale_after_(config.stale_after) {}
+      stale_after_(config.stale_after),
+      export_status_(config.export_status) {}
 
 Result<std::unique_ptr<CatalogSync>> CatalogSync::create(
     boost::asio::io_context& io, const Config& config,
@@ -140,6 +141,14 @@ void CatalogSync::flush_now(bool force_publish) {
     log::warn(conflict + " (MCS: the oldest export wins)");
   for (const auto& conflict : changes.resolved)
     log::info(conflict + ": resolved");
+  if (export_status_) {
+    for (const auto& status : changes.export_status) {
+      for (auto& source : watches_) {
+        if (source->name() == status.cluster && !stale_.contains(status.cluster))
+          source->write_export_status(status);
+      }
+    }
+  }
   // Readiness must be re-evaluated when the last cluster syncs, even if it exported nothing.
   if (const bool now_ready = ready(); now_ready != was_ready_) {
     was_ready_ = now_ready;

@@ -52,6 +52,7 @@ class CatalogSync {
   std::chrono::steady_clock::time_point started_;
   std::chrono::milliseconds startup_timeout_;
   std::chrono::milliseconds stale_after_;
+  bool export_status_;
   bool was_ready_ = false;
   std::set<std::string> stale_;
   std::vector<std::unique_ptr<sync::ClusterSource>> watches_;

@@ -356,7 +356,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
 void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
   if (!c.keys(node, "catalog",
               {"zone", "ttl", "export_all_namespaces", "publish_address", "debounce", "startup_timeout",
-               "stale_after"})) {
+               "stale_after", "export_status"})) {
     return;
   }
   if (const auto n = node["zone"]) {
@@ -389,6 +389,13 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
   if (const auto n = node["debounce"]) c.duration(n, "catalog.debounce", k.debounce);
   if (const auto n = node["startup_timeout"]) c.duration(n, "catalog.startup_timeout", k.startup_timeout);
   if (const auto n = node["stale_after"]) c.duration(n, "catalog.stale_after", k.stale_after);
+  if (const auto n = node["export_status"]) {
+    try {
+      k.export_status = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.error(n, "catalog.export_status must be true or false");
+    }
+  }
 }
 
 }  // namespace

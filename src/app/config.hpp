@@ -56,6 +56,9 @@ struct CatalogConfig {
   std::chrono::milliseconds startup_timeout{std::chrono::seconds(30)};
   // A cluster whose API has failed for this long drops out of the answers (until it is back).
   std::chrono::milliseconds stale_after{std::chrono::minutes(5)};
+  // Write the MCS conditions (Valid, Ready, Conflict) to the member clusters' ServiceExports (where RBAC
+  // permits: patch on serviceexports/status).
+  bool export_status = true;
 };
 
 struct Config {

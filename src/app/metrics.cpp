@@ -123,7 +123,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
 // the config, resources and states are fixed sets).
 void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) const {
   // The families below are filled after all are created: no reallocation may move them meanwhile.
-  families.reserve(families.size() + 19);
+  families.reserve(families.size() + 21);
   auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
     families.push_back(MetricFamily{name, help, type, {}});
     return families.back();
@@ -139,6 +139,12 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
   auto& load_errors = family(
       "fedns_cluster_manifest_load_errors_total",
       "Manifest files that could not be read or parsed (their last good objects stay).", MetricType::Counter);
+  auto& status_writes =
+      family("fedns_cluster_export_status_writes_total",
+             "ServiceExport conditions (Valid, Ready, Conflict) written back.", MetricType::Counter);
+  auto& status_failures = family(
+      "fedns_cluster_export_status_failures_total",
+      "Failed ServiceExport status writes (retried with backoff; a 403 stops them).", MetricType::Counter);
   auto& state =
       family("fedns_cluster_informer_state", "1 for the state each informer is in.", MetricType::Gauge);
   auto& contact =
@@ -168,6 +174,10 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
     skipped.metric.push_back(counter(static_cast<double>(watch->counters().skipped), {{"cluster", cluster}}));
     load_errors.metric.push_back(
         counter(static_cast<double>(watch->counters().load_errors), {{"cluster", cluster}}));
+    status_writes.metric.push_back(
+        counter(static_cast<double>(watch->counters().export_status_written), {{"cluster", cluster}}));
+    status_failures.metric.push_back(
+        counter(static_cast<double>(watch->counters().export_status_failed), {{"cluster", cluster}}));
     for (const auto& [resource, reflector] : watch->informers()) {
       const auto& s = reflector->stats();
       const std::vector<ClientMetric::Label> labels{{"cluster", cluster}, {"resource", resource}};

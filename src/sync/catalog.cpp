@@ -17,6 +17,70 @@ bool same_service(const model::MergedService& a, const model::MergedService& b) 
   return a.kind == b.kind && a.external_name == b.external_name && a.ports == b.ports && a.shards == b.shards;
 }
 
+// A condition reason must match ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$ (the CRD's schema).
+std::string conflict_reason(const std::vector<const model::ExportConflict*>& conflicts) {
+  std::string reasons;
+  auto add = [&](const char* reason) {
+    if (reasons.find(reason) == std::string::npos)
+      reasons += (reasons.empty() ? "" : ",") + std::string(reason);
+  };
+  for (const auto* c : conflicts)
+    add(c->property.starts_with("port") ? "PortConflict"
+        : c->property == "type"         ? "TypeConflict"
+                                        : "Conflict");
+  return reasons;
+}
+
+// The conditions `cluster`'s export of `key` should carry. `merged` is null when nothing is published;
+// `shard_error` says why this cluster's shard could not be built (empty if it could).
+std::vector<Condition> export_conditions(const std::string& cluster, const model::ServiceKey& key,
+                                         bool has_service, const model::MergedService* merged,
+                                         const std::string& shard_error) {
+  std::vector<Condition> out;
+  if (!has_service) {
+    out.push_back({"Valid", "False", "NoService", "no Service " + key.text() + " in this cluster", ""});
+    out.push_back({"Ready", "False", "Failed", "nothing to export", ""});
+    out.push_back({"Conflict", "False", "NoConflicts", "", ""});
+    return out;
+  }
+  out.push_back({"Valid", "True", "Valid", "", ""});
+  std::vector<const model::ExportConflict*> mine;
+  if (merged != nullptr) {
+    for (const auto& c : merged->conflicts) {
+      if (c.cluster == cluster) mine.push_back(&c);
+    }
+  }
+  const bool published =
+      merged != nullptr && std::any_of(merged->shards.begin(), merged->shards.end(),
+                                       [&](const model::ServiceShard& s) { return s.cluster == cluster; });
+  if (published) {
+    out.push_back({"Ready", "True", "Exported", "published in the clusterset zone", ""});
+  } else {
+    out.push_back({"Ready", "False", "Failed",
+                   !shard_error.empty() ? shard_error
+                   : !mine.empty()      ? "left out: it conflicts with the oldest export"
+                                        : "not published",
+                   ""});
+  }
+  if (mine.empty()) {
+    out.push_back({"Conflict", "False", "NoConflicts", "", ""});
+  } else {
+    std::string message;
+    for (const auto* c : mine)
+      message += (message.empty() ? "" : "; ") + c->property + " " + c->message;
+    out.push_back({"Conflict", "True", conflict_reason(mine), message, ""});
+  }
+  return out;
+}
+
+bool carries(const std::vector<Condition>& observed, const std::vector<Condition>& wanted) {
+  return std::all_of(wanted.begin(), wanted.end(), [&](const Condition& w) {
+    return std::any_of(observed.begin(), observed.end(), [&](const Condition& o) {
+      return o.type == w.type && o.status == w.status && o.reason == w.reason && o.message == w.message;
+    });
+  });
+}
+
 }  // namespace
 
 void Catalog::upsert_service(const std::string& cluster, Service service) {
@@ -85,10 +149,25 @@ void Catalog::remove_cluster(const std::string& cluster) {
   clusters_.erase(it);
 }
 
+void Catalog::export_status(const model::ServiceKey& key, const model::MergedService* merged,
+                            const std::map<std::string, std::string>& shard_errors,
+                            CatalogChanges& changes) const {
+  for (const auto& [cluster, state] : clusters_) {
+    const auto exported = state.exports.find(key);
+    if (exported == state.exports.end()) continue;
+    const auto error = shard_errors.find(cluster);
+    auto wanted = export_conditions(cluster, key, state.services.contains(key), merged,
+                                    error == shard_errors.end() ? std::string() : error->second);
+    if (carries(exported->second.conditions, wanted)) continue;
+    changes.export_status.push_back({cluster, key, std::move(wanted), exported->second.conditions});
+  }
+}
+
 CatalogChanges Catalog::flush() {
   CatalogChanges changes;
   for (const auto& key : dirty_) {
     std::vector<model::ServiceShard> shards;
+    std::map<std::string, std::string> shard_errors;
     for (const auto& [cluster, state] : clusters_) {
       const auto service = state.services.find(key);
       if (service == state.services.end()) continue;
@@ -107,6 +186,7 @@ CatalogChanges Catalog::flush() {
       auto built = build_shard(input);
       if (!built) {
         changes.dropped.push_back(built.error().message);
+        shard_errors[cluster] = built.error().message;
         continue;
       }
       changes.dropped.insert(changes.dropped.end(), built->dropped.begin(), built->dropped.end());
@@ -129,11 +209,13 @@ CatalogChanges Catalog::flush() {
         merged_.erase(current);
         changes.removed.push_back(key);
       }
+      export_status(key, nullptr, shard_errors, changes);
       continue;
     }
     model::MergedService merged = merge_service(key, std::move(shards));
     report(merged.conflicts, before, changes.conflicts);
     report(before, merged.conflicts, changes.resolved);
+    export_status(key, &merged, shard_errors, changes);
     if (current != merged_.end() && same_service(current->second, merged) &&
         current->second.conflicts == merged.conflicts) {
       continue;  // an event that changed nothing the names depend on (a label, a status)

@@ -22,13 +22,24 @@ struct CatalogOptions {
   std::set<std::string> export_all_namespaces;
 };
 
+// The MCS conditions (Valid, Conflict, Ready) a cluster's ServiceExport should carry, when they differ from
+// what it carries now (sigs.k8s.io/mcs-api v1alpha1 reasons: Valid/NoService, NoConflicts/TypeConflict/
+// PortConflict, Exported/Failed). Timestamps are the writer's business.
+struct ExportStatus {
+  std::string cluster;
+  model::ServiceKey key;
+  std::vector<Condition> conditions;
+  std::vector<Condition> observed;  // what the export carries now (for lastTransitionTime)
+};
+
 // What one flush() changed.
 struct CatalogChanges {
-  std::vector<model::ServiceKey> updated;  // merged service added or changed
-  std::vector<model::ServiceKey> removed;  // no cluster publishes it any more
-  std::vector<std::string> dropped;        // objects (or parts) left out, with the reason
-  std::vector<std::string> conflicts;      // MCS export conflicts that began with this flush
-  std::vector<std::string> resolved;       // and those that ended
+  std::vector<model::ServiceKey> updated;   // merged service added or changed
+  std::vector<model::ServiceKey> removed;   // no cluster publishes it any more
+  std::vector<std::string> dropped;         // objects (or parts) left out, with the reason
+  std::vector<std::string> conflicts;       // MCS export conflicts that began with this flush
+  std::vector<std::string> resolved;        // and those that ended
+  std::vector<ExportStatus> export_status;  // ServiceExports whose conditions should change
 };
 
 class Catalog {
@@ -57,6 +68,9 @@ class Catalog {
     std::map<std::pair<std::string, std::string>, model::ServiceKey> slice_owner;  // (ns, slice) -> service
     std::map<model::ServiceKey, ServiceExport> exports;
   };
+
+  void export_status(const model::ServiceKey& key, const model::MergedService* merged,
+                     const std::map<std::string, std::string>& shard_errors, CatalogChanges& changes) const;
 
   CatalogOptions options_;
   std::map<std::string, ClusterState> clusters_;

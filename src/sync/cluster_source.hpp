@@ -14,10 +14,13 @@ namespace fedns::sync {
 class Reflector;
 
 struct ClusterSourceCounters {
-  std::uint64_t skipped = 0;  // objects that could not be converted (logged with the reason)
-  std::uint64_t load_errors =
-      0;  // manifest files that could not be read or parsed (their last good objects stay)
+  std::uint64_t skipped = 0;                // objects that could not be converted (logged with the reason)
+  std::uint64_t load_errors = 0;            // manifest files unreadable (their last good objects stay)
+  std::uint64_t export_status_written = 0;  // ServiceExport conditions written back
+  std::uint64_t export_status_failed = 0;   // attempts that failed (retried unless forbidden)
 };
+
+struct ExportStatus;
 
 class ClusterSource {
  public:
@@ -39,6 +42,8 @@ class ClusterSource {
   // Applies every object it holds to the catalog again (after it was dropped as stale and came back).
   virtual void refeed() = 0;
   [[nodiscard]] virtual const ClusterSourceCounters& counters() const = 0;
+  // Writes MCS ServiceExport conditions back where the source can (an API that permits it); others ignore it.
+  virtual void write_export_status(const ExportStatus& /*status*/) {}
   // The informers behind it by resource ("services", ...), for metrics; none for a manifests directory.
   [[nodiscard]] virtual std::vector<std::pair<std::string, const Reflector*>> informers() const { return {}; }
 };

@@ -28,6 +28,8 @@ Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io,
   auto watch =
       std::unique_ptr<ClusterWatch>(new ClusterWatch(io, std::move(name), catalog, std::move(on_change)));
   watch->client_ = std::move(client.value());
+  watch->status_writer_ =
+      std::make_unique<ExportStatusWriter>(watch->name_, *watch->client_, watch->counters_);
   ClusterWatch* w = watch.get();
 
   InformerHandlers services;
@@ -104,8 +106,14 @@ void ClusterWatch::start() {
 }
 
 void ClusterWatch::stop() {
+  status_writer_->stop();
   for (Reflector* r : {services_.get(), slices_.get(), exports_.get()})
     r->stop();
+}
+
+void ClusterWatch::write_export_status(const ExportStatus& status) {
+  status_writer_->submit(
+      status, [this] { ++running_; }, [this] { --running_; });
 }
 
 std::chrono::steady_clock::duration ClusterWatch::failing_for(

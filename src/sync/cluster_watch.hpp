@@ -12,6 +12,7 @@
 #include "sync/api_client.hpp"
 #include "sync/catalog.hpp"
 #include "sync/cluster_source.hpp"
+#include "sync/export_status_writer.hpp"
 #include "sync/reflector.hpp"
 
 namespace fedns::sync {
@@ -37,6 +38,7 @@ class ClusterWatch final : public ClusterSource {
   // Applies every cached object to the catalog again (after the cluster was dropped as stale and came back).
   void refeed() override;
   [[nodiscard]] const ClusterSourceCounters& counters() const override { return counters_; }
+  void write_export_status(const ExportStatus& status) override;
   [[nodiscard]] std::vector<std::pair<std::string, const Reflector*>> informers() const override {
     return {
         {"services", services_.get()}, {"endpointslices", slices_.get()}, {"serviceexports", exports_.get()}};
@@ -61,6 +63,7 @@ class ClusterWatch final : public ClusterSource {
   std::unique_ptr<Reflector> services_;
   std::unique_ptr<Reflector> slices_;
   std::unique_ptr<Reflector> exports_;
+  std::unique_ptr<ExportStatusWriter> status_writer_;
   int running_ = 0;
   ClusterSourceCounters counters_;
 };

@@ -180,7 +180,8 @@ Result<ServiceExport> to_service_export(const KubeObject& object) {
   x.meta = object.meta();
   x.creation_timestamp = text(member(*root, "metadata"), "creationTimestamp");
   for (const dom::element c : elements(member(member(*root, "status"), "conditions"))) {
-    x.conditions.push_back({text(c, "type"), text(c, "status"), text(c, "reason"), text(c, "message")});
+    x.conditions.push_back({text(c, "type"), text(c, "status"), text(c, "reason"), text(c, "message"),
+                            text(c, "lastTransitionTime")});
   }
   return x;
 }

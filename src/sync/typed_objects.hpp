@@ -63,6 +63,7 @@ struct Condition {
   std::string status;  // "True", "False", "Unknown"
   std::string reason;
   std::string message;
+  std::string last_transition_time;  // RFC 3339
 };
 
 struct ServiceExport {

@@ -237,6 +237,98 @@ TEST_F(Catalog, AClusterWhoseApiVanishesKeepsItsAnswersUntilStaleThenReturns) {
   converge("svc.keep.svc.clusterset.local A", {});
 }
 
+// MCS: fedns writes Valid, Ready and Conflict to each cluster's ServiceExport, and leaves other controllers'
+// conditions alone (server-side apply on the status subresource, conditions keyed by type).
+TEST_F(Catalog, ExportConditionsAreWrittenBack) {
+  auto reason = [](int cluster, const std::string& type) {
+    return kubectl(cluster,
+                   "get serviceexport lonely -n status -o jsonpath='{.status.conditions[?(@.type==\"" + type +
+                       "\")].reason}'")
+        .output;
+  };
+  auto eventually = [&](int cluster, const std::string& type, const std::string& want) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until && reason(cluster, type) != want)
+      std::this_thread::sleep_for(20ms);
+    return reason(cluster, type);
+  };
+  apply(0,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: status}\n---\n"
+        "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\n"
+        "metadata: {name: lonely, namespace: status}\n");
+  EXPECT_EQ(eventually(0, "Valid", "NoService"), "NoService");  // exported, but no such Service
+  EXPECT_EQ(reason(0, "Ready"), "Failed");
+  apply(0,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: lonely, namespace: status}\n"
+        "spec: {ports: [{name: http, port: 80}]}\n");
+  EXPECT_EQ(eventually(0, "Valid", "Valid"), "Valid");
+  EXPECT_EQ(eventually(0, "Ready", "Exported"), "Exported");
+  EXPECT_EQ(reason(0, "Conflict"), "NoConflicts");
+
+  // Another controller's condition on the same export.
+  const auto patched = kubectl(
+      0,
+      "patch serviceexport lonely -n status --subresource=status --type=json -p "
+      "'[{\"op\":\"add\",\"path\":\"/status/conditions/-\",\"value\":{\"type\":\"Synced\",\"status\":"
+      "\"True\",\"reason\":\"Other\",\"message\":\"\",\"lastTransitionTime\":\"2026-11-26T00:00:00Z\"}}]'");
+  ASSERT_EQ(patched.exit_code, 0) << patched.output;
+  // west exports the same name with another port number: west's export is in conflict, not east's.
+  apply(1,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: status}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: lonely, namespace: status}\n"
+        "spec: {ports: [{name: http, port: 8080}]}\n---\n"
+        "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\n"
+        "metadata: {name: lonely, namespace: status}\n");
+  EXPECT_EQ(eventually(1, "Conflict", "PortConflict"), "PortConflict");
+  EXPECT_EQ(reason(0, "Conflict"), "NoConflicts");
+  // east's Service goes: its export turns invalid, and the foreign condition is still there.
+  ASSERT_EQ(kubectl(0, "delete service lonely -n status").exit_code, 0);
+  EXPECT_EQ(eventually(0, "Valid", "NoService"), "NoService");
+  EXPECT_EQ(reason(0, "Synced"), "Other");
+}
+
+// "Where permitted": a cluster that lets fedns read but not write status still has its services answered.
+TEST(CatalogPermissions, ReadOnlyAccessPublishesAndSaysStatusIsNotWritten) {
+  ClusterFixture fixture(1);
+  if (!fixture.available()) GTEST_SKIP() << "SKIPPED LOUDLY: " << fixture.why();
+  const std::string kubectl = fixture.kubectl(0) + " ";
+  for (const char* setup :
+       {"create clusterrole mcs-reader --verb=get,list,watch "
+        "--resource=services,endpointslices.discovery.k8s.io,serviceexports.multicluster.x-k8s.io",
+        "create clusterrolebinding mcs-reader --clusterrole=mcs-reader --user=fedns-reader",
+        "create namespace ro"}) {
+    const auto r = run_command(kubectl + setup);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const TempDir dir;
+  const auto applied =
+      run_command(kubectl + "apply -f " +
+                  dir.write("m.yaml",
+                            "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: ro}\n"
+                            "spec: {ports: [{name: http, port: 80}]}\n---\n"
+                            "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\n"
+                            "metadata: {name: web, namespace: ro}\n"));
+  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  FednsServer server(
+      "  - origin: clusterset.local.\n"
+      "    soa: {serial: 1, minimum: 5}\n"
+      "    ns: [{name: ns1.clusterset.local., addresses: [127.0.0.1]}]\n"
+      "clusters:\n"
+      "  - {name: ro, kubeconfig: " +
+          fixture.kubeconfig(0, "kubeconfig_reader") + "}\n",
+      "  workers: 1\n");
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < until &&
+         !has(server.process().log(), "not permitted to write ServiceExport status"))
+    std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(has(server.process().log(), "not permitted to write ServiceExport status"))
+      << server.process().log();
+  EXPECT_FALSE(server.dig("+short web.ro.svc.clusterset.local A").output.empty());
+  const auto metrics =
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics").output;
+  EXPECT_TRUE(has(metrics, "fedns_cluster_export_status_failures_total{cluster=\"ro\"} 1")) << metrics;
+}
+
 // No fixture needed: a member cluster that cannot be reached at all.
 TEST(CatalogStartup, NamesAreNotClaimedAbsentUntilClustersSyncOrTheStartupTimeout) {
   const TempDir dir;

@@ -149,3 +149,75 @@ TEST(Catalog, NonsenseFromOneClusterDoesNotHideTheOthers) {
 
 }  // namespace
 }  // namespace fedns::sync
+
+namespace fedns::sync {
+namespace {
+
+const Condition* condition(const ExportStatus& s, const std::string& type) {
+  for (const auto& c : s.conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+const ExportStatus* status_of(const CatalogChanges& changes, const std::string& cluster) {
+  for (const auto& s : changes.export_status) {
+    if (s.cluster == cluster) return &s;
+  }
+  return nullptr;
+}
+
+// MCS: every export gets Valid, Ready and Conflict (sigs.k8s.io/mcs-api reasons), and only when they change.
+TEST(CatalogExportStatus, ConditionsFollowTheExportsAndAreNotRepeated) {
+  Catalog catalog({});
+  catalog.upsert_export("east", exported());  // exported before the Service exists
+  auto changes = catalog.flush();
+  const ExportStatus* east = status_of(changes, "east");
+  ASSERT_NE(east, nullptr);
+  EXPECT_EQ(condition(*east, "Valid")->status, "False");
+  EXPECT_EQ(condition(*east, "Valid")->reason, "NoService");
+  EXPECT_EQ(condition(*east, "Ready")->status, "False");
+
+  catalog.upsert_service("east", service());
+  changes = catalog.flush();
+  east = status_of(changes, "east");
+  ASSERT_NE(east, nullptr);
+  EXPECT_EQ(condition(*east, "Valid")->reason, "Valid");
+  EXPECT_EQ(condition(*east, "Ready")->status, "True");
+  EXPECT_EQ(condition(*east, "Ready")->reason, "Exported");
+  EXPECT_EQ(condition(*east, "Conflict")->status, "False");
+  EXPECT_EQ(condition(*east, "Conflict")->reason, "NoConflicts");
+
+  // The status written comes back on the export: nothing more to write.
+  ServiceExport written = exported();
+  written.conditions = east->conditions;
+  catalog.upsert_export("east", written);
+  EXPECT_TRUE(catalog.flush().export_status.empty());
+
+  // A younger export from west with another port number for `http`: west is in conflict (both sides may say
+  // so; the spec requires the conflicting one), east is not.
+  Service other = service("web", "10.97.0.10");
+  other.ports = {{"http", "TCP", 8080, ""}};
+  catalog.upsert_service("west", other);
+  catalog.upsert_export("west", exported("web", "2026-11-26T11:00:00Z"));
+  changes = catalog.flush();
+  const ExportStatus* west = status_of(changes, "west");
+  ASSERT_NE(west, nullptr);
+  EXPECT_EQ(condition(*west, "Conflict")->status, "True");
+  EXPECT_EQ(condition(*west, "Conflict")->reason, "PortConflict");
+  EXPECT_NE(condition(*west, "Conflict")->message.find("8080"), std::string::npos)
+      << condition(*west, "Conflict")->message;
+  EXPECT_EQ(status_of(changes, "east"), nullptr);
+
+  // A headless west: TypeConflict, and left out of the answers (Ready False).
+  Service h = headless("web");
+  catalog.upsert_service("west", h);
+  changes = catalog.flush();
+  west = status_of(changes, "west");
+  ASSERT_NE(west, nullptr);
+  EXPECT_EQ(condition(*west, "Conflict")->reason, "TypeConflict");
+  EXPECT_EQ(condition(*west, "Ready")->status, "False");
+}
+
+}  // namespace
+}  // namespace fedns::sync
