@@ -14,6 +14,7 @@
 
 #include "common/asio.hpp"  // before any other Boost.Asio header (see there)
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -24,6 +25,8 @@
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include <simdjson.h>
@@ -369,6 +372,123 @@ int replay_bench(const std::string& kubeconfig, const std::string& cert, const s
 
 }  // namespace
 
+// --- propagate ---------------------------------------------------------------------------------------------
+
+// One A query for `name` (RD off), id 0x5151.
+std::vector<std::uint8_t> a_query(const std::string& name) {
+  std::vector<std::uint8_t> q = {0x51, 0x51, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  std::size_t start = 0;
+  while (start < name.size()) {
+    const auto dot = name.find('.', start);
+    const auto end = dot == std::string::npos ? name.size() : dot;
+    q.push_back(static_cast<std::uint8_t>(end - start));
+    q.insert(q.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
+             name.begin() + static_cast<std::ptrdiff_t>(end));
+    start = end + 1;
+  }
+  q.insert(q.end(), {0, 0, 1, 0, 1});
+  return q;
+}
+
+// Asks `name` over UDP until an answer carries `address` (4 bytes), or the deadline; returns when it did.
+std::optional<Clock::time_point> poll_dns(std::uint16_t port, const std::string& name,
+                                          std::array<std::uint8_t, 4> address, Clock::time_point deadline) {
+  asio::io_context io;
+  asio::ip::udp::socket socket(io, asio::ip::udp::v4());
+  const asio::ip::udp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
+  const auto query = a_query(name);
+  std::array<std::uint8_t, 1500> reply{};
+  socket.non_blocking(true);
+  while (Clock::now() < deadline) {
+    socket.send_to(asio::buffer(query), server);
+    const auto sent = Clock::now();
+    while (Clock::now() - sent < std::chrono::milliseconds(50)) {
+      boost::system::error_code ec;
+      const std::size_t n = socket.receive(asio::buffer(reply), 0, ec);
+      if (ec == asio::error::would_block) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        continue;
+      }
+      if (ec) break;
+      const auto found = std::search(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(n),
+                                     address.begin(), address.end());
+      if (found != reply.begin() + static_cast<std::ptrdiff_t>(n)) return Clock::now();
+      break;  // answered, not yet with the new address: ask again
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  return std::nullopt;
+}
+
+// From a write to a member kube-apiserver until fedns first answers with it: `changes` EndpointSlice patches
+// spread over the clusters, each giving one service's first endpoint a new address.
+int propagate_bench(const std::vector<std::string>& kubeconfigs, std::uint16_t dns_port, int count,
+                    int changes) {
+  asio::io_context io;
+  std::vector<std::unique_ptr<ApiClient>> clients;
+  for (const auto& k : kubeconfigs)
+    clients.push_back(make_client(io, k));
+  std::vector<double> latencies_ms;
+  int timeouts = 0;
+  for (int i = 0; i < changes; ++i) {
+    const int s = static_cast<int>((static_cast<long long>(i) * 7919) % count);
+    const std::string ns = "bench-" + std::to_string(s % 10);
+    const std::string name = "svc-" + std::to_string(s);
+    const std::array<std::uint8_t, 4> address = {10, 200, static_cast<std::uint8_t>(i / 250),
+                                                 static_cast<std::uint8_t>(i % 250 + 1)};
+    nlohmann::json patch;
+    for (int e = 0; e < 3; ++e) {
+      const std::string ip = e == 0 ? "10.200." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1)
+                                    : "10." + std::to_string(100 + e) + "." + std::to_string(s / 250 % 250) +
+                                          "." + std::to_string(s % 250 + 1);
+      patch["endpoints"].push_back(
+          {{"addresses", {ip}},
+           {"conditions", {{"ready", true}, {"serving", true}, {"terminating", false}}},
+           {"nodeName", "node-" + std::to_string(e)},
+           {"zone", "zone-" + std::to_string(e)}});
+    }
+    ApiClient& client = *clients[static_cast<std::size_t>(i) % clients.size()];
+    const std::string target =
+        "/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices/" + name + "-abcde";
+    const auto start = Clock::now();
+    std::optional<Clock::time_point> seen;
+    std::thread poller([&] {
+      seen = poll_dns(dns_port, name + "." + ns + ".svc.clusterset.local", address,
+                      start + std::chrono::seconds(5));
+    });
+    bool ok = false;
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto r = co_await client.request("PATCH", target, patch.dump(), "application/merge-patch+json");
+          ok = r && r->status == 200;
+          if (!ok) std::cerr << "patch failed: " << (r ? r->body : r.error().message) << "\n";
+        },
+        asio::detached);
+    io.run();
+    io.restart();
+    poller.join();
+    if (!ok) return 1;
+    if (!seen) {
+      ++timeouts;
+      continue;
+    }
+    latencies_ms.push_back(std::chrono::duration<double, std::milli>(*seen - start).count());
+  }
+  std::sort(latencies_ms.begin(), latencies_ms.end());
+  auto pct = [&](double p) {
+    return latencies_ms.empty()
+               ? -1.0
+               : latencies_ms[std::min(
+                     latencies_ms.size() - 1,
+                     static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size())))];
+  };
+  std::cout << "changes " << changes << "\ntimeouts " << timeouts << "\np50_ms " << pct(0.50) << "\np90_ms "
+            << pct(0.90) << "\np99_ms " << pct(0.99) << "\nmax_ms "
+            << (latencies_ms.empty() ? -1 : latencies_ms.back()) << "\n";
+  return timeouts == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto arg = [&](const std::string& name, const std::string& fallback) {
@@ -379,14 +499,22 @@ int main(int argc, char** argv) {
   };
   if (args.empty()) {
     std::cerr
-        << "usage: fedns_kube_sync_bench populate|sync|replay --kubeconfig F [--count N] [--page-size N]"
-           " [--cert F --key F --rounds N]\n";
+        << "usage: fedns_kube_sync_bench populate|sync|replay|propagate --kubeconfig F [--count N]"
+           " [--page-size N] [--cert F --key F --rounds N] [--kubeconfigs F,F,F --dns-port P --changes N]\n";
     return 2;
   }
   fedns::log::set_level(fedns::log::Level::kWarn);
   try {
     const std::string kubeconfig = arg("--kubeconfig", "");
     if (args[0] == "populate") return populate(kubeconfig, std::stoi(arg("--count", "10000")), 10);
+    if (args[0] == "propagate") {
+      std::vector<std::string> kubeconfigs;
+      std::stringstream list(arg("--kubeconfigs", ""));
+      for (std::string k; std::getline(list, k, ',');)
+        kubeconfigs.push_back(k);
+      return propagate_bench(kubeconfigs, static_cast<std::uint16_t>(std::stoi(arg("--dns-port", "1053"))),
+                             std::stoi(arg("--count", "10000")), std::stoi(arg("--changes", "200")));
+    }
     if (args[0] == "sync") return sync_bench(kubeconfig, std::stoul(arg("--page-size", "500")));
     if (args[0] == "replay")
       return replay_bench(kubeconfig, arg("--cert", ""), arg("--key", ""), std::stoi(arg("--rounds", "10")));
