@@ -13,6 +13,15 @@ model::ServiceKey key_of(const ObjectMeta& meta) {
   return {meta.namespace_, meta.name};
 }
 
+// The catalog indexes by namespace/name only: labels, uid and resourceVersion would be memory for nothing.
+void slim(ObjectMeta& meta) {
+  meta.labels.clear();
+  meta.uid.clear();
+  meta.uid.shrink_to_fit();
+  meta.resource_version.clear();
+  meta.resource_version.shrink_to_fit();
+}
+
 bool same_service(const model::MergedService& a, const model::MergedService& b) {
   return a.kind == b.kind && a.external_name == b.external_name && a.ports == b.ports && a.shards == b.shards;
 }
@@ -84,6 +93,7 @@ bool carries(const std::vector<Condition>& observed, const std::vector<Condition
 }  // namespace
 
 void Catalog::upsert_service(const std::string& cluster, Service service) {
+  slim(service.meta);
   auto key = key_of(service.meta);
   clusters_[cluster].services.insert_or_assign(key, std::move(service));
   dirty_.insert(std::move(key));
@@ -96,6 +106,7 @@ void Catalog::remove_service(const std::string& cluster, const model::ServiceKey
 }
 
 void Catalog::upsert_slice(const std::string& cluster, EndpointSlice slice) {
+  slim(slice.meta);
   ClusterState& state = clusters_[cluster];
   model::ServiceKey owner{slice.meta.namespace_, slice.service_name};
   const std::pair<std::string, std::string> id{slice.meta.namespace_, slice.meta.name};
@@ -130,6 +141,7 @@ void Catalog::remove_slice(const std::string& cluster, const std::string& namesp
 }
 
 void Catalog::upsert_export(const std::string& cluster, ServiceExport service_export) {
+  slim(service_export.meta);
   auto key = key_of(service_export.meta);
   clusters_[cluster].exports.insert_or_assign(key, std::move(service_export));
   dirty_.insert(std::move(key));
@@ -139,6 +151,27 @@ void Catalog::remove_export(const std::string& cluster, const model::ServiceKey&
   if (auto it = clusters_.find(cluster); it != clusters_.end() && it->second.exports.erase(key) > 0) {
     dirty_.insert(key);
   }
+}
+
+void Catalog::set_options(CatalogOptions options) {
+  if (options.default_source == options_.default_source &&
+      options.export_all_namespaces == options_.export_all_namespaces)
+    return;
+  options_ = std::move(options);
+  for (const auto& [cluster, state] : clusters_) {
+    for (const auto& [key, service] : state.services)
+      dirty_.insert(key);
+  }
+}
+
+void Catalog::set_excluded(const std::string& cluster, bool excluded) {
+  if (excluded ? !excluded_.insert(cluster).second : excluded_.erase(cluster) == 0) return;
+  const auto it = clusters_.find(cluster);
+  if (it == clusters_.end()) return;
+  for (const auto& [key, service] : it->second.services)
+    dirty_.insert(key);
+  for (const auto& [key, service_export] : it->second.exports)
+    dirty_.insert(key);
 }
 
 void Catalog::remove_cluster(const std::string& cluster) {
@@ -153,6 +186,7 @@ void Catalog::export_status(const model::ServiceKey& key, const model::MergedSer
                             const std::map<std::string, std::string>& shard_errors,
                             CatalogChanges& changes) const {
   for (const auto& [cluster, state] : clusters_) {
+    if (excluded_.contains(cluster)) continue;  // stale: nothing can be written there now anyway
     const auto exported = state.exports.find(key);
     if (exported == state.exports.end()) continue;
     const auto error = shard_errors.find(cluster);
@@ -169,6 +203,7 @@ CatalogChanges Catalog::flush() {
     std::vector<model::ServiceShard> shards;
     std::map<std::string, std::string> shard_errors;
     for (const auto& [cluster, state] : clusters_) {
+      if (excluded_.contains(cluster)) continue;
       const auto service = state.services.find(key);
       if (service == state.services.end()) continue;
       const auto exported = state.exports.find(key);

@@ -52,8 +52,13 @@ class Catalog {
   void remove_slice(const std::string& cluster, const std::string& namespace_, const std::string& name);
   void upsert_export(const std::string& cluster, ServiceExport service_export);
   void remove_export(const std::string& cluster, const model::ServiceKey& key);
-  // A cluster that left (or went stale): everything it reported goes.
+  // A cluster that left: everything it reported goes.
   void remove_cluster(const std::string& cluster);
+  // A cluster that went stale is left out of the merge (its objects are kept, so it returns at once).
+  void set_excluded(const std::string& cluster, bool excluded);
+
+  // New options (a reload): every service is merged again at the next flush.
+  void set_options(CatalogOptions options);
 
   // Rebuilds the services touched since the last flush.
   CatalogChanges flush();
@@ -74,6 +79,7 @@ class Catalog {
 
   CatalogOptions options_;
   std::map<std::string, ClusterState> clusters_;
+  std::set<std::string> excluded_;
   std::set<model::ServiceKey> dirty_;
   std::map<model::ServiceKey, model::MergedService> merged_;
 };

@@ -39,8 +39,6 @@ class ClusterSource {
   // How long the source has been failing (zero while healthy); past catalog.stale_after it drops out.
   [[nodiscard]] virtual std::chrono::steady_clock::duration failing_for(
       std::chrono::steady_clock::time_point now) const = 0;
-  // Applies every object it holds to the catalog again (after it was dropped as stale and came back).
-  virtual void refeed() = 0;
   [[nodiscard]] virtual const ClusterSourceCounters& counters() const = 0;
   // Writes MCS ServiceExport conditions back where the source can (an API that permits it); others ignore it.
   virtual void write_export_status(const ExportStatus& /*status*/) {}

@@ -34,6 +34,7 @@ Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io,
 
   InformerHandlers services;
   services.on_add = [w](const KubeObject& o) {
+    if (w->stopped_) return;  // a retired source must not touch the catalog again
     auto s = to_service(o);
     if (!s) return w->skip(s.error().message);
     w->catalog_.upsert_service(w->name_, std::move(s.value()));
@@ -43,12 +44,14 @@ Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io,
     services_add(o);
   };
   services.on_delete = [w](const KubeObject& o) {
+    if (w->stopped_) return;  // a retired source must not touch the catalog again
     w->catalog_.remove_service(w->name_, {o.meta().namespace_, o.meta().name});
     w->on_change_();
   };
 
   InformerHandlers slices;
   slices.on_add = [w](const KubeObject& o) {
+    if (w->stopped_) return;  // a retired source must not touch the catalog again
     auto s = to_endpoint_slice(o);
     if (!s) {
       // A slice that can no longer be read must not leave its old endpoints behind.
@@ -61,12 +64,14 @@ Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io,
   };
   slices.on_update = [slices_add = slices.on_add](const KubeObject&, const KubeObject& o) { slices_add(o); };
   slices.on_delete = [w](const KubeObject& o) {
+    if (w->stopped_) return;  // a retired source must not touch the catalog again
     w->catalog_.remove_slice(w->name_, o.meta().namespace_, o.meta().name);
     w->on_change_();
   };
 
   InformerHandlers exports;
   exports.on_add = [w](const KubeObject& o) {
+    if (w->stopped_) return;  // a retired source must not touch the catalog again
     auto x = to_service_export(o);
     if (!x) return w->skip(x.error().message);
     w->catalog_.upsert_export(w->name_, std::move(x.value()));
@@ -76,14 +81,13 @@ Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io,
     exports_add(o);
   };
   exports.on_delete = [w](const KubeObject& o) {
+    if (w->stopped_) return;  // a retired source must not touch the catalog again
     w->catalog_.remove_export(w->name_, {o.meta().namespace_, o.meta().name});
     w->on_change_();
   };
 
-  // Kept for refeed(): the same conversions, applied to the caches after a stale period.
-  watch->services_handlers_ = services;
-  watch->slices_handlers_ = slices;
-  watch->exports_handlers_ = exports;
+  // The catalog keeps typed copies; the informers' caches need only the metadata (relist diffs, deletes).
+  options.keep_objects = false;
   watch->services_ =
       std::make_unique<Reflector>(*watch->client_, ResourceRef{"/api/v1", "services", "", "", "", "Service"},
                                   options, std::move(services));
@@ -99,6 +103,7 @@ Result<std::unique_ptr<ClusterWatch>> ClusterWatch::create(asio::io_context& io,
 }
 
 void ClusterWatch::start() {
+  stopped_ = false;
   for (Reflector* r : {services_.get(), slices_.get(), exports_.get()}) {
     ++running_;
     asio::co_spawn(io_, r->run(), [this](const std::exception_ptr&) { --running_; });
@@ -106,6 +111,7 @@ void ClusterWatch::start() {
 }
 
 void ClusterWatch::stop() {
+  stopped_ = true;
   status_writer_->stop();
   for (Reflector* r : {services_.get(), slices_.get(), exports_.get()})
     r->stop();
@@ -124,17 +130,6 @@ std::chrono::steady_clock::duration ClusterWatch::failing_for(
     if (since != std::chrono::steady_clock::time_point{}) longest = std::max(longest, now - since);
   }
   return longest;
-}
-
-void ClusterWatch::refeed() {
-  const std::pair<const Reflector*, const InformerHandlers*> informers[] = {
-      {services_.get(), &services_handlers_},
-      {slices_.get(), &slices_handlers_},
-      {exports_.get(), &exports_handlers_}};
-  for (const auto& [reflector, handlers] : informers) {
-    for (const auto& [key, object] : reflector->store())
-      handlers->on_add(object);
-  }
 }
 
 bool ClusterWatch::has_synced() const {

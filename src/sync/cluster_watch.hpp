@@ -35,8 +35,6 @@ class ClusterWatch final : public ClusterSource {
   // How long the longest-failing informer has been failing (zero while all are healthy).
   [[nodiscard]] std::chrono::steady_clock::duration failing_for(
       std::chrono::steady_clock::time_point now) const override;
-  // Applies every cached object to the catalog again (after the cluster was dropped as stale and came back).
-  void refeed() override;
   [[nodiscard]] const ClusterSourceCounters& counters() const override { return counters_; }
   void write_export_status(const ExportStatus& status) override;
   [[nodiscard]] std::vector<std::pair<std::string, const Reflector*>> informers() const override {
@@ -51,9 +49,6 @@ class ClusterWatch final : public ClusterSource {
   ClusterWatch(boost::asio::io_context& io, std::string name, Catalog& catalog,
                std::function<void()> on_change);
   void skip(const std::string& reason);
-  InformerHandlers services_handlers_;
-  InformerHandlers slices_handlers_;
-  InformerHandlers exports_handlers_;
 
   boost::asio::io_context& io_;
   std::string name_;
@@ -65,6 +60,7 @@ class ClusterWatch final : public ClusterSource {
   std::unique_ptr<Reflector> exports_;
   std::unique_ptr<ExportStatusWriter> status_writer_;
   int running_ = 0;
+  bool stopped_ = false;
   ClusterSourceCounters counters_;
 };
 

@@ -215,6 +215,10 @@ void Reflector::replace(std::map<std::string, KubeObject> fresh) {
       if (handlers_.on_update) handlers_.on_update(old->second, object);
     }
   }
+  if (!options_.keep_objects) {
+    for (auto& [key, object] : fresh)
+      object = object.metadata_only();
+  }
   store_ = std::move(fresh);
 }
 
@@ -223,12 +227,12 @@ void Reflector::upsert(KubeObject object) {
   const auto old = store_.find(key);
   if (old == store_.end()) {
     if (handlers_.on_add) handlers_.on_add(object);
-    store_.emplace(std::move(key), std::move(object));
+    store_.emplace(std::move(key), options_.keep_objects ? std::move(object) : object.metadata_only());
     return;
   }
   if (old->second.meta().resource_version == object.meta().resource_version) return;  // already seen
   if (handlers_.on_update) handlers_.on_update(old->second, object);
-  old->second = std::move(object);
+  old->second = options_.keep_objects ? std::move(object) : object.metadata_only();
 }
 
 void Reflector::remove(const KubeObject& object) {

@@ -40,6 +40,10 @@ struct ReflectorOptions {
   int throttle_retries = 10;
   // metadata.managedFields is dropped while parsing unless this is set (nothing in fedns reads it).
   bool keep_managed_fields = false;
+  // false: the cache keeps only each object's metadata (KubeObject::metadata_only), enough to diff a relist
+  // and to name what was deleted; handlers still get whole objects. For consumers that keep their own typed
+  // copy (the catalog), this saves the objects' text, most of an informer's memory.
+  bool keep_objects = true;
 };
 
 // Where the reflector is, for metrics and /readyz.
