@@ -14,7 +14,7 @@ exported without ServiceExports). It reports:
 - rebuild cost per change: the snapshot build times fedns logs at debug level during those changes, and the
   shards and nodes each one copied, next to the catalog's size.
 
-Usage: bench/catalog_bench.py [--count 10000] [--changes 200] [--skip-build]
+Usage: bench/catalog_bench.py [--count 10000] [--changes 200] [--endpoints 3] [--skip-build]
 Targets: p99 propagation < 100 ms; rebuild cost independent of catalog size; < 1 KiB RSS per endpoint.
 """
 import argparse
@@ -82,6 +82,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10000, help="services per cluster")
     parser.add_argument("--changes", type=int, default=200)
+    parser.add_argument("--endpoints", type=int, default=3, help="endpoints per EndpointSlice")
     parser.add_argument("--skip-build", action="store_true")
     args = parser.parse_args()
     build = os.path.join(ROOT, "build", "release")
@@ -102,7 +103,8 @@ def main():
         try:
             kubeconfigs = [c["kubeconfig"] for c in state["clusters"]]
             start = time.monotonic()
-            pops = [subprocess.Popen([bench, "populate", "--kubeconfig", k, "--count", str(args.count)],
+            pops = [subprocess.Popen([bench, "populate", "--kubeconfig", k, "--count", str(args.count),
+                                      "--endpoints", str(args.endpoints)],
                                      stdout=subprocess.PIPE, text=True) for k in kubeconfigs]
             for p in pops:
                 if p.wait() != 0:
@@ -135,7 +137,7 @@ def main():
                 sys.exit("fedns did not get ready; see " + log_path)
             time.sleep(1.0)
             loaded_rss = rss_kib(proc.pid)
-            endpoints = args.count * 3 * 3
+            endpoints = args.count * 3 * args.endpoints
             with open(log_path) as f:
                 log_before = len(f.readlines())
 

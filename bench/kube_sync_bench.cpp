@@ -82,7 +82,7 @@ const ResourceRef kSlices{"/apis/discovery.k8s.io/v1", "endpointslices", "", "",
 
 // --- populate --------------------------------------------------------------------------------------------
 
-int populate(const std::string& kubeconfig, int count, int namespaces) {
+int populate(const std::string& kubeconfig, int count, int namespaces, int endpoints) {
   asio::io_context io;
   const auto start = Clock::now();
   int failures = 0;
@@ -106,7 +106,7 @@ int populate(const std::string& kubeconfig, int count, int namespaces) {
       slice["addressType"] = "IPv4";
       slice["ports"] =
           nlohmann::json::array({nlohmann::json{{"name", "http"}, {"port", 8080}, {"protocol", "TCP"}}});
-      for (int e = 0; e < 3; ++e) {
+      for (int e = 0; e < endpoints; ++e) {
         nlohmann::json endpoint;
         endpoint["addresses"] =
             nlohmann::json::array({"10." + std::to_string(100 + e) + "." + std::to_string(i / 250 % 250) +
@@ -506,7 +506,8 @@ int main(int argc, char** argv) {
   fedns::log::set_level(fedns::log::Level::kWarn);
   try {
     const std::string kubeconfig = arg("--kubeconfig", "");
-    if (args[0] == "populate") return populate(kubeconfig, std::stoi(arg("--count", "10000")), 10);
+    if (args[0] == "populate")
+      return populate(kubeconfig, std::stoi(arg("--count", "10000")), 10, std::stoi(arg("--endpoints", "3")));
     if (args[0] == "propagate") {
       std::vector<std::string> kubeconfigs;
       std::stringstream list(arg("--kubeconfigs", ""));

@@ -8,6 +8,25 @@
 
 namespace fedns::app {
 
+namespace {
+
+std::string fingerprint(const ClusterConfig& c) {
+  return c.kubeconfig + "|" + c.context + "|" + (c.in_cluster ? "in" : "") + "|" + c.manifests + "|" +
+         std::to_string(c.manifests_poll.count());
+}
+
+}  // namespace
+
+Result<sync::CatalogOptions> catalog_options(const CatalogConfig& config) {
+  sync::CatalogOptions options;
+  options.export_all_namespaces.insert(config.export_all_namespaces.begin(),
+                                       config.export_all_namespaces.end());
+  auto source = sync::parse_address_source(config.publish_address);
+  if (!source) return source.error().wrap("catalog.publish_address");
+  options.default_source = *source;
+  return options;
+}
+
 CatalogSync::CatalogSync(boost::asio::io_context& io, sync::CatalogOptions options,
                          const CatalogConfig& config,
                          std::function<void(const sync::CatalogChanges&)> publish)
@@ -17,60 +36,129 @@ CatalogSync::CatalogSync(boost::asio::io_context& io, sync::CatalogOptions optio
       publish_(std::move(publish)),
       timer_(io),
       tick_timer_(io),
-      started_(std::chrono::steady_clock::now()),
       startup_timeout_(config.startup_timeout),
       stale_after_(config.stale_after),
       export_status_(config.export_status) {}
 
+void CatalogSync::apply_settings(const CatalogConfig& config) {
+  debounce_ = config.debounce;
+  startup_timeout_ = config.startup_timeout;
+  stale_after_ = config.stale_after;
+  export_status_ = config.export_status;
+}
+
+Result<std::unique_ptr<sync::ClusterSource>> CatalogSync::make_source(const ClusterConfig& cluster) {
+  if (!cluster.manifests.empty()) {
+    return std::unique_ptr<sync::ClusterSource>(std::make_unique<sync::ManifestSource>(
+        io_, cluster.name, cluster.manifests, cluster.manifests_poll, catalog_, [this] { changed(); }));
+  }
+  auto credentials = cluster.in_cluster ? sync::load_in_cluster()
+                                        : sync::load_kubeconfig(cluster.kubeconfig, cluster.context);
+  if (!credentials) return Error{"cluster " + cluster.name + ": " + credentials.error().message};
+  auto watch = sync::ClusterWatch::create(io_, cluster.name, std::move(credentials.value()), catalog_,
+                                          [this] { changed(); });
+  if (!watch) return watch.error();
+  return std::unique_ptr<sync::ClusterSource>(std::move(watch.value()));
+}
+
 Result<std::unique_ptr<CatalogSync>> CatalogSync::create(
     boost::asio::io_context& io, const Config& config,
     std::function<void(const sync::CatalogChanges&)> publish) {
-  sync::CatalogOptions options;
-  options.export_all_namespaces.insert(config.catalog.export_all_namespaces.begin(),
-                                       config.catalog.export_all_namespaces.end());
-  auto source = sync::parse_address_source(config.catalog.publish_address);
-  if (!source) return source.error().wrap("catalog.publish_address");
-  options.default_source = *source;
+  auto options = catalog_options(config.catalog);
+  if (!options) return options.error();
   auto out = std::unique_ptr<CatalogSync>(
-      new CatalogSync(io, std::move(options), config.catalog, std::move(publish)));
+      new CatalogSync(io, std::move(options.value()), config.catalog, std::move(publish)));
   std::vector<std::string> errors;
   for (const auto& cluster : config.clusters) {
-    CatalogSync* self = out.get();
-    if (!cluster.manifests.empty()) {
-      out->watches_.push_back(std::make_unique<sync::ManifestSource>(io, cluster.name, cluster.manifests,
-                                                                     cluster.manifests_poll, out->catalog_,
-                                                                     [self] { self->changed(); }));
+    auto source = out->make_source(cluster);
+    if (!source) {
+      errors.push_back(source.error().message);
       continue;
     }
-    auto credentials = cluster.in_cluster ? sync::load_in_cluster()
-                                          : sync::load_kubeconfig(cluster.kubeconfig, cluster.context);
-    if (!credentials) {
-      errors.push_back("cluster " + cluster.name + ": " + credentials.error().message);
-      continue;
-    }
-    auto watch = sync::ClusterWatch::create(io, cluster.name, std::move(credentials.value()), out->catalog_,
-                                            [self] { self->changed(); });
-    if (!watch) {
-      errors.push_back(watch.error().message);
-      continue;
-    }
-    out->watches_.push_back(std::move(watch.value()));
+    out->members_[cluster.name] = {fingerprint(cluster), {}};
+    out->watches_.push_back(std::move(source.value()));
   }
   if (!errors.empty()) return Error::from_lines(errors);
   return out;
 }
 
 void CatalogSync::start() {
-  started_ = std::chrono::steady_clock::now();
-  for (auto& w : watches_)
+  running_ = true;
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& w : watches_) {
+    members_[w->name()].started = now;
     w->start();
+  }
   tick();
 }
 
+Result<void> CatalogSync::reconfigure(const Config& config) {
+  auto options = catalog_options(config.catalog);
+  if (!options) return options.error();
+  // Everything that can fail first: the sources of new and changed clusters.
+  std::vector<std::pair<const ClusterConfig*, std::unique_ptr<sync::ClusterSource>>> fresh;
+  std::vector<std::string> errors;
+  std::set<std::string> wanted;
+  for (const auto& cluster : config.clusters) {
+    wanted.insert(cluster.name);
+    const auto member = members_.find(cluster.name);
+    if (member != members_.end() && member->second.fingerprint == fingerprint(cluster)) continue;
+    auto source = make_source(cluster);
+    if (!source) {
+      errors.push_back(source.error().message);
+      continue;
+    }
+    fresh.emplace_back(&cluster, std::move(source.value()));
+  }
+  if (!errors.empty()) return Error::from_lines(errors);
+
+  apply_settings(config.catalog);
+  catalog_.set_options(std::move(options.value()));
+  std::set<std::string> replaced;
+  for (const auto& [cluster, source] : fresh)
+    replaced.insert(cluster->name);
+  for (auto it = watches_.begin(); it != watches_.end();) {
+    const std::string name = (*it)->name();
+    if (wanted.contains(name) && !replaced.contains(name)) {
+      ++it;
+      continue;
+    }
+    log::info("cluster " + name +
+              (wanted.contains(name) ? ": its source changed; reading it again"
+                                     : ": removed from the config; its services leave"));
+    (*it)->stop();
+    catalog_.remove_cluster(name);
+    catalog_.set_excluded(name, false);
+    stale_.erase(name);
+    members_.erase(name);
+    retired_.push_back(std::move(*it));
+    it = watches_.erase(it);
+  }
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [cluster, source] : fresh) {
+    log::info("cluster " + cluster->name + ": added");
+    members_[cluster->name] = {fingerprint(*cluster), now};
+    if (running_) source->start();
+    watches_.push_back(std::move(source));
+  }
+  changed();
+  return {};
+}
+
+bool CatalogSync::ready_for_snapshot() {
+  was_ready_ = ready();
+  return was_ready_;
+}
+
 bool CatalogSync::ready() const {
-  if (std::chrono::steady_clock::now() - started_ >= startup_timeout_) return true;
+  const auto now = std::chrono::steady_clock::now();
   for (const auto& w : watches_) {
-    if (!w->has_synced()) return false;
+    const auto member = members_.find(w->name());
+    // A source not started yet has not timed out either: nothing has been read.
+    const bool timed_out = member != members_.end() &&
+                           member->second.started != std::chrono::steady_clock::time_point{} &&
+                           now - member->second.started >= startup_timeout_;
+    if (!w->has_synced() && !timed_out) return false;
   }
   return true;
 }
@@ -83,18 +171,19 @@ void CatalogSync::tick() {
     const bool stale = stale_.contains(w->name());
     if (!stale && w->has_synced() && failing >= stale_after_) {
       stale_.insert(w->name());
-      catalog_.remove_cluster(w->name());
+      catalog_.set_excluded(w->name(), true);
       log::warn("cluster " + w->name() + ": API unreachable for " +
                 std::to_string(std::chrono::duration_cast<std::chrono::seconds>(failing).count()) +
                 " s; its services leave the answers until it is back");
       publish = true;
     } else if (stale && failing == std::chrono::steady_clock::duration{}) {
       stale_.erase(w->name());
-      w->refeed();
+      catalog_.set_excluded(w->name(), false);
       log::info("cluster " + w->name() + ": API back; its services return to the answers");
       publish = true;
     }
   }
+  std::erase_if(retired_, [](const auto& source) { return !source->running(); });
   if (const bool now_ready = ready(); now_ready != was_ready_) {
     was_ready_ = now_ready;
     if (now_ready)
@@ -109,6 +198,7 @@ void CatalogSync::tick() {
 }
 
 void CatalogSync::stop() {
+  running_ = false;
   timer_.cancel();
   tick_timer_.cancel();
   for (auto& w : watches_)
@@ -116,8 +206,10 @@ void CatalogSync::stop() {
 }
 
 bool CatalogSync::stopped() const {
-  for (const auto& w : watches_) {
-    if (w->running()) return false;
+  for (const auto* list : {&watches_, &retired_}) {
+    for (const auto& w : *list) {
+      if (w->running()) return false;
+    }
   }
   return true;
 }

@@ -1,9 +1,12 @@
 // The catalog side of the server: a ClusterSource per configured member cluster (its API, or a manifests
-// directory) feeding one Catalog, and the
-// debounce that turns a burst of changes into one flush and one new snapshot.
+// directory) feeding one Catalog, and the debounce that turns a burst of changes into one flush and one new
+// snapshot. A reload reconfigures it in place: clusters that stay keep running, new ones start, removed ones
+// stop and their services leave the catalog.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -25,21 +28,32 @@ class CatalogSync {
       std::function<void(const sync::CatalogChanges&)> publish);
 
   void start();
+  // Applies a reloaded config: every new or changed cluster's source is created first; if one cannot be
+  // (an unreadable kubeconfig), nothing changes and the error says why.
+  Result<void> reconfigure(const Config& config);
   // Stops the informers; returns at once. stopped() turns true once their coroutines have returned.
   void stop();
   [[nodiscard]] bool stopped() const;
-  // Every cluster synced, or the startup timeout passed: negative answers can be trusted.
+  // Every cluster synced, or its startup timeout passed: negative answers can be trusted.
   [[nodiscard]] bool ready() const;
+  // ready(), remembered as what the snapshot being built says; a change of ready() later publishes again.
+  bool ready_for_snapshot();
   [[nodiscard]] const sync::Catalog& catalog() const { return catalog_; }
   [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterSource>>& clusters() const { return watches_; }
   // Dropped from the answers after failing for stale_after.
   [[nodiscard]] bool is_stale(const std::string& cluster) const { return stale_.contains(cluster); }
 
  private:
+  struct Member {
+    std::string fingerprint;  // what the running source was made from; a change means a new source
+    std::chrono::steady_clock::time_point started;
+  };
   CatalogSync(boost::asio::io_context& io, sync::CatalogOptions options, const CatalogConfig& config,
               std::function<void(const sync::CatalogChanges&)> publish);
+  Result<std::unique_ptr<sync::ClusterSource>> make_source(const ClusterConfig& cluster);
+  void apply_settings(const CatalogConfig& config);
   void changed();
-  void tick();  // once a second: readiness and staleness
+  void tick();  // once a second: readiness, staleness, retired sources
   void flush_now(bool force_publish);
 
   boost::asio::io_context& io_;
@@ -49,13 +63,18 @@ class CatalogSync {
   boost::asio::steady_timer timer_;
   bool flush_pending_ = false;
   boost::asio::steady_timer tick_timer_;
-  std::chrono::steady_clock::time_point started_;
+  bool running_ = false;
   std::chrono::milliseconds startup_timeout_;
   std::chrono::milliseconds stale_after_;
-  bool export_status_;
+  bool export_status_ = true;
   bool was_ready_ = false;
   std::set<std::string> stale_;
   std::vector<std::unique_ptr<sync::ClusterSource>> watches_;
+  std::map<std::string, Member> members_;                      // by cluster name
+  std::vector<std::unique_ptr<sync::ClusterSource>> retired_;  // stopped, kept until their work has ended
 };
+
+// The options the catalog is built with, from the config (errors name the config key).
+Result<sync::CatalogOptions> catalog_options(const CatalogConfig& config);
 
 }  // namespace fedns::app

@@ -11,6 +11,7 @@
 #include "app/server.hpp"
 #include "app/snapshot_factory.hpp"
 #include "common/log.hpp"
+#include "sync/manifest_source.hpp"
 
 namespace fedns::app {
 namespace {
@@ -32,6 +33,19 @@ int check_config(const std::string& path) {
     auto snapshot = build_snapshot(*config);  // zone contents are part of a valid config
     if (!snapshot) {
       std::cerr << snapshot.error().message << "\n";
+      return 1;
+    }
+    // Manifest directories are data the server reads at run time; a typo there is as fatal to a user as one
+    // in the config, so check-config reports it too.
+    std::vector<std::string> manifest_errors;
+    for (const auto& cluster : config->clusters) {
+      if (cluster.manifests.empty()) continue;
+      for (auto& e : sync::check_manifests(cluster.manifests))
+        manifest_errors.push_back("cluster " + cluster.name + ": " + e);
+    }
+    if (!manifest_errors.empty()) {
+      for (const auto& e : manifest_errors)
+        std::cerr << e << "\n";
       return 1;
     }
     std::size_t records = 0;

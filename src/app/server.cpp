@@ -49,16 +49,6 @@ std::string describe_restart_only_changes(const ServerConfig& before, const Serv
   return changed;
 }
 
-// What the running informers and catalog depend on; a reload cannot change it (yet).
-std::string cluster_identity(const Config& c) {
-  std::string out = c.catalog.zone + "|" + std::to_string(c.catalog.ttl) + "|" + c.catalog.publish_address;
-  for (const auto& ns : c.catalog.export_all_namespaces)
-    out += "|ns:" + ns;
-  for (const auto& k : c.clusters)
-    out += "|" + k.name + "," + k.kubeconfig + "," + k.context + "," + (k.in_cluster ? "in" : "out");
-  return out;
-}
-
 class Server {
  public:
   Server(ServeOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {
@@ -66,15 +56,14 @@ class Server {
   }
 
   int run() {
-    if (!config_.clusters.empty()) {
-      auto sync = CatalogSync::create(io_, config_,
-                                      [this](const sync::CatalogChanges& changes) { republish(changes); });
-      if (!sync) {
-        log_error_lines("", sync.error().message);
-        return 1;
-      }
-      catalog_sync_ = std::move(sync.value());
+    // Always there, even without clusters: a reload may add some.
+    auto sync = CatalogSync::create(io_, config_,
+                                    [this](const sync::CatalogChanges& changes) { republish(changes); });
+    if (!sync) {
+      log_error_lines("", sync.error().message);
+      return 1;
     }
+    catalog_sync_ = std::move(sync.value());
     auto factory = SnapshotFactory::create(config_);
     if (!factory) {
       log_error_lines("", factory.error().message);
@@ -112,7 +101,7 @@ class Server {
     wait_for_signal(signals, http);
     for (std::size_t i = 0; i < workers_.size(); ++i)
       workers_[i]->start(i);
-    if (catalog_sync_) catalog_sync_->start();
+    catalog_sync_->start();
     state_.serving = true;
     std::string listening;
     for (const auto& l : config_.server.listen)
@@ -138,7 +127,7 @@ class Server {
     state_.snapshot_generation = publisher_.generation();
   }
 
-  [[nodiscard]] bool catalog_ready() const { return !catalog_sync_ || catalog_sync_->ready(); }
+  bool catalog_ready() { return !catalog_sync_ || catalog_sync_->ready_for_snapshot(); }
 
   // The catalog changed: the changed services are rendered again and published with everything else shared.
   void republish(const sync::CatalogChanges& changes) {
@@ -191,20 +180,25 @@ class Server {
       log_error_lines("reload rejected, still serving the previous config: ", factory.error().message);
       return;
     }
+    // Clusters that stay keep running; new and changed ones start; removed ones leave at the next flush.
+    if (auto r = catalog_sync_->reconfigure(*config); !r) {
+      ++state_.reloads_failed;
+      log_error_lines("reload rejected, still serving the previous config: ", r.error().message);
+      return;
+    }
     std::vector<std::string> dropped;
-    if (catalog_sync_) factory->load_catalog(catalog_sync_->catalog(), dropped);
+    factory->load_catalog(catalog_sync_->catalog(), dropped);
     for (const auto& reason : dropped)
       log::warn(reason);
     if (const auto changed = describe_restart_only_changes(config_.server, config->server);
         !changed.empty()) {
       log::warn("reload: " + changed + " changed; these take effect after a restart");
     }
-    if (cluster_identity(config_) != cluster_identity(*config)) {
-      log::warn("reload: clusters: or catalog: changed; these take effect after a restart");
-    }
     factory_.emplace(std::move(factory.value()));
     publish(factory_->make(catalog_ready()));
     config_.zones = config->zones;
+    config_.clusters = config->clusters;
+    config_.catalog = config->catalog;
     ++state_.reloads_ok;
     log::info("reloaded " + options_.config_path + ": " + std::to_string(state_.zones.load()) +
               " zone(s), snapshot generation " + std::to_string(state_.snapshot_generation.load()));

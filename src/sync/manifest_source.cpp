@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -113,6 +114,57 @@ bool hidden(const std::filesystem::path& relative) {
 
 }  // namespace
 
+std::vector<std::filesystem::path> manifest_files(const std::filesystem::path& directory,
+                                                  std::error_code& ec) {
+  std::vector<std::filesystem::path> out;
+  std::filesystem::recursive_directory_iterator it(
+      directory, std::filesystem::directory_options::follow_directory_symlink, ec);
+  if (ec) return out;
+  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const auto& path = it->path();
+    std::error_code type_ec;
+    if (hidden(path.lexically_relative(directory))) {
+      if (it->is_directory(type_ec)) it.disable_recursion_pending();
+      continue;
+    }
+    const auto ext = path.extension().string();
+    if (it->is_regular_file(type_ec) && (ext == ".yaml" || ext == ".yml" || ext == ".json"))
+      out.push_back(path);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> check_manifests(const std::filesystem::path& directory) {
+  std::vector<std::string> errors;
+  std::error_code ec;
+  for (const auto& path : manifest_files(directory, ec)) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto objects = parse_manifests(text.str(), path.string());
+    if (!objects) {
+      errors.push_back(objects.error().message);
+      continue;
+    }
+    for (const auto& object : objects.value()) {
+      const std::string what = path.string() + ": " + object.kind() + " " + object.meta().key();
+      Result<void> converted = Result<void>{};
+      if (object.kind() == "Service") {
+        if (auto r = to_service(object); !r) converted = r.error();
+      } else if (object.kind() == "EndpointSlice") {
+        if (auto r = to_endpoint_slice(object); !r) converted = r.error();
+      } else if (auto r = to_service_export(object); !r) {
+        converted = r.error();
+      }
+      if (!converted) errors.push_back(what + ": " + converted.error().message);
+    }
+  }
+  if (ec) errors.push_back(directory.string() + ": " + ec.message());
+  return errors;
+}
+
 Result<std::vector<KubeObject>> parse_manifests(const std::string& text, const std::string& path) {
   std::vector<YAML::Node> documents;
   try {
@@ -195,24 +247,14 @@ void ManifestSource::scan() {
   // 1. Which files there are now, re-reading those whose size or modification time changed.
   std::error_code ec;
   std::map<std::string, FileState> next;
-  std::filesystem::recursive_directory_iterator it(
-      directory_, std::filesystem::directory_options::follow_directory_symlink, ec);
+  const auto paths = manifest_files(directory_, ec);
   if (ec) {
     ++counters_.load_errors;
     log::error("cluster " + name_ + ": cannot read " + directory_.string() + ": " + ec.message() +
                "; keeping what it held");
     return;
   }
-  for (; it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    const auto& path = it->path();
-    const auto relative = path.lexically_relative(directory_);
-    if (hidden(relative)) {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
-      continue;
-    }
-    const auto ext = path.extension().string();
-    if (!it->is_regular_file(ec) || (ext != ".yaml" && ext != ".yml" && ext != ".json")) continue;
+  for (const auto& path : paths) {
     FileState state;
     state.mtime = std::filesystem::last_write_time(path, ec);
     state.size = std::filesystem::file_size(path, ec);
@@ -276,11 +318,6 @@ void ManifestSource::scan() {
   }
   synced_ = true;
   if (changed) on_change_();
-}
-
-void ManifestSource::refeed() {
-  for (const auto& [id, object] : applied_)
-    apply(id, &object);
 }
 
 }  // namespace fedns::sync

@@ -35,6 +35,14 @@ struct ManifestObjectId {
 // YAML syntax error, or a document that is not a Kubernetes object (no kind or no metadata.name).
 Result<std::vector<KubeObject>> parse_manifests(const std::string& text, const std::string& path);
 
+// The manifest files below `directory` (*.yaml, *.yml, *.json; hidden entries skipped), sorted.
+std::vector<std::filesystem::path> manifest_files(const std::filesystem::path& directory,
+                                                  std::error_code& ec);
+
+// Every problem a manifest directory has (for check-config): files that do not parse, objects that cannot be
+// used. Empty when all is well.
+std::vector<std::string> check_manifests(const std::filesystem::path& directory);
+
 class ManifestSource final : public ClusterSource {
  public:
   ManifestSource(boost::asio::io_context& io, std::string name, std::filesystem::path directory,
@@ -49,7 +57,6 @@ class ManifestSource final : public ClusterSource {
       std::chrono::steady_clock::time_point) const override {
     return {};  // files do not go away like an API server; a broken file keeps its last good objects
   }
-  void refeed() override;
   [[nodiscard]] const ClusterSourceCounters& counters() const override { return counters_; }
 
   // Reads the directory now (also what the poll timer does). Public for tests.

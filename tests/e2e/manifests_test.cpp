@@ -4,6 +4,8 @@
 // hold as they do for API-backed clusters.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +120,22 @@ TEST(Manifests, DemoConfigAnswersTheReadmeCommand) {
   EXPECT_NE(hidden.output.find("status: NXDOMAIN"), std::string::npos) << hidden.output;  // not exported
 }
 
+TEST(Manifests, CheckConfigReportsBrokenManifests) {
+  TempDir dir;
+  write_file(dir.path() + "/m/good.yaml", service("web", "10.1.0.10"));
+  write_file(dir.path() + "/m/bad.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web\n  oops: [\n");
+  const std::string config =
+      dir.write("fedns.yaml", "zones:\n" + catalog_zone() + "clusters:\n  - {name: east, manifests: m}\n");
+  const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + config);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(has(r.output, "cluster east: " + dir.path() + "/m/bad.yaml:")) << r.output;
+  EXPECT_FALSE(has(r.output, "good.yaml")) << r.output;
+  // The demo's own manifests are clean.
+  const auto demo = run_command(std::string(FEDNS_BINARY) + " check-config " + std::string(FEDNS_SOURCE_DIR) +
+                                "/config/demo.yaml");
+  EXPECT_EQ(demo.exit_code, 0) << demo.output;
+}
+
 class ManifestCluster : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -220,6 +238,37 @@ TEST_F(ManifestCluster, TheOldestExportWinsAConflict) {
            std::vector<std::string>{"web.shop.svc.clusterset.local. 5 IN A 10.1.0.10"};
   })) << server_->process().log();
   EXPECT_TRUE(has(server_->process().log(), "conflict")) << server_->process().log();
+}
+
+// SIGHUP with another clusters: list: a removed cluster's services leave, an added cluster's arrive, and a
+// cluster that stays is not read again. A kubeconfig that cannot be read rejects the whole reload.
+TEST_F(ManifestCluster, AReloadAddsAndRemovesClusters) {
+  write_file(dir_.path() + "/north/web.yaml",
+             service("web", "10.3.0.10") + service_export("web", "2026-03-01T00:00:00Z"));
+  const std::string keep_east_add_north =
+      "clusters:\n"
+      "  - {name: east, manifests: " +
+      dir_.path() +
+      "/east, manifests_poll: 100ms}\n"
+      "  - {name: north, manifests: " +
+      dir_.path() + "/north, manifests_poll: 100ms}\n";
+  server_->rewrite_config(catalog_zone() + keep_east_add_north, "  workers: 1\n");
+  server_->process().signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] {
+    return answers(*server_, "web.shop.svc.clusterset.local", "A") ==
+           std::vector<std::string>{"web.shop.svc.clusterset.local. 5 IN A 10.1.0.10",
+                                    "web.shop.svc.clusterset.local. 5 IN A 10.3.0.10"};
+  })) << server_->process().log();
+  EXPECT_TRUE(has(server_->process().log(), "cluster west: removed from the config"));
+  EXPECT_FALSE(has(server_->process().log(), "cluster east: its source changed"));
+
+  server_->rewrite_config(catalog_zone() + keep_east_add_north + "  - {name: broken, kubeconfig: " +
+                              dir_.write("garbage.yaml", "not: a kubeconfig\n") + "}\n",
+                          "  workers: 1\n");
+  server_->process().signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return has(server_->process().log(), "reload rejected"); }))
+      << server_->process().log();
+  EXPECT_EQ(answers(*server_, "web.shop.svc.clusterset.local", "A").size(), 2u);
 }
 
 }  // namespace
