@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -79,6 +80,8 @@ def start_fedns(binary, tmp, name, clusters_yaml, log_level="info"):
 
 
 def main():
+    # SIGTERM ends the run through the `finally` below, so the clusters and servers it started are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10000, help="services per cluster")
     parser.add_argument("--changes", type=int, default=200)

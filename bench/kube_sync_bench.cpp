@@ -390,6 +390,25 @@ std::vector<std::uint8_t> a_query(const std::string& name) {
   return q;
 }
 
+// One query over TCP (two-octet length framing), for answers too large for UDP.
+std::vector<std::uint8_t> tcp_exchange(std::uint16_t port, const std::vector<std::uint8_t>& query) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {};
+  std::vector<std::uint8_t> framed = {static_cast<std::uint8_t>(query.size() >> 8),
+                                      static_cast<std::uint8_t>(query.size() & 0xFF)};
+  framed.insert(framed.end(), query.begin(), query.end());
+  asio::write(socket, asio::buffer(framed), ec);
+  std::array<std::uint8_t, 2> length{};
+  asio::read(socket, asio::buffer(length), ec);
+  if (ec) return {};
+  std::vector<std::uint8_t> answer(static_cast<std::size_t>(length[0] << 8 | length[1]));
+  asio::read(socket, asio::buffer(answer), ec);
+  return ec ? std::vector<std::uint8_t>{} : answer;
+}
+
 // Asks `name` over UDP until an answer carries `address` (4 bytes), or the deadline; returns when it did.
 std::optional<Clock::time_point> poll_dns(std::uint16_t port, const std::string& name,
                                           std::array<std::uint8_t, 4> address, Clock::time_point deadline) {
@@ -410,9 +429,10 @@ std::optional<Clock::time_point> poll_dns(std::uint16_t port, const std::string&
         continue;
       }
       if (ec) break;
-      const auto found = std::search(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(n),
-                                     address.begin(), address.end());
-      if (found != reply.begin() + static_cast<std::ptrdiff_t>(n)) return Clock::now();
+      std::vector<std::uint8_t> answer(reply.begin(), reply.begin() + static_cast<std::ptrdiff_t>(n));
+      if (n > 2 && (reply[2] & 0x02) != 0) answer = tcp_exchange(port, query);  // TC: ask again over TCP
+      if (std::search(answer.begin(), answer.end(), address.begin(), address.end()) != answer.end())
+        return Clock::now();
       break;  // answered, not yet with the new address: ask again
     }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
