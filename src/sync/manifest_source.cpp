@@ -1,110 +1,19 @@
 // Manifest directories as member clusters.
 #include "sync/manifest_source.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <system_error>
 
 #include "common/log.hpp"
+#include "sync/manifest_parser.hpp"
 #include "sync/typed_objects.hpp"
 
 namespace fedns::sync {
 namespace {
 
 constexpr std::uintmax_t kMaxFileBytes = 16 * 1024 * 1024;
-constexpr int kMaxDepth = 64;  // deeper documents are not Kubernetes objects, and recursion must stay bounded
-
-std::string place(const std::string& path, const YAML::Mark& mark) {
-  return path + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-}
-
-// YAML has no types of its own for plain scalars; Kubernetes reads them as YAML 1.1 core types do (ports are
-// numbers, `ready: true` a boolean). Quoted scalars and `!!str` stay strings.
-nlohmann::json scalar(const YAML::Node& node) {
-  const std::string& v = node.Scalar();
-  if (node.Tag() != "?") return v;
-  static const std::regex integer("[-+]?[0-9]+");
-  static const std::regex real(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-  if (v == "true" || v == "True" || v == "TRUE") return true;
-  if (v == "false" || v == "False" || v == "FALSE") return false;
-  if (v.empty() || v == "~" || v == "null" || v == "Null" || v == "NULL") return nullptr;
-  if (std::regex_match(v, integer)) {
-    try {
-      return std::stoll(v);
-    } catch (const std::out_of_range&) {
-      return v;
-    }
-  }
-  if (std::regex_match(v, real)) return std::stod(v);
-  return v;
-}
-
-Result<nlohmann::json> to_json(const YAML::Node& node, const std::string& path, int depth) {
-  if (depth > kMaxDepth)
-    return Error{place(path, node.Mark()) + ": nested deeper than " + std::to_string(kMaxDepth) + " levels"};
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return scalar(node);
-    case YAML::NodeType::Sequence: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : node) {
-        auto value = to_json(item, path, depth + 1);
-        if (!value) return value.error();
-        out.push_back(std::move(value.value()));
-      }
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& item : node) {
-        if (!item.first.IsScalar()) return Error{place(path, item.first.Mark()) + ": a key must be a string"};
-        auto value = to_json(item.second, path, depth + 1);
-        if (!value) return value.error();
-        out[item.first.Scalar()] = std::move(value.value());
-      }
-      return out;
-    }
-    default:
-      return nlohmann::json(nullptr);
-  }
-}
-
-bool wanted_kind(const std::string& kind, const std::string& api_version) {
-  return (kind == "Service" && api_version == "v1") ||
-         (kind == "EndpointSlice" && api_version == "discovery.k8s.io/v1") ||
-         (kind == "ServiceExport" && api_version.starts_with("multicluster.x-k8s.io/"));
-}
-
-Result<void> add_object(nlohmann::json body, const YAML::Node& at, const std::string& path,
-                        std::vector<KubeObject>& out) {
-  if (!body.is_object() || !body.contains("kind") || !body["kind"].is_string())
-    return Error{place(path, at.Mark()) + ": not a Kubernetes object (no kind)"};
-  const std::string kind = body["kind"].get<std::string>();
-  const std::string api_version = body.value("apiVersion", std::string());
-  if (kind == "List") {
-    if (!body.contains("items") || !body["items"].is_array())
-      return Error{place(path, at.Mark()) + ": a List without items"};
-    for (auto& item : body["items"]) {
-      if (auto r = add_object(std::move(item), at, path, out); !r) return r;
-    }
-    return {};
-  }
-  if (!wanted_kind(kind, api_version)) return {};  // a Deployment beside the Service: not ours to read
-  auto& metadata = body["metadata"];
-  if (!metadata.is_object() || !metadata.contains("name") || !metadata["name"].is_string())
-    return Error{place(path, at.Mark()) + ": " + kind + " without metadata.name"};
-  if (!metadata.contains("namespace")) metadata["namespace"] = "default";  // as kubectl apply does
-  auto object = KubeObject::from_json(body);
-  if (!object) return object.error().wrap(place(path, at.Mark()));
-  out.push_back(std::move(object.value()));
-  return {};
-}
-
 bool hidden(const std::filesystem::path& relative) {
   for (const auto& part : relative) {
     if (part.string().starts_with('.')) return true;  // also ConfigMap volumes' ..data/ and ..2026_* copies
@@ -163,23 +72,6 @@ std::vector<std::string> check_manifests(const std::filesystem::path& directory)
   }
   if (ec) errors.push_back(directory.string() + ": " + ec.message());
   return errors;
-}
-
-Result<std::vector<KubeObject>> parse_manifests(const std::string& text, const std::string& path) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    return Error{place(path, e.mark) + ": " + e.msg};
-  }
-  std::vector<KubeObject> out;
-  for (const auto& document : documents) {
-    if (document.IsNull()) continue;  // an empty document between two `---`
-    auto body = to_json(document, path, 0);
-    if (!body) return body.error();
-    if (auto r = add_object(std::move(body.value()), document, path, out); !r) return r.error();
-  }
-  return out;
 }
 
 ManifestSource::ManifestSource(boost::asio::io_context& io, std::string name, std::filesystem::path directory,

@@ -31,10 +31,6 @@ struct ManifestObjectId {
   auto operator<=>(const ManifestObjectId&) const = default;
 };
 
-// Reads one manifest file's text: the objects of the kinds above, in order. Fails (with FILE:LINE:COL) on a
-// YAML syntax error, or a document that is not a Kubernetes object (no kind or no metadata.name).
-Result<std::vector<KubeObject>> parse_manifests(const std::string& text, const std::string& path);
-
 // The manifest files below `directory` (*.yaml, *.yml, *.json; hidden entries skipped), sorted.
 std::vector<std::filesystem::path> manifest_files(const std::filesystem::path& directory,
                                                   std::error_code& ec);
