@@ -15,13 +15,10 @@ GeneratedNamesBuilder::GeneratedNamesBuilder(std::string zone_wire, std::uint32_
     : zone_wire_(std::move(zone_wire)),
       svc_wire_(std::string("\x03svc") + zone_wire_),
       ttl_(ttl),
-      base_(std::move(base)),
-      current_(std::make_shared<const model::GeneratedNames>()) {}
+      base_(std::move(base)) {}
 
 void GeneratedNamesBuilder::stage(const std::string& name, std::optional<model::Node> node) {
-  const std::size_t shard = model::GeneratedNames::shard_of(name);
-  pending_[shard / model::ShardGroup::kSize][shard % model::ShardGroup::kSize].insert_or_assign(
-      name, std::move(node));
+  writer_.stage(name, std::move(node));
 }
 
 void GeneratedNamesBuilder::retain_shared(const std::string& name) {
@@ -109,39 +106,7 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const model::Me
 }
 
 std::shared_ptr<const model::GeneratedNames> GeneratedNamesBuilder::publish() {
-  last_cost_ = {};
-  if (pending_.empty()) return current_;
-  auto next = std::make_shared<model::GeneratedNames>(*current_);
-  for (auto& [group_index, shards] : pending_) {
-    const auto& old_group = current_->group(group_index);
-    auto group = old_group != nullptr ? std::make_shared<model::ShardGroup>(*old_group)
-                                      : std::make_shared<model::ShardGroup>();
-    ++last_cost_.groups_copied;
-    bool group_empty = true;
-    for (auto& [slot, changes] : shards) {
-      auto shard = std::make_shared<model::NameShard>();
-      if (const auto& old = group->shards[slot]; old != nullptr) {
-        shard->nodes.reserve(old->nodes.size() + changes.size());
-        for (const auto& node : old->nodes) {
-          if (!changes.contains(node.name)) shard->nodes.push_back(node);
-        }
-      }
-      for (auto& [name, node] : changes) {
-        if (node) shard->nodes.push_back(std::move(*node));
-      }
-      std::sort(shard->nodes.begin(), shard->nodes.end(),
-                [](const model::Node& a, const model::Node& b) { return a.name < b.name; });
-      ++last_cost_.shards_copied;
-      last_cost_.nodes_copied += shard->nodes.size();
-      group->shards[slot] = shard->nodes.empty() ? nullptr : std::shared_ptr<const model::NameShard>(shard);
-    }
-    for (const auto& shard : group->shards)
-      group_empty = group_empty && shard == nullptr;
-    next->set_group(group_index, group_empty ? nullptr : std::shared_ptr<const model::ShardGroup>(group));
-  }
-  pending_.clear();
-  current_ = std::move(next);
-  return current_;
+  return writer_.publish();
 }
 
 }  // namespace fedns::dns

@@ -11,16 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "dns/generated_names_writer.hpp"
 #include "model/catalog.hpp"
 #include "model/zone_set.hpp"
 
 namespace fedns::dns {
-
-struct PublishCost {
-  std::size_t shards_copied = 0;
-  std::size_t groups_copied = 0;
-  std::size_t nodes_copied = 0;  // nodes carried over from the previous shards, plus the new ones
-};
 
 class GeneratedNamesBuilder {
  public:
@@ -35,7 +30,7 @@ class GeneratedNamesBuilder {
   // Everything updated so far, sharing untouched shards with the previous result.
   std::shared_ptr<const model::GeneratedNames> publish();
 
-  [[nodiscard]] const PublishCost& last_cost() const { return last_cost_; }
+  [[nodiscard]] const PublishCost& last_cost() const { return writer_.last_cost(); }
   [[nodiscard]] std::size_t service_count() const { return owned_.size(); }
 
  private:
@@ -50,10 +45,7 @@ class GeneratedNamesBuilder {
   std::map<model::ServiceKey, std::vector<std::string>> owned_;  // the names each service publishes
   // Empty non-terminals shared by services (svc.<zone>, <ns>.svc.<zone>): how many services are below each.
   std::map<std::string, std::uint32_t> shared_;
-  std::shared_ptr<const model::GeneratedNames> current_;
-  // Group -> shard -> name -> the node it gets (nullopt: removed), until the next publish().
-  std::map<std::size_t, std::map<std::size_t, std::map<std::string, std::optional<model::Node>>>> pending_;
-  PublishCost last_cost_;
+  GeneratedNamesWriter writer_;
 };
 
 }  // namespace fedns::dns
