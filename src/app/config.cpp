@@ -355,8 +355,8 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
 
 void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
   if (!c.keys(node, "catalog",
-              {"zone", "ttl", "export_all_namespaces", "publish_address", "debounce", "startup_timeout",
-               "stale_after", "export_status"})) {
+              {"zone", "ttl", "export_all_namespaces", "publish_address", "reverse_zones", "debounce",
+               "startup_timeout", "stale_after", "export_status"})) {
     return;
   }
   if (const auto n = node["zone"]) {
@@ -372,6 +372,30 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
       for (const auto& item : n) {
         std::string ns;
         if (c.string(item, "catalog.export_all_namespaces entry", ns)) k.export_all_namespaces.push_back(ns);
+      }
+    }
+  }
+  if (const auto n = node["reverse_zones"]) {
+    if (!n.IsSequence()) {
+      c.error(n, "catalog.reverse_zones must be a list");
+    } else {
+      for (const auto& item : n) {
+        std::string zone;
+        if (!c.string(item, "catalog.reverse_zones entry", zone)) continue;
+        auto name = dns::name_from_text(zone);
+        if (!name) {
+          c.error(item, "catalog.reverse_zones: " + name.error().message);
+          continue;
+        }
+        std::string lower = *name;
+        dns::fold_case(lower);
+        static const std::string kV4 = std::string("\x07") + "in-addr" + "\x04" + "arpa";
+        static const std::string kV6 = std::string("\x03") + "ip6" + "\x04" + "arpa";
+        if (!lower.ends_with(kV4 + '\0') && !lower.ends_with(kV6 + '\0')) {
+          c.error(item, "catalog.reverse_zones: " + zone + " is not under in-addr.arpa. or ip6.arpa.");
+          continue;
+        }
+        k.reverse_zones.push_back(zone);
       }
     }
   }
@@ -474,6 +498,25 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
         c.error(root["clusters"],
                 "catalog.zone " + config.catalog.zone +
                     " must also be listed in zones: (with its soa: and ns:), clusters publish into it");
+      }
+      for (const auto& reverse : config.catalog.reverse_zones) {
+        auto r = dns::name_from_text(reverse);
+        bool listed = false;
+        for (const auto& z : config.zones) {
+          auto origin = dns::name_from_text(z.origin);
+          if (r && origin) {
+            std::string a = *r;
+            std::string b = *origin;
+            dns::fold_case(a);
+            dns::fold_case(b);
+            listed = listed || a == b;
+          }
+        }
+        if (r && !listed) {
+          c.error(root["catalog"],
+                  "catalog.reverse_zones: " + reverse +
+                      " must also be listed in zones: (with its soa: and ns:), PTR records go there");
+        }
       }
     }
   }

@@ -51,7 +51,9 @@ struct CatalogConfig {
   std::uint32_t ttl = 5;
   std::vector<std::string> export_all_namespaces;  // published without a ServiceExport
   std::string publish_address = "auto";            // auto, cluster-ip, load-balancer, external-ips, endpoints
-  std::chrono::milliseconds debounce{5};           // changes within this window go into one snapshot
+  // Reverse zones (each also under zones:) that get a PTR record for every address the catalog publishes.
+  std::vector<std::string> reverse_zones;
+  std::chrono::milliseconds debounce{5};  // changes within this window go into one snapshot
   // Until every cluster has synced, or this long after start, negative answers in the zone are SERVFAIL.
   std::chrono::milliseconds startup_timeout{std::chrono::seconds(30)};
   // A cluster whose API has failed for this long drops out of the answers (until it is back).

@@ -34,6 +34,17 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
     const model::ServedZone* served = factory.zones_.mutable_zone(factory.catalog_zone_);
     if (served == nullptr) return Error{"catalog.zone " + config.catalog.zone + " is not one of zones:"};
     factory.names_.emplace(factory.catalog_zone_, config.catalog.ttl, served->base);
+    std::vector<dns::ReverseNamesBuilder::ZoneInput> reverse;
+    for (const auto& text : config.catalog.reverse_zones) {
+      auto origin = dns::name_from_text(text);
+      if (!origin) return origin.error().wrap("catalog.reverse_zones");
+      dns::fold_case(*origin);
+      const model::ServedZone* zone = factory.zones_.mutable_zone(*origin);
+      if (zone == nullptr) return Error{"catalog.reverse_zones: " + text + " is not one of zones:"};
+      reverse.push_back({*origin, zone->base});
+    }
+    if (!reverse.empty())
+      factory.reverse_.emplace(std::move(reverse), factory.catalog_zone_, config.catalog.ttl);
   }
   factory.options_.edns_udp_payload = config.server.edns_udp_payload;
   factory.options_.nsid = config.server.nsid;
@@ -44,18 +55,24 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
 
 void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std::string>& dropped) {
   if (!names_) return;
-  for (const auto& [key, service] : catalog.services())
+  for (const auto& [key, service] : catalog.services()) {
     names_->update(key, &service, dropped);
+    if (reverse_) reverse_->update(key, &service, dropped);
+  }
 }
 
 void SnapshotFactory::apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,
                             std::vector<std::string>& dropped) {
   if (!names_) return;
-  for (const auto& key : changes.removed)
+  for (const auto& key : changes.removed) {
     names_->update(key, nullptr, dropped);
+    if (reverse_) reverse_->update(key, nullptr, dropped);
+  }
   for (const auto& key : changes.updated) {
     const auto it = catalog.services().find(key);
-    names_->update(key, it == catalog.services().end() ? nullptr : &it->second, dropped);
+    const model::MergedService* service = it == catalog.services().end() ? nullptr : &it->second;
+    names_->update(key, service, dropped);
+    if (reverse_) reverse_->update(key, service, dropped);
   }
 }
 
@@ -66,6 +83,13 @@ std::shared_ptr<const dns::ServingSnapshot> SnapshotFactory::make(bool catalog_r
     model::ServedZone* served = snapshot->zones.mutable_zone(catalog_zone_);
     served->generated = names_->publish();
     served->unsure_negatives = !catalog_ready;
+  }
+  if (reverse_) {
+    for (std::size_t i = 0; i < reverse_->zone_count(); ++i) {
+      model::ServedZone* served = snapshot->zones.mutable_zone(reverse_->origin(i));
+      served->generated = reverse_->publish(i);
+      served->unsure_negatives = !catalog_ready;
+    }
   }
   snapshot->options = options_;
   snapshot->built_at = std::chrono::system_clock::now();

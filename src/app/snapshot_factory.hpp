@@ -10,6 +10,7 @@
 #include "app/config.hpp"
 #include "common/result.hpp"
 #include "dns/generated_names_builder.hpp"
+#include "dns/reverse_names_builder.hpp"
 #include "dns/serving_snapshot.hpp"
 #include "sync/catalog.hpp"
 
@@ -39,6 +40,7 @@ class SnapshotFactory {
   dns::AnswerOptions options_;
   std::string catalog_zone_;  // lower-case wire; empty: no catalog
   std::optional<dns::GeneratedNamesBuilder> names_;
+  std::optional<dns::ReverseNamesBuilder> reverse_;  // PTR records in catalog.reverse_zones
 };
 
 // The catalog's part of a one-off snapshot: its merged services, and whether every member cluster has synced.

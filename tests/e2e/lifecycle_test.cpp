@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "support/fedns_server.hpp"
@@ -42,6 +43,23 @@ TEST(Lifecycle, CheckConfigListsEveryErrorWithLocation) {
   const auto good = dir.write("good.yaml", "zones:\n" + one_zone("192.0.2.1"));
   const auto ok = run_command(std::string(FEDNS_BINARY) + " check-config " + good);
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
+}
+
+TEST(Lifecycle, CheckConfigValidatesReverseZones) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/m");
+  const std::string file = dir.write("r.yaml",
+                                     "zones:\n"
+                                     "  - origin: clusterset.local.\n"
+                                     "    soa: {serial: 1}\n"
+                                     "    ns: [ns1.clusterset.local.]\n"
+                                     "clusters: [{name: east, manifests: m}]\n"
+                                     "catalog:\n"
+                                     "  reverse_zones: [example.com., 10.in-addr.arpa.]\n");
+  const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(has(r.output, "example.com. is not under in-addr.arpa. or ip6.arpa.")) << r.output;
+  EXPECT_TRUE(has(r.output, "10.in-addr.arpa. must also be listed in zones:")) << r.output;
 }
 
 TEST(Lifecycle, CheckConfigValidatesClustersAndCatalog) {

@@ -153,7 +153,13 @@ class ManifestCluster : public ::testing::Test {
         "/east, manifests_poll: 100ms}\n"
         "  - {name: west, manifests: " +
         dir_.path() + "/west, manifests_poll: 100ms}\n";
-    server_ = std::make_unique<FednsServer>(catalog_zone() + clusters, "  workers: 1\n");
+    const std::string reverse =
+        "  - origin: 10.in-addr.arpa.\n"
+        "    soa: {serial: 1, minimum: 5}\n"
+        "    ns: [ns1.clusterset.local.]\n";
+    server_ = std::make_unique<FednsServer>(
+        catalog_zone() + reverse + clusters + "catalog: {reverse_zones: [10.in-addr.arpa.]}\n",
+        "  workers: 1\n");
     ASSERT_TRUE(eventually([&] {
       return answers(*server_, "web.shop.svc.clusterset.local", "A").size() == 2;
     })) << server_->process().log();
@@ -174,6 +180,15 @@ TEST_F(ManifestCluster, ServicesFromEveryClusterAndDualStack) {
                 "_http._tcp.web.shop.svc.clusterset.local. 5 IN SRV 0 1 80 web.shop.svc.clusterset.local."});
   EXPECT_EQ(status(*server_, "shop.svc.clusterset.local", "A"), "NOERROR");  // an empty non-terminal
   EXPECT_EQ(status(*server_, "nope.shop.svc.clusterset.local", "A"), "NXDOMAIN");
+}
+
+TEST_F(ManifestCluster, ReverseLookupsAnswerWithTheServiceName) {
+  EXPECT_EQ(server_->dig("+short -x 10.2.0.10").output, "web.shop.svc.clusterset.local.\n");
+  EXPECT_EQ(status(*server_, "99.0.2.10.in-addr.arpa", "PTR"), "NXDOMAIN");
+  write_file(dir_.path() + "/west/web.yaml",
+             service("web", "10.2.0.99") + service_export("web", "2026-02-01T00:00:00Z"));
+  EXPECT_TRUE(eventually([&] { return status(*server_, "10.0.2.10.in-addr.arpa", "PTR") == "NXDOMAIN"; }));
+  EXPECT_EQ(server_->dig("+short -x 10.2.0.99").output, "web.shop.svc.clusterset.local.\n");
 }
 
 TEST_F(ManifestCluster, EditsConverge) {
