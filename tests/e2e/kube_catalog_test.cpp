@@ -237,6 +237,32 @@ TEST_F(Catalog, AClusterWhoseApiVanishesKeepsItsAnswersUntilStaleThenReturns) {
   converge("svc.keep.svc.clusterset.local A", {});
 }
 
+// Dual-stack right: a RequireDualStack Service's IPv6 ClusterIP answers AAAA, beside the IPv4 addresses of
+// both clusters (the fixture's apiservers have IPv4 and IPv6 service ranges).
+TEST_F(Catalog, DualStackServiceAnswersAaaa) {
+  apply(0,
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: dual}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: dual}\n"
+        "spec: {ipFamilyPolicy: RequireDualStack, ports: [{name: http, port: 80}]}\n---\n"
+        "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\nmetadata: {name: web, namespace: "
+        "dual}\n");
+  service_and_export(1, "dual", "web");
+  std::vector<std::string> v4;
+  std::vector<std::string> v6;
+  for (int cluster : {0, 1}) {
+    std::istringstream ips(
+        kubectl(cluster, "get service web -n dual -o jsonpath='{range .spec.clusterIPs[*]}{@}{\"\\n\"}{end}'")
+            .output);
+    for (std::string ip; std::getline(ips, ip);) {
+      if (!ip.empty()) (ip.find(':') == std::string::npos ? v4 : v6).push_back(ip);
+    }
+  }
+  ASSERT_EQ(v4.size(), 2u);
+  ASSERT_EQ(v6.size(), 1u);
+  converge("web.dual.svc.clusterset.local A", v4);
+  converge("web.dual.svc.clusterset.local AAAA", v6);
+}
+
 // MCS: fedns writes Valid, Ready and Conflict to each cluster's ServiceExport, and leaves other controllers'
 // conditions alone (server-side apply on the status subresource, conditions keyed by type).
 TEST_F(Catalog, ExportConditionsAreWrittenBack) {
