@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -481,38 +482,26 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
       }
     }
     if (!config.clusters.empty()) {
-      // The catalog zone's SOA, NS and static records come from its entry in zones:.
-      auto wanted = dns::name_from_text(config.catalog.zone);
-      bool found = false;
-      for (const auto& z : config.zones) {
-        auto origin = dns::name_from_text(z.origin);
-        if (wanted && origin) {
-          std::string a = *wanted;
-          std::string b = *origin;
-          dns::fold_case(a);
-          dns::fold_case(b);
-          found = found || a == b;
-        }
-      }
-      if (wanted && !found) {
+      // Zones the catalog writes into take their SOA, NS and static records from their entry in zones:.
+      // Names that do not parse were reported where they were read.
+      auto unlisted = [&](const std::string& zone_name) {
+        auto wanted = dns::name_from_text(zone_name);
+        if (!wanted) return false;
+        dns::fold_case(*wanted);
+        return std::none_of(config.zones.begin(), config.zones.end(), [&](const dns::ZoneSource& z) {
+          auto origin = dns::name_from_text(z.origin);
+          if (!origin) return false;
+          dns::fold_case(*origin);
+          return *origin == *wanted;
+        });
+      };
+      if (unlisted(config.catalog.zone)) {
         c.error(root["clusters"],
                 "catalog.zone " + config.catalog.zone +
                     " must also be listed in zones: (with its soa: and ns:), clusters publish into it");
       }
       for (const auto& reverse : config.catalog.reverse_zones) {
-        auto r = dns::name_from_text(reverse);
-        bool listed = false;
-        for (const auto& z : config.zones) {
-          auto origin = dns::name_from_text(z.origin);
-          if (r && origin) {
-            std::string a = *r;
-            std::string b = *origin;
-            dns::fold_case(a);
-            dns::fold_case(b);
-            listed = listed || a == b;
-          }
-        }
-        if (r && !listed) {
+        if (unlisted(reverse)) {
           c.error(root["catalog"],
                   "catalog.reverse_zones: " + reverse +
                       " must also be listed in zones: (with its soa: and ns:), PTR records go there");
