@@ -116,6 +116,8 @@ TEST(Manifests, DemoConfigAnswersTheReadmeCommand) {
   EXPECT_NE(web.output.find("10.10.0.15"), std::string::npos) << web.output;
   const auto srv = run_command(readme + "_pg._tcp.db.default.svc.clusterset.local SRV");
   EXPECT_NE(srv.output.find("db-0.eu-1.db.default.svc.clusterset.local"), std::string::npos) << srv.output;
+  const auto ptr = run_command(readme + "+short -x 10.10.0.15");
+  EXPECT_EQ(ptr.output, "web.default.svc.clusterset.local.\n") << ptr.output;
   const auto hidden = run_command(readme + "internal.default.svc.clusterset.local");
   EXPECT_NE(hidden.output.find("status: NXDOMAIN"), std::string::npos) << hidden.output;  // not exported
 }
