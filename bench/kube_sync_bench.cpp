@@ -32,6 +32,7 @@
 #include <simdjson.h>
 
 #include "common/log.hpp"
+#include "dns_query.hpp"
 #include "sync/api_client.hpp"
 #include "sync/kubeconfig.hpp"
 #include "sync/reflector.hpp"
@@ -374,22 +375,6 @@ int replay_bench(const std::string& kubeconfig, const std::string& cert, const s
 
 // --- propagate ---------------------------------------------------------------------------------------------
 
-// One A query for `name` (RD off), id 0x5151.
-std::vector<std::uint8_t> a_query(const std::string& name) {
-  std::vector<std::uint8_t> q = {0x51, 0x51, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
-  std::size_t start = 0;
-  while (start < name.size()) {
-    const auto dot = name.find('.', start);
-    const auto end = dot == std::string::npos ? name.size() : dot;
-    q.push_back(static_cast<std::uint8_t>(end - start));
-    q.insert(q.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
-             name.begin() + static_cast<std::ptrdiff_t>(end));
-    start = end + 1;
-  }
-  q.insert(q.end(), {0, 0, 1, 0, 1});
-  return q;
-}
-
 // One query over TCP (two-octet length framing), for answers too large for UDP.
 std::vector<std::uint8_t> tcp_exchange(std::uint16_t port, const std::vector<std::uint8_t>& query) {
   asio::io_context io;
@@ -415,7 +400,7 @@ std::optional<Clock::time_point> poll_dns(std::uint16_t port, const std::string&
   asio::io_context io;
   asio::ip::udp::socket socket(io, asio::ip::udp::v4());
   const asio::ip::udp::endpoint server(asio::ip::make_address("127.0.0.1"), port);
-  const auto query = a_query(name);
+  const auto query = fedns::bench::dns_query(name);
   std::array<std::uint8_t, 1500> reply{};
   socket.non_blocking(true);
   while (Clock::now() < deadline) {

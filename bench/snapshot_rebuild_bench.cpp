@@ -15,6 +15,7 @@
 #include "dns/responder.hpp"
 #include "dns/service_records.hpp"
 #include "dns/zone_builder.hpp"
+#include "dns_query.hpp"
 
 namespace {
 
@@ -106,21 +107,6 @@ void BM_FullRebuildAnchor(benchmark::State& state) {
 }
 BENCHMARK(BM_FullRebuildAnchor)->Arg(1000)->Arg(10000)->Arg(30000)->Unit(benchmark::kMillisecond);
 
-std::vector<std::uint8_t> query(const std::string& name) {
-  std::vector<std::uint8_t> q = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
-  std::size_t start = 0;
-  while (start < name.size()) {
-    const auto dot = name.find('.', start);
-    const auto end = dot == std::string::npos ? name.size() : dot;
-    q.push_back(static_cast<std::uint8_t>(end - start));
-    q.insert(q.end(), name.begin() + static_cast<std::ptrdiff_t>(start),
-             name.begin() + static_cast<std::ptrdiff_t>(end));
-    start = end + 1;
-  }
-  q.insert(q.end(), {0, 0, 1, 0, 1});
-  return q;
-}
-
 void answer(benchmark::State& state, const std::string& name) {
   static Catalog catalog(10000);
   static ServingSnapshot snapshot = [] {
@@ -129,7 +115,7 @@ void answer(benchmark::State& state, const std::string& name) {
     s.zones.mutable_zone(origin())->generated = catalog.builder->publish();
     return s;
   }();
-  const auto q = query(name);
+  const auto q = fedns::bench::dns_query(name);
   std::vector<std::uint8_t> out(65535);
   fedns::dns::WorkerCounters counters;
   for (auto _ : state) {

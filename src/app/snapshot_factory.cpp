@@ -3,6 +3,7 @@
 
 #include "dns/name.hpp"
 #include "dns/protocol.hpp"
+#include "dns/service_records.hpp"
 #include "dns/zone_builder.hpp"
 
 namespace fedns::app {
@@ -33,6 +34,7 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
   if (catalog) {
     const model::ServedZone* served = factory.zones_.mutable_zone(factory.catalog_zone_);
     if (served == nullptr) return Error{"catalog.zone " + config.catalog.zone + " is not one of zones:"};
+    factory.ttl_ = config.catalog.ttl;
     factory.names_.emplace(factory.catalog_zone_, config.catalog.ttl, served->base);
     std::vector<dns::ReverseNamesBuilder::ZoneInput> reverse;
     for (const auto& text : config.catalog.reverse_zones) {
@@ -55,24 +57,27 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
 
 void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std::string>& dropped) {
   if (!names_) return;
-  for (const auto& [key, service] : catalog.services()) {
-    names_->update(key, &service, dropped);
-    if (reverse_) reverse_->update(key, &service, dropped);
-  }
+  for (const auto& [key, service] : catalog.services())
+    render(key, &service, dropped);
+}
+
+// One render per changed service, shared by the MCS names and the PTR records.
+void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedService* service,
+                             std::vector<std::string>& dropped) {
+  std::vector<dns::WireRecord> records;
+  if (service != nullptr) dns::render_service(*service, catalog_zone_, ttl_, records, dropped);
+  names_->update(key, records, dropped);
+  if (reverse_) reverse_->update(key, records, dropped);
 }
 
 void SnapshotFactory::apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,
                             std::vector<std::string>& dropped) {
   if (!names_) return;
-  for (const auto& key : changes.removed) {
-    names_->update(key, nullptr, dropped);
-    if (reverse_) reverse_->update(key, nullptr, dropped);
-  }
+  for (const auto& key : changes.removed)
+    render(key, nullptr, dropped);
   for (const auto& key : changes.updated) {
     const auto it = catalog.services().find(key);
-    const model::MergedService* service = it == catalog.services().end() ? nullptr : &it->second;
-    names_->update(key, service, dropped);
-    if (reverse_) reverse_->update(key, service, dropped);
+    render(key, it == catalog.services().end() ? nullptr : &it->second, dropped);
   }
 }
 

@@ -36,9 +36,12 @@ class SnapshotFactory {
 
  private:
   SnapshotFactory() = default;
+  void render(const model::ServiceKey& key, const model::MergedService* service,
+              std::vector<std::string>& dropped);
   model::ZoneSet zones_;
   dns::AnswerOptions options_;
   std::string catalog_zone_;  // lower-case wire; empty: no catalog
+  std::uint32_t ttl_ = 0;
   std::optional<dns::GeneratedNamesBuilder> names_;
   std::optional<dns::ReverseNamesBuilder> reverse_;  // PTR records in catalog.reverse_zones
 };

@@ -40,6 +40,13 @@ void GeneratedNamesBuilder::release_shared(const std::string& name) {
 
 void GeneratedNamesBuilder::update(const model::ServiceKey& key, const model::MergedService* service,
                                    std::vector<std::string>& dropped) {
+  std::vector<WireRecord> records;
+  if (service != nullptr) render_service(*service, zone_wire_, ttl_, records, dropped);
+  update(key, records, dropped);
+}
+
+void GeneratedNamesBuilder::update(const model::ServiceKey& key, const std::vector<WireRecord>& records,
+                                   std::vector<std::string>& dropped) {
   // The service's names are namespaced under <ns>.svc.<zone>, which it shares with its namespace's other
   // services; everything deeper is its own.
   std::string namespace_wire;
@@ -55,14 +62,10 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const model::Me
     release_shared(namespace_wire);
     release_shared(svc_wire_);
   }
-  if (service == nullptr) return;
-
-  std::vector<WireRecord> records;
-  render_service(*service, zone_wire_, ttl_, records, dropped);
   if (records.empty()) return;
 
   std::map<std::string, std::map<std::uint16_t, model::RRset>> nodes;
-  for (auto& rr : records) {
+  for (const auto& rr : records) {
     if (const model::Node* fixed = base_->find(rr.owner); fixed != nullptr && !fixed->rrsets.empty()) {
       dropped.push_back(rr.where + ": " + name_to_text(rr.owner) +
                         " is shadowed by records configured in the zone");
@@ -76,7 +79,7 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const model::Me
                                        [&](const model::RData& r) { return r.wire == rr.rdata; });
     if (duplicate) continue;  // RFC 2181 5: an RRset holds no duplicates
     model::RData rdata;
-    rdata.wire = std::move(rr.rdata);
+    rdata.wire = rr.rdata;
     mark_compressible_names(rr.type, rdata);
     set.rdatas.push_back(std::move(rdata));
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dns/generated_names_writer.hpp"
+#include "dns/zone_source.hpp"
 #include "model/catalog.hpp"
 #include "model/zone_set.hpp"
 
@@ -23,8 +24,11 @@ class GeneratedNamesBuilder {
   // names shadow generated ones (reported as dropped).
   GeneratedNamesBuilder(std::string zone_wire, std::uint32_t ttl, std::shared_ptr<const model::Zone> base);
 
-  // Replaces what `key` publishes with the records of `service` (null: removes them). Names that cannot be
-  // published are appended to `dropped` with the reason.
+  // Replaces what `key` publishes with `records`, the service's MCS records as render_service() makes them
+  // (empty: removes them). Names that cannot be published are appended to `dropped` with the reason.
+  void update(const model::ServiceKey& key, const std::vector<WireRecord>& records,
+              std::vector<std::string>& dropped);
+  // The same, rendering `service` (null: removes it) first.
   void update(const model::ServiceKey& key, const model::MergedService* service,
               std::vector<std::string>& dropped);
   // Everything updated so far, sharing untouched shards with the previous result.

@@ -98,6 +98,14 @@ void ReverseNamesBuilder::restage(std::size_t zone, const std::string& owner, bo
 
 void ReverseNamesBuilder::update(const model::ServiceKey& key, const model::MergedService* service,
                                  std::vector<std::string>& dropped) {
+  std::vector<WireRecord> records;
+  std::vector<std::string> ignored;  // the MCS builder reports the same problems
+  if (service != nullptr) render_service(*service, catalog_zone_, ttl_, records, ignored);
+  update(key, records, dropped);
+}
+
+void ReverseNamesBuilder::update(const model::ServiceKey& key, const std::vector<WireRecord>& records,
+                                 std::vector<std::string>& dropped) {
   // The owners this service contributed to: withdraw, then add what it publishes now, then re-render each
   // touched owner once.
   std::map<std::string, std::pair<std::size_t, bool>> touched;  // owner -> (zone, existed before)
@@ -109,10 +117,7 @@ void ReverseNamesBuilder::update(const model::ServiceKey& key, const model::Merg
     }
     owned_.erase(old);
   }
-  if (service != nullptr) {
-    std::vector<WireRecord> records;
-    std::vector<std::string> ignored;  // the MCS builder reports the same problems
-    render_service(*service, catalog_zone_, ttl_, records, ignored);
+  if (!records.empty()) {
     // Each address points at the most specific name carrying it: a headless endpoint's own name over the
     // service name (the longer owner).
     std::map<std::string, std::string> best;  // address text -> owner

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "dns/generated_names_writer.hpp"
+#include "dns/zone_source.hpp"
 #include "model/catalog.hpp"
 #include "model/zone_set.hpp"
 
@@ -29,6 +30,11 @@ class ReverseNamesBuilder {
   };
   ReverseNamesBuilder(std::vector<ZoneInput> zones, std::string catalog_zone_wire, std::uint32_t ttl);
 
+  // Replaces the PTR records `key` contributes with those for the A/AAAA among `records`, the service's MCS
+  // records as render_service() makes them (empty: removes them).
+  void update(const model::ServiceKey& key, const std::vector<WireRecord>& records,
+              std::vector<std::string>& dropped);
+  // The same, rendering `service` (null: removes it) first.
   void update(const model::ServiceKey& key, const model::MergedService* service,
               std::vector<std::string>& dropped);
   [[nodiscard]] std::size_t zone_count() const { return zones_.size(); }

@@ -148,13 +148,7 @@ class ManifestCluster : public ::testing::Test {
                    service_export("web", "2026-01-01T00:00:00Z"));
     write_file(dir_.path() + "/west/web.yaml",
                service("web", "10.2.0.10") + service_export("web", "2026-02-01T00:00:00Z"));
-    const std::string clusters =
-        "clusters:\n"
-        "  - {name: east, manifests: " +
-        dir_.path() +
-        "/east, manifests_poll: 100ms}\n"
-        "  - {name: west, manifests: " +
-        dir_.path() + "/west, manifests_poll: 100ms}\n";
+    const std::string clusters = "clusters:\n" + cluster("east") + cluster("west");
     const std::string reverse =
         "  - origin: 10.in-addr.arpa.\n"
         "    soa: {serial: 1, minimum: 5}\n"
@@ -165,6 +159,11 @@ class ManifestCluster : public ::testing::Test {
     ASSERT_TRUE(eventually([&] {
       return answers(*server_, "web.shop.svc.clusterset.local", "A").size() == 2;
     })) << server_->process().log();
+  }
+
+  // A `clusters:` entry reading <dir>/<name>, polled every 100 ms.
+  [[nodiscard]] std::string cluster(const std::string& name) const {
+    return "  - {name: " + name + ", manifests: " + dir_.path() + "/" + name + ", manifests_poll: 100ms}\n";
   }
 
   TempDir dir_;
@@ -257,18 +256,12 @@ TEST_F(ManifestCluster, TheOldestExportWinsAConflict) {
   EXPECT_TRUE(has(server_->process().log(), "conflict")) << server_->process().log();
 }
 
-// SIGHUP with another clusters: list: a removed cluster's services leave, an added cluster's arrive, and a
+// SIGHUP with a changed clusters: list: a removed cluster's services leave, an added cluster's arrive, and a
 // cluster that stays is not read again. A kubeconfig that cannot be read rejects the whole reload.
 TEST_F(ManifestCluster, AReloadAddsAndRemovesClusters) {
   write_file(dir_.path() + "/north/web.yaml",
              service("web", "10.3.0.10") + service_export("web", "2026-03-01T00:00:00Z"));
-  const std::string keep_east_add_north =
-      "clusters:\n"
-      "  - {name: east, manifests: " +
-      dir_.path() +
-      "/east, manifests_poll: 100ms}\n"
-      "  - {name: north, manifests: " +
-      dir_.path() + "/north, manifests_poll: 100ms}\n";
+  const std::string keep_east_add_north = "clusters:\n" + cluster("east") + cluster("north");
   server_->rewrite_config(catalog_zone() + keep_east_add_north, "  workers: 1\n");
   server_->process().signal(SIGHUP);
   EXPECT_TRUE(eventually([&] {
