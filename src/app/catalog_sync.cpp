@@ -226,6 +226,7 @@ void CatalogSync::changed() {
 }
 
 void CatalogSync::flush_now(bool force_publish) {
+  catalog_.hold_export_status(!ready());
   const auto changes = catalog_.flush();
   for (const auto& reason : changes.dropped)
     log::warn(reason);

@@ -174,6 +174,16 @@ void Catalog::set_excluded(const std::string& cluster, bool excluded) {
     dirty_.insert(key);
 }
 
+void Catalog::hold_export_status(bool hold) {
+  if (hold == hold_export_status_) return;
+  hold_export_status_ = hold;
+  if (hold) return;
+  for (const auto& [cluster, state] : clusters_) {
+    for (const auto& [key, service_export] : state.exports)
+      dirty_.insert(key);
+  }
+}
+
 void Catalog::remove_cluster(const std::string& cluster) {
   const auto it = clusters_.find(cluster);
   if (it == clusters_.end()) return;
@@ -185,6 +195,7 @@ void Catalog::remove_cluster(const std::string& cluster) {
 void Catalog::export_status(const model::ServiceKey& key, const model::MergedService* merged,
                             const std::map<std::string, std::string>& shard_errors,
                             CatalogChanges& changes) const {
+  if (hold_export_status_) return;
   for (const auto& [cluster, state] : clusters_) {
     if (excluded_.contains(cluster)) continue;  // stale: nothing can be written there now anyway
     const auto exported = state.exports.find(key);

@@ -57,6 +57,11 @@ class Catalog {
   // A cluster that went stale is left out of the merge (its objects are kept, so it returns at once).
   void set_excluded(const std::string& cluster, bool excluded);
 
+  // While held, flush() computes no ServiceExport conditions: before every cluster has listed its objects,
+  // "NoService" or "NoConflicts" may only mean "not read yet", and writing that would tell users a lie.
+  // Releasing the hold makes every export's conditions checked at the next flush.
+  void hold_export_status(bool hold);
+
   // New options (a reload): every service is merged again at the next flush.
   void set_options(CatalogOptions options);
 
@@ -80,6 +85,7 @@ class Catalog {
   CatalogOptions options_;
   std::map<std::string, ClusterState> clusters_;
   std::set<std::string> excluded_;
+  bool hold_export_status_ = false;
   std::set<model::ServiceKey> dirty_;
   std::map<model::ServiceKey, model::MergedService> merged_;
 };

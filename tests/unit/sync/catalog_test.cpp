@@ -219,5 +219,26 @@ TEST(CatalogExportStatus, ConditionsFollowTheExportsAndAreNotRepeated) {
   EXPECT_EQ(condition(*west, "Ready")->status, "False");
 }
 
+// Before the clusters have listed their objects an export without a Service may only mean "not read yet":
+// nothing is written then, and releasing the hold checks every export without any further event.
+TEST(CatalogExportStatus, NothingIsWrittenWhileHeldAndEverythingIsCheckedOnRelease) {
+  Catalog catalog({});
+  catalog.hold_export_status(true);
+  catalog.upsert_export("east", exported());
+  auto changes = catalog.flush();
+  EXPECT_TRUE(changes.export_status.empty());
+  catalog.upsert_service("east", service());
+  changes = catalog.flush();
+  EXPECT_TRUE(changes.export_status.empty());
+  EXPECT_EQ(changes.updated, std::vector<model::ServiceKey>{kWeb});  // the names do not wait
+
+  catalog.hold_export_status(false);
+  changes = catalog.flush();
+  const ExportStatus* east = status_of(changes, "east");
+  ASSERT_NE(east, nullptr);
+  EXPECT_EQ(condition(*east, "Valid")->reason, "Valid");
+  EXPECT_TRUE(changes.updated.empty());  // nothing named changed
+}
+
 }  // namespace
 }  // namespace fedns::sync
