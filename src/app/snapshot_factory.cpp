@@ -64,10 +64,10 @@ void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std
 // One render per changed service, shared by the MCS names and the PTR records.
 void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedService* service,
                              std::vector<std::string>& dropped) {
-  std::vector<dns::WireRecord> records;
-  if (service != nullptr) dns::render_service(*service, catalog_zone_, ttl_, records, dropped);
-  names_->update(key, records, dropped);
-  if (reverse_) reverse_->update(key, records, dropped);
+  dns::RenderedNames names;
+  if (service != nullptr) dns::render_mcs_names(*service, catalog_zone_, ttl_, names, dropped);
+  names_->update(key, names, dropped);
+  if (reverse_) reverse_->update(key, names.records, dropped);
 }
 
 void SnapshotFactory::apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,

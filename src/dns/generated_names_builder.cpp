@@ -2,75 +2,93 @@
 #include "dns/generated_names_builder.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "dns/name.hpp"
 #include "dns/protocol.hpp"
-#include "dns/service_records.hpp"
 #include "dns/zone_builder.hpp"
 
 namespace fedns::dns {
 
+GeneratedNamesBuilder::GeneratedNamesBuilder(std::string zone_wire, std::shared_ptr<const model::Zone> base,
+                                             NamesRenderer render)
+    : zone_wire_(std::move(zone_wire)), base_(std::move(base)), render_(std::move(render)) {}
+
 GeneratedNamesBuilder::GeneratedNamesBuilder(std::string zone_wire, std::uint32_t ttl,
                                              std::shared_ptr<const model::Zone> base)
-    : zone_wire_(std::move(zone_wire)),
-      svc_wire_(std::string("\x03svc") + zone_wire_),
-      ttl_(ttl),
-      base_(std::move(base)) {}
+    : GeneratedNamesBuilder(zone_wire, std::move(base),
+                            [zone_wire, ttl](const model::MergedService& service, RenderedNames& out,
+                                             std::vector<std::string>& dropped) {
+                              render_mcs_names(service, zone_wire, ttl, out, dropped);
+                            }) {}
 
-void GeneratedNamesBuilder::stage(const std::string& name, std::optional<model::Node> node) {
-  writer_.stage(name, std::move(node));
-}
-
-void GeneratedNamesBuilder::retain_shared(const std::string& name) {
-  if (shared_[name]++ == 0) {
-    model::Node node;
-    node.name = name;
-    stage(name, std::move(node));
+void GeneratedNamesBuilder::retain_ancestors(const std::string& root) {
+  for (std::string_view parent = parent_name(root); parent.size() > zone_wire_.size();
+       parent = parent_name(parent)) {
+    const auto [it, inserted] = shared_.try_emplace(std::string(parent), 0);
+    if (it->second++ == 0) {
+      model::Node node;
+      node.name = it->first;
+      writer_.stage(it->first, std::move(node));
+    }
   }
 }
 
-void GeneratedNamesBuilder::release_shared(const std::string& name) {
-  const auto it = shared_.find(name);
-  if (it == shared_.end()) return;
-  if (--it->second == 0) {
-    shared_.erase(it);
-    stage(name, std::nullopt);
+void GeneratedNamesBuilder::release_ancestors(const std::string& root) {
+  for (std::string_view parent = parent_name(root); parent.size() > zone_wire_.size();
+       parent = parent_name(parent)) {
+    const auto it = shared_.find(std::string(parent));
+    if (it == shared_.end()) continue;
+    if (--it->second == 0) {
+      writer_.stage(it->first, std::nullopt);
+      shared_.erase(it);
+    }
   }
 }
 
 void GeneratedNamesBuilder::update(const model::ServiceKey& key, const model::MergedService* service,
                                    std::vector<std::string>& dropped) {
-  std::vector<WireRecord> records;
-  if (service != nullptr) render_service(*service, zone_wire_, ttl_, records, dropped);
-  update(key, records, dropped);
+  RenderedNames names;
+  if (service != nullptr) render_(*service, names, dropped);
+  update(key, names, dropped);
 }
 
-void GeneratedNamesBuilder::update(const model::ServiceKey& key, const std::vector<WireRecord>& records,
+void GeneratedNamesBuilder::update(const model::ServiceKey& key, const RenderedNames& rendered,
                                    std::vector<std::string>& dropped) {
-  // The service's names are namespaced under <ns>.svc.<zone>, which it shares with its namespace's other
-  // services; everything deeper is its own.
-  std::string namespace_wire;
-  namespace_wire.push_back(static_cast<char>(std::min<std::size_t>(key.namespace_.size(), 63)));
-  namespace_wire.append(key.namespace_, 0, 63);
-  namespace_wire.append(svc_wire_);
-  fold_case(namespace_wire);
-
   if (const auto old = owned_.find(key); old != owned_.end()) {
-    for (const auto& name : old->second)
-      stage(name, std::nullopt);
+    for (const auto& name : old->second.names)
+      writer_.stage(name, std::nullopt);
+    for (std::size_t i = 0; i < old->second.roots; ++i)
+      release_ancestors(old->second.names[i]);
     owned_.erase(old);
-    release_shared(namespace_wire);
-    release_shared(svc_wire_);
   }
-  if (records.empty()) return;
+  std::set<std::string_view> roots;
+  for (const auto& root : rendered.roots) {
+    if (!root.empty() && root.size() > zone_wire_.size() && root.ends_with(zone_wire_)) roots.insert(root);
+  }
+  if (roots.empty()) return;
 
   std::map<std::string, std::map<std::uint16_t, model::RRset>> nodes;
-  for (const auto& rr : records) {
+  for (const auto& rr : rendered.records) {
     if (const model::Node* fixed = base_->find(rr.owner); fixed != nullptr && !fixed->rrsets.empty()) {
       dropped.push_back(rr.where + ": " + name_to_text(rr.owner) +
                         " is shadowed by records configured in the zone");
       continue;
     }
+    // The owner must be one of the roots or below one; the names in between are the service's own empty
+    // non-terminals (RFC 4592 2.2.2), e.g. _tcp.<svc>.
+    std::vector<std::string_view> between;
+    std::string_view at = rr.owner;
+    while (!roots.contains(at) && at.size() > zone_wire_.size()) {
+      if (at != rr.owner) between.push_back(at);
+      at = parent_name(at);
+    }
+    if (!roots.contains(at)) {
+      dropped.push_back(rr.where + ": " + name_to_text(rr.owner) + " is outside the service's names");
+      continue;
+    }
+    for (const auto ent : between)
+      nodes.try_emplace(std::string(ent));
     model::RRset& set = nodes[rr.owner][rr.type];
     set.type = rr.type;
     set.ttl = rr.ttl;
@@ -83,29 +101,32 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const std::vect
     mark_compressible_names(rr.type, rdata);
     set.rdatas.push_back(std::move(rdata));
   }
-  if (nodes.empty()) return;
-  // Empty non-terminals between the service's names and <ns>.svc.<zone> (RFC 4592 2.2.2), e.g. _tcp.<svc>.
-  std::vector<std::string> names;
-  names.reserve(nodes.size());
-  for (const auto& [name, sets] : nodes)
-    names.push_back(name);
-  for (const auto& name : names) {
-    for (std::string_view parent = parent_name(name); parent.size() > namespace_wire.size();
-         parent = parent_name(parent))
-      nodes.try_emplace(std::string(parent));
-  }
 
-  std::vector<std::string>& owned = owned_[key];
+  Owned& owned = owned_[key];
+  owned.roots = roots.size();
+  owned.names.reserve(roots.size() + nodes.size());
+  for (const auto root : roots)
+    owned.names.emplace_back(root);
+  for (std::size_t i = 0; i < owned.roots; ++i) {
+    const std::string& root = owned.names[i];
+    model::Node node;
+    node.name = root;
+    if (const auto it = nodes.find(root); it != nodes.end()) {
+      for (auto& [type, set] : it->second)
+        node.rrsets.push_back(std::move(set));
+      nodes.erase(it);
+    }
+    writer_.stage(root, std::move(node));
+    retain_ancestors(root);
+  }
   for (auto& [name, sets] : nodes) {
     model::Node node;
     node.name = name;
     for (auto& [type, set] : sets)
       node.rrsets.push_back(std::move(set));
-    owned.push_back(name);
-    stage(name, std::move(node));
+    owned.names.push_back(name);
+    writer_.stage(name, std::move(node));
   }
-  retain_shared(svc_wire_);
-  retain_shared(namespace_wire);
 }
 
 std::shared_ptr<const model::GeneratedNames> GeneratedNamesBuilder::publish() {
