@@ -357,7 +357,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
 void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
   if (!c.keys(node, "catalog",
               {"zone", "ttl", "export_all_namespaces", "publish_address", "reverse_zones", "debounce",
-               "startup_timeout", "stale_after", "export_status"})) {
+               "startup_timeout", "stale_after", "export_status", "cluster_view_zone", "federation"})) {
     return;
   }
   if (const auto n = node["zone"]) {
@@ -410,6 +410,37 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
                 "endpoints");
       }
     }
+  }
+  if (const auto n = node["cluster_view_zone"]) {
+    if (c.string(n, "catalog.cluster_view_zone", k.cluster_view_zone)) {
+      if (auto name = dns::name_from_text(k.cluster_view_zone); !name)
+        c.error(n, "catalog.cluster_view_zone: " + name.error().message);
+    }
+  }
+  if (const auto n = node["federation"]; n && c.keys(n, "catalog.federation", {"name", "zone", "fallback"})) {
+    CatalogConfig::Federation f;
+    if (const auto name = n["name"]; !name) {
+      c.error(n, "catalog.federation.name is required");
+    } else if (c.string(name, "catalog.federation.name", f.name) &&
+               (!sync::is_dns_label(f.name) || f.name == "svc")) {
+      c.error(name, "catalog.federation.name \"" + f.name +
+                        "\" must be a DNS label (a-z, 0-9, '-', at most 63) other than \"svc\"");
+    }
+    if (const auto zone = n["zone"]; !zone) {
+      c.error(n, "catalog.federation.zone is required");
+    } else if (c.string(zone, "catalog.federation.zone", f.zone)) {
+      if (auto name = dns::name_from_text(f.zone); !name)
+        c.error(zone, "catalog.federation.zone: " + name.error().message);
+    }
+    if (const auto fallback = n["fallback"]) {
+      std::string mode;
+      if (c.string(fallback, "catalog.federation.fallback", mode)) {
+        if (mode != "inline" && mode != "cname")
+          c.error(fallback, "catalog.federation.fallback must be inline or cname");
+        f.cname_fallback = mode == "cname";
+      }
+    }
+    k.federation = std::move(f);
   }
   if (const auto n = node["debounce"]) c.duration(n, "catalog.debounce", k.debounce);
   if (const auto n = node["startup_timeout"]) c.duration(n, "catalog.startup_timeout", k.startup_timeout);
@@ -505,6 +536,40 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
           c.error(root["catalog"],
                   "catalog.reverse_zones: " + reverse +
                       " must also be listed in zones: (with its soa: and ns:), PTR records go there");
+        }
+      }
+      // The zones the catalog generates names in, each for one purpose.
+      std::map<std::string, std::string> generated_in;  // folded wire origin -> which setting
+      auto generated_zone = [&](const std::string& zone_name, const std::string& setting) {
+        if (setting != "catalog.zone" && unlisted(zone_name)) {  // catalog.zone was checked above
+          c.error(root["catalog"],
+                  setting + " " + zone_name +
+                      " must also be listed in zones: (with its soa: and ns:), names go there");
+        }
+        auto wire = dns::name_from_text(zone_name);
+        if (!wire) return;
+        dns::fold_case(*wire);
+        if (const auto [it, fresh] = generated_in.emplace(*wire, setting); !fresh)
+          c.error(root["catalog"], setting + " " + zone_name + " is already " + it->second);
+      };
+      generated_zone(config.catalog.zone, "catalog.zone");
+      if (!config.catalog.cluster_view_zone.empty())
+        generated_zone(config.catalog.cluster_view_zone, "catalog.cluster_view_zone");
+      if (config.catalog.federation) {
+        generated_zone(config.catalog.federation->zone, "catalog.federation.zone");
+        // Regions and zones become labels of the federation names; "svc" would make them ambiguous.
+        const auto clusters = root["clusters"];
+        for (std::size_t i = 0; i < config.clusters.size(); ++i) {
+          const auto& k = config.clusters[i];
+          const std::string cw = "clusters[" + std::to_string(i) + "] (" + k.name + ")";
+          for (const auto& [field, value] : {std::pair{"region", &k.region}, std::pair{"zone", &k.zone}}) {
+            if (!value->empty() && (!sync::is_dns_label(*value) || *value == "svc"))
+              c.error(clusters[i][field],
+                      cw + "." + field + " \"" + *value +
+                          "\" must be a DNS label other than \"svc\": it names federation names");
+          }
+          if (!k.zone.empty() && k.region.empty())
+            c.error(clusters[i], cw + ".zone needs a region: for the federation names");
         }
       }
     }

@@ -61,6 +61,17 @@ struct CatalogConfig {
   // Write the MCS conditions (Valid, Ready, Conflict) to the member clusters' ServiceExports (where RBAC
   // permits: patch on serviceexports/status).
   bool export_status = true;
+  // Opt-in: <svc>.<ns>.<cluster>.<zone>, one member cluster's part of each service, in this zone (also under
+  // zones:, apart from `zone`). Empty: off.
+  std::string cluster_view_zone;
+  // Opt-in: the federation zone for delegation from a public parent, <svc>.<ns>.<name>.svc[.<zone>.<region>]
+  // .<zone> with locality fallback (dns/federation_records.hpp).
+  struct Federation {
+    std::string name;             // a DNS label
+    std::string zone;             // also under zones:, apart from the other catalog zones
+    bool cname_fallback = false;  // fallback: cname (KubeFed's form) instead of inline
+  };
+  std::optional<Federation> federation;
 };
 
 struct Config {

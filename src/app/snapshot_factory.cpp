@@ -1,6 +1,8 @@
 // Serving snapshot construction from config and catalog.
 #include "app/snapshot_factory.hpp"
 
+#include "dns/cluster_view_records.hpp"
+#include "dns/federation_records.hpp"
 #include "dns/name.hpp"
 #include "dns/protocol.hpp"
 #include "dns/service_records.hpp"
@@ -47,6 +49,46 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
     }
     if (!reverse.empty())
       factory.reverse_.emplace(std::move(reverse), factory.catalog_zone_, config.catalog.ttl);
+    auto extra = [&](const std::string& text, const std::string& setting,
+                     dns::NamesRenderer render) -> Result<void> {
+      auto origin = dns::name_from_text(text);
+      if (!origin) return origin.error().wrap(setting);
+      dns::fold_case(*origin);
+      const model::ServedZone* zone = factory.zones_.mutable_zone(*origin);
+      if (zone == nullptr) return Error{setting + " " + text + " is not one of zones:"};
+      factory.extra_.push_back({*origin, dns::GeneratedNamesBuilder(*origin, zone->base, std::move(render))});
+      return {};
+    };
+    const std::uint32_t ttl = config.catalog.ttl;
+    if (!config.catalog.cluster_view_zone.empty()) {
+      auto origin = dns::name_from_text(config.catalog.cluster_view_zone);
+      std::string wire = origin ? *origin : std::string();
+      dns::fold_case(wire);
+      auto added = extra(config.catalog.cluster_view_zone, "catalog.cluster_view_zone",
+                         [wire, ttl](const model::MergedService& service, dns::RenderedNames& out,
+                                     std::vector<std::string>& dropped) {
+                           dns::render_cluster_view_names(service, wire, ttl, out, dropped);
+                         });
+      if (!added) return added.error();
+    }
+    if (const auto& federation = config.catalog.federation) {
+      dns::FederationLayout layout;
+      if (auto origin = dns::name_from_text(federation->zone)) {
+        layout.zone_wire = *origin;
+        dns::fold_case(layout.zone_wire);
+      }
+      layout.federation = federation->name;
+      layout.cname_fallback = federation->cname_fallback;
+      for (const auto& cluster : config.clusters)
+        layout.clusters[cluster.name] = {cluster.region, cluster.zone};
+      auto added = extra(
+          federation->zone, "catalog.federation.zone",
+          [layout = std::move(layout), ttl](const model::MergedService& service, dns::RenderedNames& out,
+                                            std::vector<std::string>& dropped) {
+            dns::render_federation_names(service, layout, ttl, out, dropped);
+          });
+      if (!added) return added.error();
+    }
   }
   factory.options_.edns_udp_payload = config.server.edns_udp_payload;
   factory.options_.nsid = config.server.nsid;
@@ -68,6 +110,8 @@ void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedSe
   if (service != nullptr) dns::render_mcs_names(*service, catalog_zone_, ttl_, names, dropped);
   names_->update(key, names, dropped);
   if (reverse_) reverse_->update(key, names.records, dropped);
+  for (auto& zone : extra_)
+    zone.names.update(key, service, dropped);
 }
 
 void SnapshotFactory::apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,
@@ -95,6 +139,11 @@ std::shared_ptr<const dns::ServingSnapshot> SnapshotFactory::make(bool catalog_r
       served->generated = reverse_->publish(i);
       served->unsure_negatives = !catalog_ready;
     }
+  }
+  for (auto& zone : extra_) {
+    model::ServedZone* served = snapshot->zones.mutable_zone(zone.origin);
+    served->generated = zone.names.publish();
+    served->unsure_negatives = !catalog_ready;
   }
   snapshot->options = options_;
   snapshot->built_at = std::chrono::system_clock::now();

@@ -44,6 +44,12 @@ class SnapshotFactory {
   std::uint32_t ttl_ = 0;
   std::optional<dns::GeneratedNamesBuilder> names_;
   std::optional<dns::ReverseNamesBuilder> reverse_;  // PTR records in catalog.reverse_zones
+  // The opt-in zones: one cluster's part of each service, and the federation zone.
+  struct ExtraZone {
+    std::string origin;  // lower-case wire
+    dns::GeneratedNamesBuilder names;
+  };
+  std::vector<ExtraZone> extra_;
 };
 
 // The catalog's part of a one-off snapshot: its merged services, and whether every member cluster has synced.

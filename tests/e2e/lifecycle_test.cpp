@@ -62,6 +62,34 @@ TEST(Lifecycle, CheckConfigValidatesReverseZones) {
   EXPECT_TRUE(has(r.output, "10.in-addr.arpa. must also be listed in zones:")) << r.output;
 }
 
+TEST(Lifecycle, CheckConfigValidatesTheFederationZoneAndTheClusterView) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/m");
+  const std::string file = dir.write("f.yaml",
+                                     "zones:\n"
+                                     "  - origin: clusterset.local.\n"
+                                     "    soa: {serial: 1}\n"
+                                     "    ns: [ns1.clusterset.local.]\n"
+                                     "clusters:\n"
+                                     "  - {name: east, manifests: m, region: svc}\n"    // line 6
+                                     "  - {name: west, manifests: m, zone: us-a}\n"     // line 7: no region
+                                     "  - {name: north, manifests: m, region: Eu.1}\n"  // line 8
+                                     "catalog:\n"
+                                     "  cluster_view_zone: clusterset.local.\n"
+                                     "  federation: {name: svc, zone: fed.example., fallback: sideways}\n");
+  const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
+  EXPECT_EQ(r.exit_code, 1);
+  for (const char* expected :
+       {"catalog.federation.name \"svc\" must be a DNS label",
+        "catalog.federation.fallback must be inline or cname",
+        "catalog.federation.zone fed.example. must also be listed in zones:",
+        "catalog.cluster_view_zone clusterset.local. is already catalog.zone",
+        ":6:40: clusters[0] (east).region \"svc\" must be a DNS label other than \"svc\"",
+        ":7:5: clusters[1] (west).zone needs a region:", ":8:41: clusters[2] (north).region \"Eu.1\""}) {
+    EXPECT_TRUE(has(r.output, expected)) << expected << "\n" << r.output;
+  }
+}
+
 TEST(Lifecycle, CheckConfigValidatesClustersAndCatalog) {
   TempDir dir;
   const std::string kubeconfig = dir.write("kc.yaml", "apiVersion: v1\nkind: Config\n");

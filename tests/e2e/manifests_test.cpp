@@ -120,6 +120,70 @@ TEST(Manifests, DemoConfigAnswersTheReadmeCommand) {
   EXPECT_EQ(ptr.output, "web.default.svc.clusterset.local.\n") << ptr.output;
   const auto hidden = run_command(readme + "internal.default.svc.clusterset.local");
   EXPECT_NE(hidden.output.find("status: NXDOMAIN"), std::string::npos) << hidden.output;  // not exported
+  // The README's cluster view and federation lines: us-1's own address; us-1 has no ready web pod, so the us
+  // name answers eu-1's.
+  EXPECT_EQ(run_command(readme + "+short web.default.us-1.clusters.example").output, "10.20.0.15\n");
+  EXPECT_EQ(run_command(readme + "+short web.default.demo.svc.us.fed.example").output, "10.10.0.15\n");
+}
+
+// Federation names follow endpoint readiness, here in KubeFed's CNAME form; the cluster view names each
+// cluster's own part.
+TEST(Manifests, FederationNamesFollowEndpointReadiness) {
+  TempDir dir;
+  auto slice = [](const std::string& address, bool ready) {
+    return "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+           "metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+           "addressType: IPv4\nendpoints:\n  - addresses: [\"" +
+           address + "\"]\n    conditions: {ready: " + (ready ? "true" : "false") + "}\n";
+  };
+  write_file(dir.path() + "/east/web.yaml", service("web", "10.1.0.10") +
+                                                service_export("web", "2026-01-01T00:00:00Z") +
+                                                slice("10.100.0.1", true));
+  const std::string west = service("web", "10.2.0.10") + service_export("web", "2026-02-01T00:00:00Z");
+  write_file(dir.path() + "/west/web.yaml", west + slice("10.200.0.1", false));
+  std::string zones = catalog_zone();
+  for (const char* origin : {"clusters.example.", "fed.example."}) {
+    zones += std::string("  - origin: ") + origin +
+             "\n    ttl: 5\n    soa: {serial: 1, minimum: 5}\n    ns: [ns1.clusterset.local.]\n";
+  }
+  auto cluster = [&](const std::string& name, const std::string& region, const std::string& zone) {
+    return "  - {name: " + name + ", manifests: " + dir.path() + "/" + name +
+           ", manifests_poll: 100ms, region: " + region + ", zone: " + zone + "}\n";
+  };
+  FednsServer server(zones + "clusters:\n" + cluster("east", "eu", "eu-a") + cluster("west", "us", "us-a") +
+                         "catalog:\n  cluster_view_zone: clusters.example.\n"
+                         "  federation: {name: fed, zone: fed.example., fallback: cname}\n",
+                     "  workers: 1\n");
+  const std::string us_a = "web.shop.fed.svc.us-a.us.fed.example";
+  ASSERT_TRUE(eventually([&] { return !answers(server, us_a, "A").empty(); })) << server.process().log();
+  EXPECT_EQ(answers(server, us_a, "A"),
+            (std::vector<std::string>{
+                "web.shop.fed.svc.fed.example. 5 IN A 10.1.0.10",
+                "web.shop.fed.svc.us-a.us.fed.example. 5 IN CNAME web.shop.fed.svc.us.fed.example.",
+                "web.shop.fed.svc.us.fed.example. 5 IN CNAME web.shop.fed.svc.fed.example."}));
+  EXPECT_EQ(answers(server, "web.shop.fed.svc.eu-a.eu.fed.example", "A"),
+            std::vector<std::string>{"web.shop.fed.svc.eu-a.eu.fed.example. 5 IN A 10.1.0.10"});
+  EXPECT_EQ(status(server, "web.shop.fed.svc.ap.fed.example", "A"), "NXDOMAIN");  // no such region
+  EXPECT_EQ(server.dig("+short web.shop.west.clusters.example").output, "10.2.0.10\n");
+  EXPECT_EQ(server.dig("+short web.shop.svc.clusterset.local").output.size(), 20u);  // both, MCS unchanged
+
+  // west's pod turns ready: us-a answers west directly.
+  write_file(dir.path() + "/west/web.yaml", west + slice("10.200.0.1", true));
+  EXPECT_TRUE(eventually([&] {
+    return answers(server, us_a, "A") ==
+           std::vector<std::string>{"web.shop.fed.svc.us-a.us.fed.example. 5 IN A 10.2.0.10"};
+  })) << testing::PrintToString(answers(server, us_a, "A"));
+  EXPECT_EQ(server.dig("+short web.shop.fed.svc.fed.example").output.size(), 20u);  // both clusters now
+  // east's goes: eu falls back to the global name, which now holds only west.
+  write_file(dir.path() + "/east/web.yaml", service("web", "10.1.0.10") +
+                                                service_export("web", "2026-01-01T00:00:00Z") +
+                                                slice("10.100.0.1", false));
+  EXPECT_TRUE(eventually([&] {
+    return answers(server, "web.shop.fed.svc.eu.fed.example", "A") ==
+           std::vector<std::string>{
+               "web.shop.fed.svc.eu.fed.example. 5 IN CNAME web.shop.fed.svc.fed.example.",
+               "web.shop.fed.svc.fed.example. 5 IN A 10.2.0.10"};
+  })) << testing::PrintToString(answers(server, "web.shop.fed.svc.eu.fed.example", "A"));
 }
 
 TEST(Manifests, CheckConfigReportsBrokenManifests) {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "dns/name.hpp"
+#include "dns/protocol.hpp"
 #include "dns/responder.hpp"
 #include "dns/service_records.hpp"
 #include "dns/test_packets.hpp"
@@ -202,6 +203,50 @@ TEST_F(GeneratedNamesTest, ChangeCostDoesNotGrowWithTheCatalog) {
   }
   // 30x the services (~150,000 names): a change still copies the few nodes that share its shards.
   EXPECT_LT(nodes_copied[1], 2 * nodes_copied[0] + 40) << nodes_copied[0] << " -> " << nodes_copied[1];
+}
+
+// Any layout (the federation zone's several roots per service): roots exist with or without records, the
+// names between roots and the origin live while any root is below them, records outside the roots are
+// refused.
+TEST_F(GeneratedNamesTest, RootsOwnTheirNamesAndShareTheirAncestors) {
+  auto name = [](const std::string& text) { return name_from_text(text).value(); };
+  GeneratedNamesBuilder builder(
+      kOrigin, base_.zones.mutable_zone(kOrigin)->base,
+      [&](const model::MergedService& s, RenderedNames& out, std::vector<std::string>&) {
+        // <svc>.global.<zone> with the service's address; <svc>.far.away.<zone> bare.
+        const std::string global = name(s.key.name + ".global.clusterset.local.");
+        out.roots = {global, name(s.key.name + ".far.away.clusterset.local.")};
+        out.records.push_back({global, type::kA, 5, std::string("\x0a\0\0\x01", 4), "t"});
+        out.records.push_back(
+            {name("x.elsewhere.clusterset.local."), type::kA, 5, std::string(4, '\0'), "t"});
+      });
+  model::MergedService a;
+  a.key = {"ns", "a"};
+  model::MergedService b;
+  b.key = {"ns", "b"};
+  std::vector<std::string> dropped;
+  builder.update(a.key, &a, dropped);
+  builder.update(b.key, &b, dropped);
+  EXPECT_EQ(dropped.size(), 2u);  // x.elsewhere, once per service
+  auto rcode = [&](const std::string& q, std::uint16_t qtype = LDNS_RR_TYPE_A) {
+    ServingSnapshot snapshot;
+    snapshot.zones = base_.zones;
+    snapshot.zones.mutable_zone(kOrigin)->generated = builder.publish();
+    const auto wire = responder_.ask(snapshot, q, qtype);
+    auto packet = parse(wire);
+    return std::pair{ldns_pkt_get_rcode(packet.get()), static_cast<int>(ldns_pkt_ancount(packet.get()))};
+  };
+  using R = std::pair<ldns_pkt_rcode, int>;
+  EXPECT_EQ(rcode("a.global.clusterset.local."), (R{LDNS_RCODE_NOERROR, 1}));
+  EXPECT_EQ(rcode("a.far.away.clusterset.local."), (R{LDNS_RCODE_NOERROR, 0}));  // a root without records
+  EXPECT_EQ(rcode("away.clusterset.local."), (R{LDNS_RCODE_NOERROR, 0}));
+  EXPECT_EQ(rcode("x.elsewhere.clusterset.local."), (R{LDNS_RCODE_NXDOMAIN, 0}));
+  builder.update(a.key, static_cast<const model::MergedService*>(nullptr), dropped);
+  EXPECT_EQ(rcode("a.far.away.clusterset.local."), (R{LDNS_RCODE_NXDOMAIN, 0}));
+  EXPECT_EQ(rcode("far.away.clusterset.local."), (R{LDNS_RCODE_NOERROR, 0}));  // b is still below
+  builder.update(b.key, static_cast<const model::MergedService*>(nullptr), dropped);
+  EXPECT_EQ(rcode("away.clusterset.local."), (R{LDNS_RCODE_NXDOMAIN, 0}));
+  EXPECT_EQ(rcode("global.clusterset.local."), (R{LDNS_RCODE_NXDOMAIN, 0}));
 }
 
 TEST_F(GeneratedNamesTest, ConfiguredRecordsShadowGeneratedNamesAndSaySo) {

@@ -18,6 +18,7 @@ namespace {
 
 using test::make_query;
 using test::section_text;
+using test::sorted;
 
 model::ServiceShard shard(const std::string& cluster, std::vector<std::string> addresses) {
   model::ServiceShard s;
@@ -34,11 +35,6 @@ model::EndpointRecord endpoint(const std::string& address, const std::string& ho
   e.ready = ready;
   e.serving = ready;
   return e;
-}
-
-std::vector<std::string> sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
 }
 
 class ServiceRecordsTest : public ::testing::Test {

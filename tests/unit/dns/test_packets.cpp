@@ -1,6 +1,8 @@
 // Test helpers: query construction and ldns-based response parsing.
 #include "dns/test_packets.hpp"
 
+#include <algorithm>
+
 namespace fedns::test {
 
 namespace {
@@ -51,6 +53,24 @@ std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions
     out.insert(out.end(), o.edns_options.begin(), o.edns_options.end());
   }
   return out;
+}
+
+Packet SnapshotClient::ask(const dns::ServingSnapshot& snapshot, const std::string& name,
+                           std::uint16_t qtype) {
+  const std::size_t size =
+      dns::respond(make_query(name, {.qtype = qtype}), out_, {dns::Transport::kUdp}, snapshot, counters_);
+  return parse_with_ldns(out_.data(), size);
+}
+
+std::vector<std::string> SnapshotClient::answer(const dns::ServingSnapshot& snapshot, const std::string& name,
+                                                std::uint16_t qtype) {
+  const Packet packet = ask(snapshot, name, qtype);
+  return sorted(section_text(ldns_pkt_answer(packet.get())));
+}
+
+std::vector<std::string> sorted(std::vector<std::string> lines) {
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 }  // namespace fedns::test

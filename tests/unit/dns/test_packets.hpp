@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "dns/responder.hpp"
+#include "dns/serving_snapshot.hpp"
+#include "dns/worker_counters.hpp"
 #include "oracle/ldns_oracle.hpp"
 
 namespace fedns::test {
@@ -27,5 +30,20 @@ std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions
 
 // Appends an EDNS option (code, data) in wire form to `out`.
 void append_option(std::vector<std::uint8_t>& out, std::uint16_t code, const std::vector<std::uint8_t>& data);
+
+// Asks a serving snapshot through the real query path (UDP, no EDNS) and reads the response with ldns.
+class SnapshotClient {
+ public:
+  Packet ask(const dns::ServingSnapshot& snapshot, const std::string& name, std::uint16_t qtype);
+  // The answer section as text, sorted.
+  std::vector<std::string> answer(const dns::ServingSnapshot& snapshot, const std::string& name,
+                                  std::uint16_t qtype);
+
+ private:
+  dns::WorkerCounters counters_;
+  std::vector<std::uint8_t> out_ = std::vector<std::uint8_t>(65535);
+};
+
+std::vector<std::string> sorted(std::vector<std::string> lines);
 
 }  // namespace fedns::test
