@@ -14,7 +14,7 @@ GeneratedNamesBuilder::GeneratedNamesBuilder(std::string zone_wire, std::shared_
                                              NamesRenderer render)
     : zone_wire_(std::move(zone_wire)), base_(std::move(base)), render_(std::move(render)) {}
 
-GeneratedNamesBuilder::GeneratedNamesBuilder(std::string zone_wire, std::uint32_t ttl,
+GeneratedNamesBuilder::GeneratedNamesBuilder(const std::string& zone_wire, std::uint32_t ttl,
                                              std::shared_ptr<const model::Zone> base)
     : GeneratedNamesBuilder(zone_wire, std::move(base),
                             [zone_wire, ttl](const model::MergedService& service, RenderedNames& out,

@@ -31,7 +31,8 @@ class GeneratedNamesBuilder {
   // generated ones (reported as dropped).
   GeneratedNamesBuilder(std::string zone_wire, std::shared_ptr<const model::Zone> base, NamesRenderer render);
   // The MCS names of the catalog zone (render_mcs_names).
-  GeneratedNamesBuilder(std::string zone_wire, std::uint32_t ttl, std::shared_ptr<const model::Zone> base);
+  GeneratedNamesBuilder(const std::string& zone_wire, std::uint32_t ttl,
+                        std::shared_ptr<const model::Zone> base);
 
   // Replaces what `key` publishes with `names` (no roots: removes them). Names that cannot be published are
   // appended to `dropped` with the reason.
