@@ -85,6 +85,7 @@ Result<ShardResult> build_shard(const ShardInput& input) {
   shard.cluster = input.cluster;
   shard.publish_not_ready = service.publish_not_ready_addresses;
   if (input.service_export != nullptr) shard.exported_at = input.service_export->creation_timestamp;
+  shard.ports.reserve(service.ports.size());
   for (const auto& p : service.ports) {
     if (!p.name.empty() && !is_dns_label(p.name)) {
       result.dropped.push_back(where + ": port name \"" + p.name + "\" is not a DNS label");
@@ -122,6 +123,7 @@ Result<ShardResult> build_shard(const ShardInput& input) {
       }
     }
   }
+  shard.endpoints.reserve(by_address.size());  // exact: the shard lives as long as the service does
   for (auto& [address, record] : by_address)
     shard.endpoints.push_back(std::move(record));
 
