@@ -108,8 +108,8 @@ int main(int argc, char** argv) {
     }
   }
   report("catalog: typed objects");
-  const auto changes = catalog.flush();
-  report("catalog: merged services");
+  auto changes = catalog.flush();
+  report("catalog: merged services (handed to the snapshot, not kept)");
 
   // 3. The MCS names, as SnapshotFactory renders them.
   fedns::dns::ZoneSource zone;
@@ -121,11 +121,14 @@ int main(int argc, char** argv) {
   const std::string origin = fedns::dns::name_from_text("clusterset.local.").value();
   fedns::dns::GeneratedNamesBuilder names(origin, 5, zones->mutable_zone(origin)->base);
   std::vector<std::string> dropped;
-  for (const auto& [key, service] : catalog.services())
-    names.update(key, &service, dropped);
+  for (const auto& service : changes.updated_services)
+    names.update(service.key, &service, dropped);
   report("DNS names: builder state");
   auto published = names.publish();
   report("DNS names: published shards");
-  std::printf("services merged: %zu, dropped: %zu\n", changes.updated.size(), dropped.size());
+  const std::size_t merged = changes.updated_services.size();
+  changes = {};
+  report("the flush's merged services, released");
+  std::printf("services merged: %zu, dropped: %zu\n", merged, dropped.size());
   return 0;
 }

@@ -202,10 +202,8 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
     }
   }
   family("fedns_catalog_services", "Services published by the catalog.", MetricType::Gauge)
-      .metric.push_back(gauge(static_cast<double>(catalog_->catalog().services().size())));
-  std::size_t conflicts = 0;
-  for (const auto& [key, service] : catalog_->catalog().services())
-    conflicts += service.conflicts.size();
+      .metric.push_back(gauge(static_cast<double>(catalog_->catalog().service_count())));
+  const std::size_t conflicts = catalog_->catalog().conflict_count();
   family("fedns_catalog_export_conflicts",
          "MCS export conflicts (a cluster's export disagrees with the oldest; logged when they begin).",
          MetricType::Gauge)

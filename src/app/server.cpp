@@ -133,7 +133,7 @@ class Server {
   void republish(const sync::CatalogChanges& changes) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::string> dropped;
-    factory_->apply(changes, catalog_sync_->catalog(), dropped);
+    factory_->apply(changes, dropped);
     for (const auto& reason : dropped)
       log::warn(reason);
     publish(factory_->make(catalog_ready()));

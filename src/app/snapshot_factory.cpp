@@ -99,8 +99,8 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
 
 void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std::string>& dropped) {
   if (!names_) return;
-  for (const auto& [key, service] : catalog.services())
-    render(key, &service, dropped);
+  catalog.for_each_service(
+      [&](const model::MergedService& service) { render(service.key, &service, dropped); });
 }
 
 // One render per changed service, shared by the MCS names and the PTR records.
@@ -114,15 +114,12 @@ void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedSe
     zone.names.update(key, service, dropped);
 }
 
-void SnapshotFactory::apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,
-                            std::vector<std::string>& dropped) {
+void SnapshotFactory::apply(const sync::CatalogChanges& changes, std::vector<std::string>& dropped) {
   if (!names_) return;
   for (const auto& key : changes.removed)
     render(key, nullptr, dropped);
-  for (const auto& key : changes.updated) {
-    const auto it = catalog.services().find(key);
-    render(key, it == catalog.services().end() ? nullptr : &it->second, dropped);
-  }
+  for (const auto& service : changes.updated_services)
+    render(service.key, &service, dropped);
 }
 
 std::shared_ptr<const dns::ServingSnapshot> SnapshotFactory::make(bool catalog_ready) {

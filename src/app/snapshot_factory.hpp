@@ -23,8 +23,7 @@ class SnapshotFactory {
   // Renders every service of the catalog (after create(), e.g. on a reload).
   void load_catalog(const sync::Catalog& catalog, std::vector<std::string>& dropped);
   // Renders what one catalog flush changed.
-  void apply(const sync::CatalogChanges& changes, const sync::Catalog& catalog,
-             std::vector<std::string>& dropped);
+  void apply(const sync::CatalogChanges& changes, std::vector<std::string>& dropped);
   // The configured zones with the catalog's names. `catalog_ready` false (member clusters still syncing): the
   // catalog zone answers SERVFAIL instead of negative answers that could be false.
   [[nodiscard]] std::shared_ptr<const dns::ServingSnapshot> make(bool catalog_ready);

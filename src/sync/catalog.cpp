@@ -2,6 +2,8 @@
 #include "sync/catalog.hpp"
 
 #include <algorithm>
+#include <random>
+#include <string_view>
 
 #include "sync/service_merger.hpp"
 
@@ -39,8 +41,77 @@ void slim(EndpointSlice& slice) {
     endpoint.addresses.shrink_to_fit();
 }
 
-bool same_service(const model::MergedService& a, const model::MergedService& b) {
-  return a.kind == b.kind && a.external_name == b.external_name && a.ports == b.ports && a.shards == b.shards;
+// A digest of everything the names and the export conditions depend on: a rebuild with the same digest
+// changed nothing (an event on a label, a status). FNV-1a over a length-prefixed serialization, seeded per
+// process so a member cluster cannot aim for a collision.
+class Digest {
+ public:
+  Digest() : hash_(kOffset ^ seed()) {}
+  void add(std::string_view text) {
+    add(static_cast<std::uint64_t>(text.size()));
+    for (const char c : text)
+      byte(static_cast<std::uint8_t>(c));
+  }
+  void add(std::uint64_t value) {
+    for (int i = 0; i < 8; ++i)
+      byte(static_cast<std::uint8_t>(value >> (8 * i)));
+  }
+  [[nodiscard]] std::uint64_t value() const { return hash_; }
+
+ private:
+  static constexpr std::uint64_t kOffset = 14695981039346656037ULL;
+  static constexpr std::uint64_t kPrime = 1099511628211ULL;
+  static std::uint64_t seed() {
+    static const std::uint64_t value = std::random_device{}() * 0x9E3779B97F4A7C15ULL;
+    return value;
+  }
+  void byte(std::uint8_t b) { hash_ = (hash_ ^ b) * kPrime; }
+  std::uint64_t hash_;
+};
+
+std::uint64_t digest(const model::MergedService& service) {
+  Digest d;
+  auto ports = [&](const std::vector<model::PortSpec>& list) {
+    d.add(list.size());
+    for (const auto& p : list) {
+      d.add(p.name);
+      d.add(p.protocol);
+      d.add(p.port);
+      d.add(p.app_protocol);
+    }
+  };
+  d.add(static_cast<std::uint64_t>(service.kind));
+  d.add(service.external_name);
+  ports(service.ports);
+  d.add(service.shards.size());
+  for (const auto& shard : service.shards) {
+    d.add(shard.cluster);
+    d.add(static_cast<std::uint64_t>(shard.kind));
+    d.add(shard.addresses.size());
+    for (const auto& a : shard.addresses)
+      d.add(a);
+    ports(shard.ports);
+    d.add(shard.endpoints.size());
+    for (const auto& e : shard.endpoints) {
+      d.add(e.addresses.size());
+      for (const auto& a : e.addresses)
+        d.add(a);
+      d.add((e.ready ? 1U : 0U) | (e.serving ? 2U : 0U) | (e.terminating ? 4U : 0U));
+      d.add(e.hostname);
+      d.add(e.node_name);
+      d.add(e.zone);
+    }
+    d.add(shard.external_name);
+    d.add(shard.publish_not_ready ? 1U : 0U);
+    d.add(shard.exported_at);
+  }
+  d.add(service.conflicts.size());
+  for (const auto& c : service.conflicts) {
+    d.add(c.cluster);
+    d.add(c.property);
+    d.add(c.message);
+  }
+  return d.value();
 }
 
 // A condition reason must match ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$ (the CRD's schema).
@@ -225,39 +296,60 @@ void Catalog::export_status(const model::ServiceKey& key, const model::MergedSer
   }
 }
 
+std::optional<model::MergedService> Catalog::merge(const model::ServiceKey& key,
+                                                   std::map<std::string, std::string>& shard_errors,
+                                                   std::vector<std::string>& dropped) const {
+  std::vector<model::ServiceShard> shards;
+  for (const auto& [cluster, state] : clusters_) {
+    if (excluded_.contains(cluster)) continue;
+    const auto service = state.services.find(key);
+    if (service == state.services.end()) continue;
+    const auto exported = state.exports.find(key);
+    const bool export_all = options_.export_all_namespaces.contains(key.namespace_);
+    if (exported == state.exports.end() && !export_all) continue;  // MCS: not exported from this cluster
+    ShardInput input;
+    input.cluster = cluster;
+    input.service = &service->second;
+    input.service_export = exported == state.exports.end() ? nullptr : &exported->second;
+    input.default_source = options_.default_source;
+    if (const auto slices = state.slices.find(key); slices != state.slices.end()) {
+      for (const auto& [name, slice] : slices->second)
+        input.slices.push_back(&slice);
+    }
+    auto built = build_shard(input);
+    if (!built) {
+      dropped.push_back(built.error().message);
+      shard_errors[cluster] = built.error().message;
+      continue;
+    }
+    dropped.insert(dropped.end(), built->dropped.begin(), built->dropped.end());
+    shards.push_back(std::move(built->shard));
+  }
+  if (shards.empty()) return std::nullopt;
+  return merge_service(key, std::move(shards));
+}
+
+void Catalog::for_each_service(const std::function<void(const model::MergedService&)>& visit) const {
+  for (const auto& [key, published] : published_) {
+    if (const auto merged = service(key)) visit(*merged);
+  }
+}
+
+std::optional<model::MergedService> Catalog::service(const model::ServiceKey& key) const {
+  if (!published_.contains(key)) return std::nullopt;
+  std::map<std::string, std::string> shard_errors;
+  std::vector<std::string> dropped;
+  return merge(key, shard_errors, dropped);
+}
+
 CatalogChanges Catalog::flush() {
   CatalogChanges changes;
   for (const auto& key : dirty_) {
-    std::vector<model::ServiceShard> shards;
     std::map<std::string, std::string> shard_errors;
-    for (const auto& [cluster, state] : clusters_) {
-      if (excluded_.contains(cluster)) continue;
-      const auto service = state.services.find(key);
-      if (service == state.services.end()) continue;
-      const auto exported = state.exports.find(key);
-      const bool export_all = options_.export_all_namespaces.contains(key.namespace_);
-      if (exported == state.exports.end() && !export_all) continue;  // MCS: not exported from this cluster
-      ShardInput input;
-      input.cluster = cluster;
-      input.service = &service->second;
-      input.service_export = exported == state.exports.end() ? nullptr : &exported->second;
-      input.default_source = options_.default_source;
-      if (const auto slices = state.slices.find(key); slices != state.slices.end()) {
-        for (const auto& [name, slice] : slices->second)
-          input.slices.push_back(&slice);
-      }
-      auto built = build_shard(input);
-      if (!built) {
-        changes.dropped.push_back(built.error().message);
-        shard_errors[cluster] = built.error().message;
-        continue;
-      }
-      changes.dropped.insert(changes.dropped.end(), built->dropped.begin(), built->dropped.end());
-      shards.push_back(std::move(built->shard));
-    }
-    const auto current = merged_.find(key);
+    auto merged = merge(key, shard_errors, changes.dropped);
+    const auto current = published_.find(key);
     static const std::vector<model::ExportConflict> kNone;
-    const auto& before = current == merged_.end() ? kNone : current->second.conflicts;
+    const auto& before = current == published_.end() ? kNone : current->second.conflicts;
     auto report = [&](const std::vector<model::ExportConflict>& from,
                       const std::vector<model::ExportConflict>& to, std::vector<std::string>& out) {
       for (const auto& c : from) {
@@ -266,25 +358,30 @@ CatalogChanges Catalog::flush() {
                         " " + c.message);
       }
     };
-    if (shards.empty()) {
+    if (!merged) {
       report(before, kNone, changes.resolved);
-      if (current != merged_.end()) {
-        merged_.erase(current);
+      if (current != published_.end()) {
+        conflict_count_ -= current->second.conflicts.size();
+        published_.erase(current);
         changes.removed.push_back(key);
       }
       export_status(key, nullptr, shard_errors, changes);
       continue;
     }
-    model::MergedService merged = merge_service(key, std::move(shards));
-    report(merged.conflicts, before, changes.conflicts);
-    report(before, merged.conflicts, changes.resolved);
-    export_status(key, &merged, shard_errors, changes);
-    if (current != merged_.end() && same_service(current->second, merged) &&
-        current->second.conflicts == merged.conflicts) {
+    report(merged->conflicts, before, changes.conflicts);
+    report(before, merged->conflicts, changes.resolved);
+    export_status(key, &*merged, shard_errors, changes);
+    const std::uint64_t now = digest(*merged);
+    if (current != published_.end() && current->second.digest == now) {
       continue;  // an event that changed nothing the names depend on (a label, a status)
     }
-    merged_.insert_or_assign(key, std::move(merged));
+    Published& entry = published_[key];
+    conflict_count_ -= entry.conflicts.size();
+    entry.digest = now;
+    entry.conflicts = merged->conflicts;
+    conflict_count_ += entry.conflicts.size();
     changes.updated.push_back(key);
+    changes.updated_services.push_back(std::move(*merged));
   }
   dirty_.clear();
   return changes;

@@ -4,7 +4,10 @@
 // touches (its service's shards in each cluster), never to the size of the catalog.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -34,12 +37,13 @@ struct ExportStatus {
 
 // What one flush() changed.
 struct CatalogChanges {
-  std::vector<model::ServiceKey> updated;   // merged service added or changed
-  std::vector<model::ServiceKey> removed;   // no cluster publishes it any more
-  std::vector<std::string> dropped;         // objects (or parts) left out, with the reason
-  std::vector<std::string> conflicts;       // MCS export conflicts that began with this flush
-  std::vector<std::string> resolved;        // and those that ended
-  std::vector<ExportStatus> export_status;  // ServiceExports whose conditions should change
+  std::vector<model::ServiceKey> updated;              // merged service added or changed
+  std::vector<model::MergedService> updated_services;  // those services, in the same order
+  std::vector<model::ServiceKey> removed;              // no cluster publishes it any more
+  std::vector<std::string> dropped;                    // objects (or parts) left out, with the reason
+  std::vector<std::string> conflicts;                  // MCS export conflicts that began with this flush
+  std::vector<std::string> resolved;                   // and those that ended
+  std::vector<ExportStatus> export_status;             // ServiceExports whose conditions should change
 };
 
 class Catalog {
@@ -65,10 +69,17 @@ class Catalog {
   // New options (a reload): every service is merged again at the next flush.
   void set_options(CatalogOptions options);
 
-  // Rebuilds the services touched since the last flush.
+  // Rebuilds the services touched since the last flush. The merged services go to the caller: the catalog
+  // keeps only its sources and a digest of what it published (a merged service would be a second copy of
+  // every endpoint; bench/catalog_memory_bench.cpp).
   CatalogChanges flush();
 
-  [[nodiscard]] const std::map<model::ServiceKey, model::MergedService>& services() const { return merged_; }
+  // Every published service, merged again from the sources (a reload, a test): costs a full merge.
+  void for_each_service(const std::function<void(const model::MergedService&)>& visit) const;
+  // One published service, merged again; nullopt when it is not published.
+  [[nodiscard]] std::optional<model::MergedService> service(const model::ServiceKey& key) const;
+  [[nodiscard]] std::size_t service_count() const { return published_.size(); }
+  [[nodiscard]] std::size_t conflict_count() const { return conflict_count_; }
   [[nodiscard]] std::size_t dirty_count() const { return dirty_.size(); }
 
  private:
@@ -81,13 +92,26 @@ class Catalog {
 
   void export_status(const model::ServiceKey& key, const model::MergedService* merged,
                      const std::map<std::string, std::string>& shard_errors, CatalogChanges& changes) const;
+  // The service merged from every included cluster's sources; nullopt when no cluster publishes it.
+  // `shard_errors`: clusters whose shard could not be built, and why; `dropped`: what was left out.
+  std::optional<model::MergedService> merge(const model::ServiceKey& key,
+                                            std::map<std::string, std::string>& shard_errors,
+                                            std::vector<std::string>& dropped) const;
+
+  // What the catalog remembers of a published service: enough to tell whether a rebuild changed it, and its
+  // conflicts, to log when they begin and end.
+  struct Published {
+    std::uint64_t digest = 0;
+    std::vector<model::ExportConflict> conflicts;
+  };
 
   CatalogOptions options_;
   std::map<std::string, ClusterState> clusters_;
   std::set<std::string> excluded_;
   bool hold_export_status_ = false;
   std::set<model::ServiceKey> dirty_;
-  std::map<model::ServiceKey, model::MergedService> merged_;
+  std::map<model::ServiceKey, Published> published_;
+  std::size_t conflict_count_ = 0;
 };
 
 }  // namespace fedns::sync

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace fedns::sync {
 namespace {
 
@@ -50,15 +52,15 @@ TEST(Catalog, OnlyExportedServicesArePublished) {
   catalog.upsert_service("east", service());
   auto changes = catalog.flush();
   EXPECT_TRUE(changes.updated.empty());
-  EXPECT_TRUE(catalog.services().empty());
+  EXPECT_TRUE(catalog.service_count() == 0);
   catalog.upsert_export("east", exported());
   changes = catalog.flush();
   ASSERT_EQ(changes.updated, std::vector<model::ServiceKey>{kWeb});
-  EXPECT_EQ(catalog.services().at(kWeb).shards.at(0).addresses, std::vector<std::string>{"10.96.0.10"});
+  EXPECT_EQ(catalog.service(kWeb).value().shards.at(0).addresses, std::vector<std::string>{"10.96.0.10"});
   catalog.remove_export("east", kWeb);
   changes = catalog.flush();
   EXPECT_EQ(changes.removed, std::vector<model::ServiceKey>{kWeb});
-  EXPECT_TRUE(catalog.services().empty());
+  EXPECT_TRUE(catalog.service_count() == 0);
 }
 
 TEST(Catalog, ExportAllNamespacesNeedNoServiceExport) {
@@ -74,13 +76,13 @@ TEST(Catalog, ClustersMergeAndLeave) {
   catalog.upsert_service("west", service("web", "10.97.0.10"));
   catalog.upsert_export("west", exported("web", "2026-11-26T10:00:00Z"));
   catalog.flush();
-  const auto& merged = catalog.services().at(kWeb);
+  const auto merged = catalog.service(kWeb).value();
   ASSERT_EQ(merged.shards.size(), 2u);
   EXPECT_EQ(merged.shards[0].cluster, "west");  // the older export
   catalog.remove_cluster("west");
   const auto changes = catalog.flush();
   EXPECT_EQ(changes.updated, std::vector<model::ServiceKey>{kWeb});
-  EXPECT_EQ(catalog.services().at(kWeb).shards.size(), 1u);
+  EXPECT_EQ(catalog.service(kWeb).value().shards.size(), 1u);
 }
 
 TEST(Catalog, SlicesArrivingBeforeTheirServiceAreKept) {
@@ -91,10 +93,10 @@ TEST(Catalog, SlicesArrivingBeforeTheirServiceAreKept) {
   EXPECT_TRUE(catalog.flush().updated.empty());  // no Service yet
   catalog.upsert_service("east", headless("db"));
   catalog.flush();
-  EXPECT_EQ(catalog.services().at({"shop", "db"}).shards.at(0).endpoints.size(), 2u);
+  EXPECT_EQ(catalog.service({"shop", "db"}).value().shards.at(0).endpoints.size(), 2u);
   catalog.remove_slice("east", "shop", "db-a");
   catalog.flush();
-  EXPECT_EQ(catalog.services().at({"shop", "db"}).shards.at(0).endpoints.size(), 1u);
+  EXPECT_EQ(catalog.service({"shop", "db"}).value().shards.at(0).endpoints.size(), 1u);
 }
 
 TEST(Catalog, ASliceThatChangesOwnerLeavesItsOldService) {
@@ -103,12 +105,12 @@ TEST(Catalog, ASliceThatChangesOwnerLeavesItsOldService) {
   catalog.upsert_service("east", headless("b"));
   catalog.upsert_slice("east", slice("s", "a", "10.1.0.5"));
   catalog.flush();
-  EXPECT_EQ(catalog.services().at({"shop", "a"}).shards.at(0).endpoints.size(), 1u);
+  EXPECT_EQ(catalog.service({"shop", "a"}).value().shards.at(0).endpoints.size(), 1u);
   catalog.upsert_slice("east", slice("s", "b", "10.1.0.5"));
   const auto changes = catalog.flush();
   EXPECT_EQ(changes.updated.size(), 2u);
-  EXPECT_TRUE(catalog.services().at({"shop", "a"}).shards.at(0).endpoints.empty());
-  EXPECT_EQ(catalog.services().at({"shop", "b"}).shards.at(0).endpoints.size(), 1u);
+  EXPECT_TRUE(catalog.service({"shop", "a"}).value().shards.at(0).endpoints.empty());
+  EXPECT_EQ(catalog.service({"shop", "b"}).value().shards.at(0).endpoints.size(), 1u);
 }
 
 TEST(Catalog, AnEventThatChangesNothingNamedIsNotAChange) {
@@ -120,6 +122,33 @@ TEST(Catalog, AnEventThatChangesNothingNamedIsNotAChange) {
   relabelled.meta.resource_version = "99";
   catalog.upsert_service("east", relabelled);
   EXPECT_TRUE(catalog.flush().updated.empty());
+}
+
+// The catalog keeps a digest of each published service, not the service: every property a name or a policy
+// reads must still count as a change, and the flush hands over the merged service itself.
+TEST(Catalog, EveryPublishedPropertyIsAChangeAndTheFlushHandsOverTheService) {
+  Catalog catalog({.export_all_namespaces = {"shop"}});
+  catalog.upsert_service("east", headless("db"));
+  catalog.upsert_slice("east", slice("db-1", "db", "10.1.0.5"));
+  auto changes = catalog.flush();
+  ASSERT_EQ(changes.updated_services.size(), 1u);
+  EXPECT_EQ(changes.updated_services[0].key, (model::ServiceKey{"shop", "db"}));
+  EXPECT_EQ(changes.updated_services[0].shards.at(0).endpoints.at(0).addresses.at(0), "10.1.0.5");
+  const std::vector<std::function<void(Endpoint&)>> edits = {
+      [](Endpoint& e) { e.conditions.ready = false; }, [](Endpoint& e) { e.conditions.terminating = true; },
+      [](Endpoint& e) { e.hostname = "db-0"; },        [](Endpoint& e) { e.zone = "eu-1b"; },
+      [](Endpoint& e) { e.node_name = "node-7"; },     [](Endpoint& e) { e.addresses = {"10.1.0.6"}; }};
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    EndpointSlice edited = slice("db-1", "db", "10.1.0.5");
+    edits[i](edited.endpoints[0]);
+    catalog.upsert_slice("east", edited);
+    EXPECT_EQ(catalog.flush().updated.size(), 1u) << "edit " << i;
+    catalog.upsert_slice("east", slice("db-1", "db", "10.1.0.5"));
+    EXPECT_EQ(catalog.flush().updated.size(), 1u) << "undo " << i;
+  }
+  EXPECT_EQ(catalog.service_count(), 1u);
+  EXPECT_EQ(catalog.service({"shop", "db"}).value().shards.at(0).endpoints.size(), 1u);
+  EXPECT_FALSE(catalog.service({"shop", "nothing"}).has_value());
 }
 
 TEST(Catalog, OnlyTouchedServicesAreRebuilt) {
@@ -143,8 +172,8 @@ TEST(Catalog, NonsenseFromOneClusterDoesNotHideTheOthers) {
   const auto changes = catalog.flush();
   ASSERT_EQ(changes.dropped.size(), 1u);
   EXPECT_NE(changes.dropped[0].find("cluster west"), std::string::npos);
-  ASSERT_EQ(catalog.services().at(kWeb).shards.size(), 1u);
-  EXPECT_EQ(catalog.services().at(kWeb).shards[0].cluster, "east");
+  ASSERT_EQ(catalog.service(kWeb).value().shards.size(), 1u);
+  EXPECT_EQ(catalog.service(kWeb).value().shards[0].cluster, "east");
 }
 
 }  // namespace
