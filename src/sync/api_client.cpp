@@ -212,6 +212,8 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
                                                         std::chrono::milliseconds timeout) {
   // A kept-alive connection may have been closed by the server meanwhile: one retry on a fresh one.
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // As in stream_lines: cancel_streams() while connecting or between two operations must end this too.
+    const std::uint64_t generation = cancel_generation_;
     std::unique_ptr<Connection> conn = std::move(idle_);
     const bool reused = conn != nullptr;
     if (!conn) {
@@ -219,6 +221,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
       if (!fresh) co_return fresh.error();
       conn = std::move(fresh.value());
     }
+    if (generation != cancel_generation_) co_return Error{method + " " + target + ": cancelled"};
     // Registered like a stream, so cancel_streams() also ends a request in flight (a prompt shutdown).
     const Cancellable registered(streams_, conn.get());
     http::request<http::string_body> req{http::string_to_verb(method), endpoint_.prefix + target, 11};
@@ -235,6 +238,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
     boost::system::error_code ec;
     beast::get_lowest_layer(conn->stream).expires_after(timeout);
     co_await http::async_write(conn->stream, req, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && generation != cancel_generation_) co_return Error{method + " " + target + ": cancelled"};
     http::response<http::string_body> res;
     if (!ec) {
       http::response_parser<http::string_body> parser;
@@ -282,6 +286,7 @@ asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
   beast::get_lowest_layer(conn->stream).expires_after(idle_timeout);
   co_await http::async_write(conn->stream, req, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return Error{"GET " + target + ": " + ec.message()};
+  if (generation != cancel_generation_) co_return Error{"GET " + target + ": cancelled"};
 
   http::response_parser<http::buffer_body> parser;
   // A watch has no end; lines are capped below instead. Not boost::none: Boost 1.74 compares a Content-Length
@@ -310,6 +315,9 @@ asio::awaitable<Result<StreamEnd>> ApiClient::stream_lines(std::string target,
   std::string pending;
   char chunk[64 * 1024];
   while (!parser.is_done()) {
+    // A read that completed just before cancel_streams() ran had nothing left to cancel: without this check
+    // the next read would wait for the idle timeout (seen in CI as a 90 s stop).
+    if (generation != cancel_generation_) co_return Error{"GET " + target + ": cancelled"};
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
     beast::get_lowest_layer(conn->stream).expires_after(idle_timeout);
