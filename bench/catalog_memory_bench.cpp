@@ -16,7 +16,6 @@
 #include "dns/name.hpp"
 #include "dns/zone_builder.hpp"
 #include "sync/catalog.hpp"
-#include "sync/kube_object.hpp"
 
 namespace {
 
@@ -58,19 +57,17 @@ int main(int argc, char** argv) {
     before = now;
   };
 
-  // 1. Informer caches: metadata-only objects by namespace/name, a Service and an EndpointSlice each.
-  std::vector<std::map<std::string, fedns::sync::KubeObject>> caches(kClusters * 2);
+  // 1. Informer caches: resourceVersion by namespace/name, a Service and an EndpointSlice each.
+  std::vector<std::map<std::string, std::string>> caches(kClusters * 2);
   for (int c = 0; c < kClusters; ++c) {
     for (int i = 0; i < count; ++i) {
       const std::string ns = "bench-" + std::to_string(i % 10);
       const std::string name = "svc-" + number(i, 5);
-      const fedns::sync::KubeObject service(meta(ns, name, i), "Service", "{}");
-      caches[c * 2].emplace(ns + "/" + name, service.metadata_only());
-      const fedns::sync::KubeObject slice(meta(ns, name + "-abcde", i), "EndpointSlice", "{}");
-      caches[c * 2 + 1].emplace(ns + "/" + name + "-abcde", slice.metadata_only());
+      caches[c * 2].emplace(ns + "/" + name, meta(ns, name, i).resource_version);
+      caches[c * 2 + 1].emplace(ns + "/" + name + "-abcde", meta(ns, name + "-abcde", i).resource_version);
     }
   }
-  report("informer caches (metadata only)");
+  report("informer caches (versions only)");
 
   // 2. The catalog's typed copies.
   fedns::sync::CatalogOptions options;

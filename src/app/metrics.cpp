@@ -191,7 +191,7 @@ void MetricsCollector::collect_clusters(std::vector<MetricFamily>& families) con
       if (s.last_contact != std::chrono::steady_clock::time_point{}) {
         contact.metric.push_back(gauge(std::chrono::duration<double>(now - s.last_contact).count(), labels));
       }
-      objects.metric.push_back(gauge(static_cast<double>(reflector->store().size()), labels));
+      objects.metric.push_back(gauge(static_cast<double>(reflector->cached()), labels));
       events.metric.push_back(counter(static_cast<double>(s.events), labels));
       lists.metric.push_back(counter(static_cast<double>(s.lists), labels));
       expired.metric.push_back(counter(static_cast<double>(s.expired), labels));

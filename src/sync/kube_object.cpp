@@ -16,18 +16,6 @@ KubeObject::KubeObject(ObjectMeta meta, std::string kind, std::string text)
   text_ = std::make_shared<const std::string>(std::move(text));
 }
 
-KubeObject KubeObject::metadata_only() const {
-  static const auto kEmpty = [] {
-    std::string text = "{}";
-    text.reserve(text.size() + simdjson::SIMDJSON_PADDING);
-    return std::make_shared<const std::string>(std::move(text));
-  }();
-  KubeObject slim = *this;
-  slim.meta_.labels.clear();
-  slim.text_ = kEmpty;
-  return slim;
-}
-
 Result<KubeObject> KubeObject::from_text(std::string_view text, bool keep_managed_fields) {
   return decode_object(text, keep_managed_fields);
 }

@@ -36,9 +36,6 @@ class KubeObject {
   static Result<KubeObject> from_json(const nlohmann::json& body);
   // For the decoders (object_decoder.cpp), which fill an object from an element they already parsed.
   KubeObject(ObjectMeta meta, std::string kind, std::string text);
-  // The same object without its body (text "{}", shared) and without labels: what a cache needs to diff a
-  // relist and to name a deleted object, for consumers that keep their own typed copy.
-  [[nodiscard]] KubeObject metadata_only() const;
 
   [[nodiscard]] const ObjectMeta& meta() const { return meta_; }
   [[nodiscard]] const std::string& kind() const { return kind_; }  // empty in LIST items

@@ -2,6 +2,8 @@
 // the API server. The control flow follows client-go's reflector.go ListAndWatch.
 #include "sync/reflector.hpp"
 
+#include <malloc.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
@@ -193,6 +195,9 @@ asio::awaitable<Result<void>> Reflector::list() {
     if (continue_token.empty()) break;
   }
   replace(std::move(fresh));
+  // The LIST's objects are gone; without a cache of whole objects, give their pages back to the system
+  // (glibc keeps freed memory otherwise, and a relist of a large cluster is tens of megabytes at once).
+  if (!options_.keep_objects) malloc_trim(0);
   resource_version_ = list_version;
   ++stats_.lists;
   healthy();
@@ -202,7 +207,36 @@ asio::awaitable<Result<void>> Reflector::list() {
 }
 
 // A relist: the new state replaces the cache, and the handlers hear the difference, each change once.
+KubeObject Reflector::named(const std::string& key, const std::string& version) const {
+  ObjectMeta meta;
+  if (const auto slash = key.find('/'); slash != std::string::npos) {
+    meta.namespace_ = key.substr(0, slash);
+    meta.name = key.substr(slash + 1);
+  } else {
+    meta.name = key;
+  }
+  meta.resource_version = version;
+  return {std::move(meta), resource_.kind, "{}"};
+}
+
 void Reflector::replace(std::map<std::string, KubeObject> fresh) {
+  if (!options_.keep_objects) {
+    for (const auto& [key, version] : versions_) {
+      if (!fresh.contains(key) && handlers_.on_delete) handlers_.on_delete(named(key, version));
+    }
+    std::map<std::string, std::string> next;
+    for (const auto& [key, object] : fresh) {
+      const auto old = versions_.find(key);
+      if (old == versions_.end()) {
+        if (handlers_.on_add) handlers_.on_add(object);
+      } else if (old->second != object.meta().resource_version) {
+        if (handlers_.on_update) handlers_.on_update(named(key, old->second), object);
+      }
+      next.emplace_hint(next.end(), key, object.meta().resource_version);
+    }
+    versions_ = std::move(next);
+    return;
+  }
   for (const auto& [key, object] : store_) {
     if (!fresh.contains(key) && handlers_.on_delete) handlers_.on_delete(object);
   }
@@ -215,27 +249,42 @@ void Reflector::replace(std::map<std::string, KubeObject> fresh) {
       if (handlers_.on_update) handlers_.on_update(old->second, object);
     }
   }
-  if (!options_.keep_objects) {
-    for (auto& [key, object] : fresh)
-      object = object.metadata_only();
-  }
   store_ = std::move(fresh);
 }
 
 void Reflector::upsert(KubeObject object) {
   std::string key = object.meta().key();
+  if (!options_.keep_objects) {
+    const auto old = versions_.find(key);
+    if (old == versions_.end()) {
+      if (handlers_.on_add) handlers_.on_add(object);
+      versions_.emplace(std::move(key), object.meta().resource_version);
+      return;
+    }
+    if (old->second == object.meta().resource_version) return;  // already seen
+    if (handlers_.on_update) handlers_.on_update(named(key, old->second), object);
+    old->second = object.meta().resource_version;
+    return;
+  }
   const auto old = store_.find(key);
   if (old == store_.end()) {
     if (handlers_.on_add) handlers_.on_add(object);
-    store_.emplace(std::move(key), options_.keep_objects ? std::move(object) : object.metadata_only());
+    store_.emplace(std::move(key), std::move(object));
     return;
   }
   if (old->second.meta().resource_version == object.meta().resource_version) return;  // already seen
   if (handlers_.on_update) handlers_.on_update(old->second, object);
-  old->second = options_.keep_objects ? std::move(object) : object.metadata_only();
+  old->second = std::move(object);
 }
 
 void Reflector::remove(const KubeObject& object) {
+  if (!options_.keep_objects) {
+    const auto old = versions_.find(object.meta().key());
+    if (old == versions_.end()) return;  // never seen, or already deleted by a relist
+    if (handlers_.on_delete) handlers_.on_delete(named(old->first, old->second));
+    versions_.erase(old);
+    return;
+  }
   const auto old = store_.find(object.meta().key());
   if (old == store_.end()) return;  // never seen, or already deleted by a relist
   if (handlers_.on_delete) handlers_.on_delete(old->second);

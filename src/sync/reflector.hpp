@@ -40,9 +40,9 @@ struct ReflectorOptions {
   int throttle_retries = 10;
   // metadata.managedFields is dropped while parsing unless this is set (nothing in fedns reads it).
   bool keep_managed_fields = false;
-  // false: the cache keeps only each object's metadata (KubeObject::metadata_only), enough to diff a relist
-  // and to name what was deleted; handlers still get whole objects. For consumers that keep their own typed
-  // copy (the catalog), this saves the objects' text, most of an informer's memory.
+  // false: the cache keeps only each object's resourceVersion by namespace/name, enough to diff a relist and
+  // to name what was deleted (handlers get whole objects, except on_delete and on_update's old object, which
+  // carry the namespace, name and version only). For consumers that keep their own typed copy (the catalog).
   bool keep_objects = true;
 };
 
@@ -80,7 +80,14 @@ class Reflector {
   void stop();
 
   [[nodiscard]] bool has_synced() const { return synced_; }
+  // The cached objects (keep_objects); empty otherwise, where only versions are kept.
   [[nodiscard]] const std::map<std::string, KubeObject>& store() const { return store_; }
+  // Without keep_objects: the resourceVersion of every cached object by namespace/name.
+  [[nodiscard]] const std::map<std::string, std::string>& versions() const { return versions_; }
+  // How many objects the cache knows, whole or by version.
+  [[nodiscard]] std::size_t cached() const {
+    return options_.keep_objects ? store_.size() : versions_.size();
+  }
   [[nodiscard]] const ReflectorStats& stats() const { return stats_; }
   [[nodiscard]] const std::string& resource_version() const { return resource_version_; }
 
@@ -94,6 +101,7 @@ class Reflector {
   void replace(std::map<std::string, KubeObject> fresh);
   void upsert(KubeObject object);
   void remove(const KubeObject& object);
+  [[nodiscard]] KubeObject named(const std::string& key, const std::string& version) const;
   boost::asio::awaitable<void> backoff(std::optional<std::chrono::seconds> retry_after);
   std::string where() const;
   void failed();
@@ -107,6 +115,9 @@ class Reflector {
   ReflectorOptions options_;
   InformerHandlers handlers_;
   std::map<std::string, KubeObject> store_;
+  // Without keep_objects: namespace/name -> resourceVersion, all a relist diff needs (a deleted object is
+  // named from its key).
+  std::map<std::string, std::string> versions_;
   std::string resource_version_;
   bool synced_ = false;
   bool stopped_ = false;

@@ -62,6 +62,8 @@ class Faults : public ::testing::Test {
       std::vector<std::string> names;
       for (const auto& [key, object] : h.reflector().store())
         names.push_back(object.meta().name);
+      for (const auto& [key, version] : h.reflector().versions())  // a versions-only cache
+        names.push_back(key.substr(key.find('/') + 1));
       return names == expected;
     })) << "cache never matched the server";
     std::map<std::string, int> live;
@@ -257,6 +259,27 @@ TEST_P(Lies, AreCountedAndRecovered) {
   if (lie != "cut" && lie != "content-length") {
     EXPECT_EQ(stat(*h, &sync::ReflectorStats::lists), 2u);  // the lie forced one relist
   }
+}
+
+// The catalog's informers keep versions only (keep_objects false): a lie that forces a relist, a create and a
+// delete around it, and the cache and the handlers still end exactly at the server's state, deletes named.
+TEST_F(Faults, AVersionsOnlyCacheConvergesThroughARelist) {
+  create("before");
+  create("stays");
+  const LyingApiserver liar(*fixture_, "garble");
+  ASSERT_TRUE(has(liar.log(), "listening")) << liar.log();
+  auto h = harness({.max_object_bytes = 1024 * 1024, .keep_objects = false}, liar.port(), "kubeconfig_token");
+  h->start();
+  ASSERT_TRUE(h->wait_for([&] { return h->reflector().has_synced(); }));
+  EXPECT_TRUE(h->reflector().store().empty());
+  create("after");  // its event is garbled: relist
+  kubectl("delete service before -n " + ns_);
+  expect_converged(*h);
+  EXPECT_EQ(stat(*h, &sync::ReflectorStats::lists), 2u);
+  const auto log = h->log();
+  EXPECT_EQ(std::count(log.begin(), log.end(), "DELETE before"), 1) << testing::PrintToString(log);
+  EXPECT_EQ(std::count(log.begin(), log.end(), "ADD after"), 1) << testing::PrintToString(log);
+  EXPECT_EQ(h->on_io([&] { return h->reflector().cached(); }), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(MemberCluster, Lies,
