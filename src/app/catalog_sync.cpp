@@ -1,6 +1,8 @@
 // Member clusters -> catalog -> debounced flush.
 #include "app/catalog_sync.hpp"
 
+#include <malloc.h>
+
 #include "common/log.hpp"
 #include "sync/cluster_watch.hpp"
 #include "sync/kubeconfig.hpp"
@@ -184,6 +186,22 @@ void CatalogSync::tick() {
     }
   }
   std::erase_if(retired_, [](const auto& source) { return !source->running(); });
+  // After a burst (the first load, a relist, a mass change) and once it has settled, give the freed pages
+  // back: measured at 10,000 services x 3 clusters, RSS 158 -> 124 MiB (bench/README.md).
+  constexpr std::size_t kTrimAfter = 1000;
+  const bool settled = rebuilt_since_trim_ == rebuilt_at_last_tick_ && !flush_pending_;  // quiet for a tick
+  rebuilt_at_last_tick_ = rebuilt_since_trim_;
+  if (rebuilt_since_trim_ >= kTrimAfter && settled) {
+    rebuilt_since_trim_ = 0;
+    rebuilt_at_last_tick_ = 0;
+    const auto start = std::chrono::steady_clock::now();
+    malloc_trim(0);
+    log::debug("catalog: heap trimmed in " +
+               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count()) +
+               " ms");
+  }
   if (const bool now_ready = ready(); now_ready != was_ready_) {
     was_ready_ = now_ready;
     if (now_ready)
@@ -228,6 +246,7 @@ void CatalogSync::changed() {
 void CatalogSync::flush_now(bool force_publish) {
   catalog_.hold_export_status(!ready());
   const auto changes = catalog_.flush();
+  rebuilt_since_trim_ += changes.updated.size() + changes.removed.size();
   for (const auto& reason : changes.dropped)
     log::warn(reason);
   for (const auto& conflict : changes.conflicts)

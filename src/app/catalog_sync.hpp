@@ -72,6 +72,10 @@ class CatalogSync {
   std::vector<std::unique_ptr<sync::ClusterSource>> watches_;
   std::map<std::string, Member> members_;                      // by cluster name
   std::vector<std::unique_ptr<sync::ClusterSource>> retired_;  // stopped, kept until their work has ended
+  // Services rebuilt since the heap was last trimmed: a load or a relist frees tens of megabytes of
+  // temporaries among the long-lived catalog, and glibc keeps those pages unless asked.
+  std::size_t rebuilt_since_trim_ = 0;
+  std::size_t rebuilt_at_last_tick_ = 0;
 };
 
 // The options the catalog is built with, from the config (errors name the config key).

@@ -24,23 +24,6 @@ void slim(ObjectMeta& meta) {
   meta.resource_version.shrink_to_fit();
 }
 
-// What build_shard() does not read goes, and vectors keep no spare capacity: the catalog holds one copy of
-// every Service and EndpointSlice of every cluster (bench/catalog_memory_bench.cpp).
-void slim(Service& service) {
-  slim(service.meta);
-  service.ip_families = {};
-  service.cluster_ips.shrink_to_fit();
-  service.ports.shrink_to_fit();
-}
-
-void slim(EndpointSlice& slice) {
-  slim(slice.meta);
-  slice.ports = {};
-  slice.endpoints.shrink_to_fit();
-  for (auto& endpoint : slice.endpoints)
-    endpoint.addresses.shrink_to_fit();
-}
-
 // A digest of everything the names and the export conditions depend on: a rebuild with the same digest
 // changed nothing (an event on a label, a status). FNV-1a over a length-prefixed serialization, seeded per
 // process so a member cluster cannot aim for a collision.
@@ -181,9 +164,8 @@ bool carries(const std::vector<Condition>& observed, const std::vector<Condition
 }  // namespace
 
 void Catalog::upsert_service(const std::string& cluster, Service service) {
-  slim(service);
   auto key = key_of(service.meta);
-  clusters_[cluster].services.insert_or_assign(key, std::move(service));
+  clusters_[cluster].services.insert_or_assign(key, to_service_source(std::move(service)));
   dirty_.insert(std::move(key));
 }
 
@@ -194,7 +176,6 @@ void Catalog::remove_service(const std::string& cluster, const model::ServiceKey
 }
 
 void Catalog::upsert_slice(const std::string& cluster, EndpointSlice slice) {
-  slim(slice);
   ClusterState& state = clusters_[cluster];
   model::ServiceKey owner{slice.meta.namespace_, slice.service_name};
   const std::pair<std::string, std::string> id{slice.meta.namespace_, slice.meta.name};
@@ -209,7 +190,7 @@ void Catalog::upsert_slice(const std::string& cluster, EndpointSlice slice) {
   }
   state.slice_owner.insert_or_assign(id, owner);
   std::string name = slice.meta.name;
-  state.slices[owner].insert_or_assign(std::move(name), std::move(slice));
+  state.slices[owner].insert_or_assign(std::move(name), to_slice_source(std::move(slice)));
   dirty_.insert(std::move(owner));
 }
 
@@ -309,6 +290,7 @@ std::optional<model::MergedService> Catalog::merge(const model::ServiceKey& key,
     if (exported == state.exports.end() && !export_all) continue;  // MCS: not exported from this cluster
     ShardInput input;
     input.cluster = cluster;
+    input.key = key;
     input.service = &service->second;
     input.service_export = exported == state.exports.end() ? nullptr : &exported->second;
     input.default_source = options_.default_source;

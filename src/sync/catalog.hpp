@@ -84,8 +84,8 @@ class Catalog {
 
  private:
   struct ClusterState {
-    std::map<model::ServiceKey, Service> services;
-    std::map<model::ServiceKey, std::map<std::string, EndpointSlice>> slices;  // by service, then slice name
+    std::map<model::ServiceKey, ServiceSource> services;
+    std::map<model::ServiceKey, std::map<std::string, SliceSource>> slices;  // by service, then slice name
     std::map<std::pair<std::string, std::string>, model::ServiceKey> slice_owner;  // (ns, slice) -> service
     std::map<model::ServiceKey, ServiceExport> exports;
   };

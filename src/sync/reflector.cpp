@@ -2,8 +2,6 @@
 // the API server. The control flow follows client-go's reflector.go ListAndWatch.
 #include "sync/reflector.hpp"
 
-#include <malloc.h>
-
 #include <nlohmann/json.hpp>
 
 #include "common/log.hpp"
@@ -195,9 +193,6 @@ asio::awaitable<Result<void>> Reflector::list() {
     if (continue_token.empty()) break;
   }
   replace(std::move(fresh));
-  // The LIST's objects are gone; without a cache of whole objects, give their pages back to the system
-  // (glibc keeps freed memory otherwise, and a relist of a large cluster is tens of megabytes at once).
-  if (!options_.keep_objects) malloc_trim(0);
   resource_version_ = list_version;
   ++stats_.lists;
   healthy();

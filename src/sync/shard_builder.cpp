@@ -63,10 +63,39 @@ Result<AddressSource> parse_address_source(const std::string& text) {
   return it->second;
 }
 
+ServiceSource to_service_source(Service service) {
+  ServiceSource source;
+  source.type = std::move(service.type);
+  source.headless = service.headless;
+  source.publish_not_ready_addresses = service.publish_not_ready_addresses;
+  source.cluster_ips = std::move(service.cluster_ips);
+  source.external_ips = std::move(service.external_ips);
+  source.load_balancer_ips = std::move(service.load_balancer_ips);
+  source.external_name = std::move(service.external_name);
+  source.ports = std::move(service.ports);
+  if (const auto it = service.annotations.find(kAddressAnnotation); it != service.annotations.end())
+    source.address_annotation = it->second;
+  // No spare capacity: the catalog holds one of these per service and cluster.
+  for (auto* list : {&source.cluster_ips, &source.external_ips, &source.load_balancer_ips})
+    list->shrink_to_fit();
+  source.ports.shrink_to_fit();
+  return source;
+}
+
+SliceSource to_slice_source(EndpointSlice slice) {
+  SliceSource source;
+  source.fqdn = slice.address_type == "FQDN";
+  source.endpoints = std::move(slice.endpoints);
+  source.endpoints.shrink_to_fit();
+  for (auto& endpoint : source.endpoints)
+    endpoint.addresses.shrink_to_fit();
+  return source;
+}
+
 Result<ShardResult> build_shard(const ShardInput& input) {
-  const Service& service = *input.service;
-  const std::string where = "cluster " + input.cluster + ": service " + service.meta.key();
-  if (!is_dns_label(service.meta.name) || !is_dns_label(service.meta.namespace_)) {
+  const ServiceSource& service = *input.service;
+  const std::string where = "cluster " + input.cluster + ": service " + input.key.text();
+  if (!is_dns_label(input.key.name) || !is_dns_label(input.key.namespace_)) {
     return Error{where + ": name or namespace is not a DNS label"};
   }
   if (service.ports.size() > kMaxPorts) {
@@ -74,8 +103,8 @@ Result<ShardResult> build_shard(const ShardInput& input) {
                  std::to_string(kMaxPorts) + " are published)"};
   }
   AddressSource source = input.default_source;
-  if (const auto it = service.annotations.find(kAddressAnnotation); it != service.annotations.end()) {
-    auto parsed = parse_address_source(it->second);
+  if (service.address_annotation) {
+    auto parsed = parse_address_source(*service.address_annotation);
     if (!parsed) return parsed.error().wrap(where + ": annotation " + kAddressAnnotation);
     source = *parsed;
   }
@@ -97,8 +126,8 @@ Result<ShardResult> build_shard(const ShardInput& input) {
   // Endpoints of every slice, de-duplicated by address (an endpoint moving between slices appears in both
   // for a moment).
   std::map<std::string, model::EndpointRecord> by_address;
-  for (const EndpointSlice* slice : input.slices) {
-    if (slice->address_type == "FQDN") continue;  // deprecated by Kubernetes; nothing to publish as A/AAAA
+  for (const SliceSource* slice : input.slices) {
+    if (slice->fqdn) continue;  // deprecated by Kubernetes; nothing to publish as A/AAAA
     for (const auto& e : slice->endpoints) {
       model::EndpointRecord record;
       record.addresses = clean_addresses(e.addresses, where + ": endpoint", result.dropped);

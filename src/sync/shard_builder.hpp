@@ -4,6 +4,7 @@
 // and absurd port lists are dropped with a reason instead of reaching the zone.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,33 @@ Result<AddressSource> parse_address_source(const std::string& text);
 // end): what a DNS name built from it can carry. Cluster names in the config follow the same rule.
 bool is_dns_label(const std::string& label);
 
+// What build_shard reads of a Service. The catalog keeps this rather than the Service: one per service and
+// cluster, and the metadata, IP families and other annotations would be memory for nothing.
+struct ServiceSource {
+  std::string type = "ClusterIP";  // ClusterIP, NodePort, LoadBalancer, ExternalName
+  bool headless = false;
+  bool publish_not_ready_addresses = false;
+  std::vector<std::string> cluster_ips;
+  std::vector<std::string> external_ips;
+  std::vector<std::string> load_balancer_ips;
+  std::string external_name;
+  std::vector<ServicePort> ports;
+  std::optional<std::string> address_annotation;  // the value of kAddressAnnotation, if set
+};
+ServiceSource to_service_source(Service service);
+
+// What build_shard reads of an EndpointSlice (its owner and name are the catalog's index).
+struct SliceSource {
+  bool fqdn = false;  // addressType FQDN: deprecated, nothing to publish as A/AAAA
+  std::vector<Endpoint> endpoints;
+};
+SliceSource to_slice_source(EndpointSlice slice);
+
 struct ShardInput {
   std::string cluster;
-  const Service* service = nullptr;
-  std::vector<const EndpointSlice*> slices;       // the Service's slices (label kubernetes.io/service-name)
+  model::ServiceKey key;
+  const ServiceSource* service = nullptr;
+  std::vector<const SliceSource*> slices;         // the Service's slices (label kubernetes.io/service-name)
   const ServiceExport* service_export = nullptr;  // null when exported without one (export-all namespaces)
   AddressSource default_source = AddressSource::kAuto;
 };

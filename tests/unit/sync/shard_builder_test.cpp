@@ -36,9 +36,19 @@ EndpointSlice slice(std::vector<Endpoint> endpoints, const std::string& type = "
   return s;
 }
 
-Result<ShardResult> build(const Service& svc, std::vector<const EndpointSlice*> slices = {},
+// As the catalog calls it: with what it keeps of the Service and its slices.
+Result<ShardResult> build(const Service& svc, const std::vector<const EndpointSlice*>& slices = {},
                           const ServiceExport* exported = nullptr) {
-  return build_shard({"east", &svc, std::move(slices), exported, AddressSource::kAuto});
+  const ServiceSource source = to_service_source(svc);
+  std::vector<SliceSource> kept;
+  kept.reserve(slices.size());
+  for (const auto* slice : slices)
+    kept.push_back(to_slice_source(*slice));
+  std::vector<const SliceSource*> pointers;
+  for (const auto& slice : kept)
+    pointers.push_back(&slice);
+  return build_shard(
+      {"east", {svc.meta.namespace_, svc.meta.name}, &source, pointers, exported, AddressSource::kAuto});
 }
 
 TEST(ShardBuilder, ClusterIpServicePublishesItsClusterIps) {
