@@ -43,7 +43,9 @@ struct EndpointRecord {
 // individual endpoints (headless), or an alias (ExternalName).
 enum class ServiceKind { kClusterSetIp, kHeadless, kExternalName };
 
-// One member cluster's contribution to a service.
+// One member cluster's contribution to a service. (A new field here or in MergedService must also go into the
+// catalog's digest, sync/catalog.cpp, which is how a rebuild tells a change from an event that changed
+// nothing.)
 struct ServiceShard {
   std::string cluster;
   ServiceKind kind = ServiceKind::kClusterSetIp;
