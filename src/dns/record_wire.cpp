@@ -21,6 +21,7 @@ void push_u16(std::string& out, std::uint16_t v) {
 }  // namespace
 
 std::string make_name(std::initializer_list<std::string_view> labels, std::string_view suffix) {
+  if (suffix.empty()) return {};  // a suffix that was itself too long: no absolute name to make
   std::string wire;
   for (const auto label : labels) {
     if (label.empty() || label.size() > 63) return {};

@@ -13,7 +13,8 @@
 namespace fedns::dns {
 
 // `labels` (leftmost first, folded to lower case) + `suffix` (wire), or empty when a label is empty or longer
-// than 63 octets or the result would exceed 255 octets (RFC 1035 2.3.4).
+// than 63 octets, `suffix` is empty (a name already too long) or the result would exceed 255 octets
+// (RFC 1035 2.3.4).
 std::string make_name(std::initializer_list<std::string_view> labels, std::string_view suffix);
 
 // Fills rr.type and rr.rdata with the A or AAAA for address text; false when it is neither.

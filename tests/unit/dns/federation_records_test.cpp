@@ -170,5 +170,35 @@ TEST_F(FederationZone, HeadlessOffersTheLiveEndpointsAndExternalNameIsACnameEver
     EXPECT_EQ(rr.type, 5);  // CNAME
 }
 
+// A domain so long that a region's names cannot fit: those names are left out with the reason, and the global
+// name (which fits) stays.
+TEST(FederationNames, NamesTooLongForDnsAreDroppedWithAReason) {
+  FederationLayout layout;
+  std::string domain;
+  for (int i = 0; i < 3; ++i)
+    domain += std::string(60, static_cast<char>('a' + i)) + ".";
+  layout.zone_wire = name_from_text(domain + "example.").value();  // 197 octets
+  layout.federation = "fed";
+  layout.clusters = {{"east", {std::string(63, 'r'), "z"}}};  // even <region>.<domain> is over 255
+  model::MergedService web;
+  web.key = {"shop", "web"};
+  model::ServiceShard east;
+  east.cluster = "east";
+  east.addresses = {"203.0.113.1"};
+  model::EndpointRecord up;
+  up.addresses = {"10.0.0.1"};
+  east.endpoints = {up};
+  web.shards = {east};
+  RenderedNames out;
+  std::vector<std::string> dropped;
+  render_federation_names(web, layout, 5, out, dropped);
+  ASSERT_EQ(out.roots.size(), 1u);  // only the global name
+  EXPECT_EQ(out.records.size(), 1u);
+  ASSERT_EQ(dropped.size(), 2u) << testing::PrintToString(dropped);  // the region's name and the zone's
+  EXPECT_NE(dropped[0].find("longer than DNS allows"), std::string::npos);
+  for (const auto& rr : out.records)
+    EXPECT_LE(rr.owner.size(), 255u);
+}
+
 }  // namespace
 }  // namespace fedns::dns
