@@ -1,6 +1,8 @@
 // Serving snapshot construction from config and catalog.
 #include "app/snapshot_factory.hpp"
 
+#include <functional>
+
 #include "dns/cluster_view_records.hpp"
 #include "dns/federation_records.hpp"
 #include "dns/name.hpp"
@@ -49,44 +51,43 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
     }
     if (!reverse.empty())
       factory.reverse_.emplace(std::move(reverse), factory.catalog_zone_, config.catalog.ttl);
+    // An opt-in zone with its own renderer, made for the zone's lower-case wire origin.
     auto extra = [&](const std::string& text, const std::string& setting,
-                     dns::NamesRenderer render) -> Result<void> {
+                     const std::function<dns::NamesRenderer(const std::string&)>& renderer) -> Result<void> {
       auto origin = dns::name_from_text(text);
       if (!origin) return origin.error().wrap(setting);
       dns::fold_case(*origin);
       const model::ServedZone* zone = factory.zones_.mutable_zone(*origin);
       if (zone == nullptr) return Error{setting + " " + text + " is not one of zones:"};
-      factory.extra_.push_back({*origin, dns::GeneratedNamesBuilder(*origin, zone->base, std::move(render))});
+      factory.extra_.push_back({*origin, dns::GeneratedNamesBuilder(*origin, zone->base, renderer(*origin))});
       return {};
     };
     const std::uint32_t ttl = config.catalog.ttl;
     if (!config.catalog.cluster_view_zone.empty()) {
-      auto origin = dns::name_from_text(config.catalog.cluster_view_zone);
-      std::string wire = origin ? *origin : std::string();
-      dns::fold_case(wire);
       auto added = extra(config.catalog.cluster_view_zone, "catalog.cluster_view_zone",
-                         [wire, ttl](const model::MergedService& service, dns::RenderedNames& out,
-                                     std::vector<std::string>& dropped) {
-                           dns::render_cluster_view_names(service, wire, ttl, out, dropped);
+                         [ttl](const std::string& origin) -> dns::NamesRenderer {
+                           return [origin, ttl](const model::MergedService& service, dns::RenderedNames& out,
+                                                std::vector<std::string>& dropped) {
+                             dns::render_cluster_view_names(service, origin, ttl, out, dropped);
+                           };
                          });
       if (!added) return added.error();
     }
     if (const auto& federation = config.catalog.federation) {
-      dns::FederationLayout layout;
-      if (auto origin = dns::name_from_text(federation->zone)) {
-        layout.zone_wire = *origin;
-        dns::fold_case(layout.zone_wire);
-      }
-      layout.federation = federation->name;
-      layout.cname_fallback = federation->cname_fallback;
-      for (const auto& cluster : config.clusters)
-        layout.clusters[cluster.name] = {cluster.region, cluster.zone};
-      auto added = extra(
-          federation->zone, "catalog.federation.zone",
-          [layout = std::move(layout), ttl](const model::MergedService& service, dns::RenderedNames& out,
-                                            std::vector<std::string>& dropped) {
-            dns::render_federation_names(service, layout, ttl, out, dropped);
-          });
+      auto added = extra(federation->zone, "catalog.federation.zone",
+                         [&](const std::string& origin) -> dns::NamesRenderer {
+                           dns::FederationLayout layout;
+                           layout.zone_wire = origin;
+                           layout.federation = federation->name;
+                           layout.cname_fallback = federation->cname_fallback;
+                           for (const auto& cluster : config.clusters)
+                             layout.clusters[cluster.name] = {cluster.region, cluster.zone};
+                           return [layout = std::move(layout), ttl](const model::MergedService& service,
+                                                                    dns::RenderedNames& out,
+                                                                    std::vector<std::string>& dropped) {
+                             dns::render_federation_names(service, layout, ttl, out, dropped);
+                           };
+                         });
       if (!added) return added.error();
     }
   }
