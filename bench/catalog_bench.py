@@ -15,7 +15,7 @@ exported without ServiceExports). It reports:
 - rebuild cost per change: the snapshot build times fedns logs at debug level during those changes, and the
   shards and nodes each one copied, next to the catalog's size.
 
-Usage: bench/catalog_bench.py [--count 10000] [--changes 200] [--endpoints 3] [--skip-build]
+Usage: bench/catalog_bench.py [--count 10000] [--changes 200] [--endpoints 3] [--skip-build] [--fixture-dir DIR]
 Targets: p99 propagation < 100 ms; rebuild cost independent of catalog size; < 1 KiB RSS per endpoint.
 """
 import argparse
@@ -88,6 +88,8 @@ def main():
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--endpoints", type=int, default=3, help="endpoints per EndpointSlice")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--fixture-dir", help="keep the populated clusters in DIR and reuse them on the next run "
+                        "(for comparing builds; stop them with tests/cluster-fixture down --dir DIR)")
     args = parser.parse_args()
     build = os.path.join(ROOT, "build", "release")
     if not args.skip_build:
@@ -98,22 +100,35 @@ def main():
     bench = os.path.join(build, "bench", "fedns_kube_sync_bench")
     fixture = os.path.join(ROOT, "tests", "cluster-fixture")
     with tempfile.TemporaryDirectory(prefix="fedns-catalog-bench-") as tmp:
-        d = os.path.join(tmp, "clusters")
-        up = subprocess.run([fixture, "up", "3", "--json", "--dir", d], capture_output=True, text=True)
-        if up.returncode != 0:
-            sys.exit(f"cluster fixture failed:\n{up.stderr}")
-        state = json.loads(up.stdout[up.stdout.index("{"):])
+        d = args.fixture_dir or os.path.join(tmp, "clusters")
+        populated = os.path.join(d, "populated.json")
+        reuse = args.fixture_dir and os.path.exists(populated)
+        if reuse:
+            with open(populated) as f:
+                state = json.load(f)
+            if (state["count"], state["endpoints"]) != (args.count, args.endpoints):
+                sys.exit(f"{d} holds {state['count']} x {state['endpoints']}; stop it or pass the same --count")
+        else:
+            up = subprocess.run([fixture, "up", "3", "--json", "--dir", d], capture_output=True, text=True)
+            if up.returncode != 0:
+                sys.exit(f"cluster fixture failed:\n{up.stderr}")
+            state = json.loads(up.stdout[up.stdout.index("{"):])
         procs = []
         try:
             kubeconfigs = [c["kubeconfig"] for c in state["clusters"]]
             start = time.monotonic()
-            pops = [subprocess.Popen([bench, "populate", "--kubeconfig", k, "--count", str(args.count),
-                                      "--endpoints", str(args.endpoints)],
-                                     stdout=subprocess.PIPE, text=True) for k in kubeconfigs]
-            for p in pops:
-                if p.wait() != 0:
-                    sys.exit("populate failed")
-            print(f"populated 3 clusters x {args.count} Services + EndpointSlices in {time.monotonic() - start:.0f} s")
+            if not reuse:
+                pops = [subprocess.Popen([bench, "populate", "--kubeconfig", k, "--count", str(args.count),
+                                          "--endpoints", str(args.endpoints)],
+                                         stdout=subprocess.PIPE, text=True) for k in kubeconfigs]
+                for p in pops:
+                    if p.wait() != 0:
+                        sys.exit("populate failed")
+                print(f"populated 3 clusters x {args.count} Services + EndpointSlices in "
+                      f"{time.monotonic() - start:.0f} s")
+                if args.fixture_dir:
+                    with open(populated, "w") as f:
+                        json.dump(dict(state, count=args.count, endpoints=args.endpoints), f)
 
             # Anchor: the same server with the zone and no clusters.
             empty, _, _, _ = start_fedns(fedns, tmp, "empty", "")
@@ -166,7 +181,8 @@ def main():
             for p in procs:
                 p.terminate()
                 p.wait()
-            subprocess.run([fixture, "down", "--dir", d], capture_output=True)
+            if not args.fixture_dir:
+                subprocess.run([fixture, "down", "--dir", d], capture_output=True)
 
     clk = os.sysconf("SC_CLK_TCK")
     print(f"\ncatalog: {args.count} services x 3 clusters, {endpoints} endpoints")

@@ -147,7 +147,12 @@ asio::awaitable<Result<ApiResponse>> Reflector::list_page(const std::string& tar
 }
 
 asio::awaitable<Result<void>> Reflector::list() {
+  // A whole cache collects the list and swaps it in at the end. A versions-only cache hands each page to the
+  // handlers as it comes (the pages are the server's current state, as watch events would be) and drops what
+  // the list did not mention at the end: the list's objects are never all in memory at once, and their
+  // temporaries do not scatter the heap between the handlers' long-lived copies.
   std::map<std::string, KubeObject> fresh;
+  ++list_pass_;
   std::string continue_token;
   std::string list_version;
   for (;;) {
@@ -164,6 +169,7 @@ asio::awaitable<Result<void>> Reflector::list() {
         ++stats_.expired;
         log::info(where() + ": continue token expired; listing again from the start");
         fresh.clear();
+        ++list_pass_;  // what the abandoned pass saw must be seen again
         continue_token.clear();
         continue;
       }
@@ -186,13 +192,21 @@ asio::awaitable<Result<void>> Reflector::list() {
       log::warn(where() + ": skipping an item: " + reason);
     }
     for (auto& object : page->items) {
-      std::string key = object.meta().key();
-      fresh.insert_or_assign(std::move(key), std::move(object));
+      if (options_.keep_objects) {
+        std::string key = object.meta().key();
+        fresh.insert_or_assign(std::move(key), std::move(object));
+      } else {
+        merge_listed(object);
+      }
     }
     continue_token = std::move(page->continue_token);
     if (continue_token.empty()) break;
   }
-  replace(std::move(fresh));
+  if (options_.keep_objects) {
+    replace(std::move(fresh));
+  } else {
+    drop_unlisted();
+  }
   resource_version_ = list_version;
   ++stats_.lists;
   healthy();
@@ -214,24 +228,32 @@ KubeObject Reflector::named(const std::string& key, const std::string& version) 
   return {std::move(meta), resource_.kind, "{}"};
 }
 
-void Reflector::replace(std::map<std::string, KubeObject> fresh) {
-  if (!options_.keep_objects) {
-    for (const auto& [key, version] : versions_) {
-      if (!fresh.contains(key) && handlers_.on_delete) handlers_.on_delete(named(key, version));
-    }
-    std::map<std::string, std::string> next;
-    for (const auto& [key, object] : fresh) {
-      const auto old = versions_.find(key);
-      if (old == versions_.end()) {
-        if (handlers_.on_add) handlers_.on_add(object);
-      } else if (old->second != object.meta().resource_version) {
-        if (handlers_.on_update) handlers_.on_update(named(key, old->second), object);
-      }
-      next.emplace_hint(next.end(), key, object.meta().resource_version);
-    }
-    versions_ = std::move(next);
+void Reflector::merge_listed(const KubeObject& object) {
+  std::string key = object.meta().key();
+  const auto old = versions_.find(key);
+  if (old == versions_.end()) {
+    if (handlers_.on_add) handlers_.on_add(object);
+    versions_.emplace(std::move(key), CachedVersion{object.meta().resource_version, list_pass_});
     return;
   }
+  old->second.listed_in = list_pass_;
+  if (old->second.resource_version == object.meta().resource_version) return;
+  if (handlers_.on_update) handlers_.on_update(named(key, old->second.resource_version), object);
+  old->second.resource_version = object.meta().resource_version;
+}
+
+void Reflector::drop_unlisted() {
+  for (auto it = versions_.begin(); it != versions_.end();) {
+    if (it->second.listed_in == list_pass_) {
+      ++it;
+      continue;
+    }
+    if (handlers_.on_delete) handlers_.on_delete(named(it->first, it->second.resource_version));
+    it = versions_.erase(it);
+  }
+}
+
+void Reflector::replace(std::map<std::string, KubeObject> fresh) {
   for (const auto& [key, object] : store_) {
     if (!fresh.contains(key) && handlers_.on_delete) handlers_.on_delete(object);
   }
@@ -253,12 +275,12 @@ void Reflector::upsert(KubeObject object) {
     const auto old = versions_.find(key);
     if (old == versions_.end()) {
       if (handlers_.on_add) handlers_.on_add(object);
-      versions_.emplace(std::move(key), object.meta().resource_version);
+      versions_.emplace(std::move(key), CachedVersion{object.meta().resource_version, list_pass_});
       return;
     }
-    if (old->second == object.meta().resource_version) return;  // already seen
-    if (handlers_.on_update) handlers_.on_update(named(key, old->second), object);
-    old->second = object.meta().resource_version;
+    if (old->second.resource_version == object.meta().resource_version) return;  // already seen
+    if (handlers_.on_update) handlers_.on_update(named(key, old->second.resource_version), object);
+    old->second.resource_version = object.meta().resource_version;
     return;
   }
   const auto old = store_.find(key);
@@ -276,7 +298,7 @@ void Reflector::remove(const KubeObject& object) {
   if (!options_.keep_objects) {
     const auto old = versions_.find(object.meta().key());
     if (old == versions_.end()) return;  // never seen, or already deleted by a relist
-    if (handlers_.on_delete) handlers_.on_delete(named(old->first, old->second));
+    if (handlers_.on_delete) handlers_.on_delete(named(old->first, old->second.resource_version));
     versions_.erase(old);
     return;
   }

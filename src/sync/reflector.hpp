@@ -43,6 +43,8 @@ struct ReflectorOptions {
   // false: the cache keeps only each object's resourceVersion by namespace/name, enough to diff a relist and
   // to name what was deleted (handlers get whole objects, except on_delete and on_update's old object, which
   // carry the namespace, name and version only). For consumers that keep their own typed copy (the catalog).
+  // Such a cache hands a LIST to the handlers page by page: a list that fails half-way has delivered its
+  // first pages (current objects, as watch events would be); deletions come when a list completes.
   bool keep_objects = true;
 };
 
@@ -82,8 +84,12 @@ class Reflector {
   [[nodiscard]] bool has_synced() const { return synced_; }
   // The cached objects (keep_objects); empty otherwise, where only versions are kept.
   [[nodiscard]] const std::map<std::string, KubeObject>& store() const { return store_; }
-  // Without keep_objects: the resourceVersion of every cached object by namespace/name.
-  [[nodiscard]] const std::map<std::string, std::string>& versions() const { return versions_; }
+  // Without keep_objects: every cached object's resourceVersion, by namespace/name.
+  struct CachedVersion {
+    std::string resource_version;
+    std::uint64_t listed_in = 0;  // the last LIST pass that returned it
+  };
+  [[nodiscard]] const std::map<std::string, CachedVersion>& versions() const { return versions_; }
   // How many objects the cache knows, whole or by version.
   [[nodiscard]] std::size_t cached() const {
     return options_.keep_objects ? store_.size() : versions_.size();
@@ -99,6 +105,8 @@ class Reflector {
   boost::asio::awaitable<WatchEnd> watch();
   WatchEnd apply_event(std::string_view line);
   void replace(std::map<std::string, KubeObject> fresh);
+  void merge_listed(const KubeObject& object);  // versions-only: one listed object
+  void drop_unlisted();                         // versions-only: a LIST completed; what it lacked is gone
   void upsert(KubeObject object);
   void remove(const KubeObject& object);
   [[nodiscard]] KubeObject named(const std::string& key, const std::string& version) const;
@@ -117,7 +125,8 @@ class Reflector {
   std::map<std::string, KubeObject> store_;
   // Without keep_objects: namespace/name -> resourceVersion, all a relist diff needs (a deleted object is
   // named from its key).
-  std::map<std::string, std::string> versions_;
+  std::map<std::string, CachedVersion> versions_;
+  std::uint64_t list_pass_ = 0;
   std::string resource_version_;
   bool synced_ = false;
   bool stopped_ = false;
