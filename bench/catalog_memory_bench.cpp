@@ -16,6 +16,7 @@
 #include "dns/name.hpp"
 #include "dns/zone_builder.hpp"
 #include "sync/catalog.hpp"
+#include "sync/reflector.hpp"
 
 namespace {
 
@@ -58,13 +59,16 @@ int main(int argc, char** argv) {
   };
 
   // 1. Informer caches: resourceVersion by namespace/name, a Service and an EndpointSlice each.
-  std::vector<std::map<std::string, std::string>> caches(kClusters * 2);
+  std::vector<std::map<std::string, fedns::sync::Reflector::CachedVersion>> caches(kClusters * 2);
   for (int c = 0; c < kClusters; ++c) {
     for (int i = 0; i < count; ++i) {
       const std::string ns = "bench-" + std::to_string(i % 10);
       const std::string name = "svc-" + number(i, 5);
-      caches[c * 2].emplace(ns + "/" + name, meta(ns, name, i).resource_version);
-      caches[c * 2 + 1].emplace(ns + "/" + name + "-abcde", meta(ns, name + "-abcde", i).resource_version);
+      caches[c * 2].emplace(ns + "/" + name,
+                            fedns::sync::Reflector::CachedVersion{meta(ns, name, i).resource_version, 1});
+      caches[c * 2 + 1].emplace(
+          ns + "/" + name + "-abcde",
+          fedns::sync::Reflector::CachedVersion{meta(ns, name + "-abcde", i).resource_version, 1});
     }
   }
   report("informer caches (versions only)");

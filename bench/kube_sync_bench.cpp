@@ -435,15 +435,36 @@ int propagate_bench(const std::vector<std::string>& kubeconfigs, std::uint16_t d
     clients.push_back(make_client(io, k));
   std::vector<double> latencies_ms;
   int timeouts = 0;
+  // New addresses are 10.<round>.x.y, the round one past the last run's (read back from the first slice
+  // patched), so that a run against clusters kept from an earlier run (catalog_bench.py --fixture-dir)
+  // changes every address again.
+  int round = 200;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await clients[0]->request("GET",
+                                              "/apis/discovery.k8s.io/v1/namespaces/bench-0/endpointslices/"
+                                              "svc-0-abcde");
+        if (!r || r->status != 200) co_return;
+        const auto slice = nlohmann::json::parse(r->body, nullptr, false);
+        const std::string first = slice.value("/endpoints/0/addresses/0"_json_pointer, std::string());
+        const int octet = std::atoi(first.substr(first.find('.') + 1).c_str());
+        if (octet >= 200 && octet < 250) round = octet + 1;
+      },
+      asio::detached);
+  io.run();
+  io.restart();
+  const std::string prefix = "10." + std::to_string(round) + ".";
   for (int i = 0; i < changes; ++i) {
     const int s = static_cast<int>((static_cast<long long>(i) * 7919) % count);
     const std::string ns = "bench-" + std::to_string(s % 10);
     const std::string name = "svc-" + std::to_string(s);
-    const std::array<std::uint8_t, 4> address = {10, 200, static_cast<std::uint8_t>(i / 250),
+    const std::array<std::uint8_t, 4> address = {10, static_cast<std::uint8_t>(round),
+                                                 static_cast<std::uint8_t>(i / 250),
                                                  static_cast<std::uint8_t>(i % 250 + 1)};
     nlohmann::json patch;
     for (int e = 0; e < 3; ++e) {
-      const std::string ip = e == 0 ? "10.200." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1)
+      const std::string ip = e == 0 ? prefix + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1)
                                     : "10." + std::to_string(100 + e) + "." + std::to_string(s / 250 % 250) +
                                           "." + std::to_string(s % 250 + 1);
       patch["endpoints"].push_back(

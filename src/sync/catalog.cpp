@@ -163,34 +163,59 @@ bool carries(const std::vector<Condition>& observed, const std::vector<Condition
 
 }  // namespace
 
+const Catalog::ServiceEntry* Catalog::entry(const ClusterState& state, const model::ServiceKey& key) {
+  const auto it = state.entries.find(key);
+  return it == state.entries.end() ? nullptr : &it->second;
+}
+
+void Catalog::erase_if_empty(ClusterState& state, std::map<model::ServiceKey, ServiceEntry>::iterator it) {
+  if (it != state.entries.end() && it->second.empty()) state.entries.erase(it);
+}
+
 void Catalog::upsert_service(const std::string& cluster, Service service) {
   auto key = key_of(service.meta);
-  clusters_[cluster].services.insert_or_assign(key, to_service_source(std::move(service)));
+  clusters_[cluster].entries[key].service = to_service_source(std::move(service));
   dirty_.insert(std::move(key));
 }
 
 void Catalog::remove_service(const std::string& cluster, const model::ServiceKey& key) {
-  if (auto it = clusters_.find(cluster); it != clusters_.end() && it->second.services.erase(key) > 0) {
-    dirty_.insert(key);
-  }
+  const auto state = clusters_.find(cluster);
+  if (state == clusters_.end()) return;
+  const auto it = state->second.entries.find(key);
+  if (it == state->second.entries.end() || !it->second.service) return;
+  it->second.service.reset();
+  erase_if_empty(state->second, it);
+  dirty_.insert(key);
 }
 
 void Catalog::upsert_slice(const std::string& cluster, EndpointSlice slice) {
   ClusterState& state = clusters_[cluster];
   model::ServiceKey owner{slice.meta.namespace_, slice.service_name};
-  const std::pair<std::string, std::string> id{slice.meta.namespace_, slice.meta.name};
+  std::pair<std::string, std::string> id{slice.meta.namespace_, slice.meta.name};
   // A slice that changed owner (its service-name label was edited) leaves its old service.
   if (const auto previous = state.slice_owner.find(id);
-      previous != state.slice_owner.end() && previous->second != owner) {
-    if (auto old = state.slices.find(previous->second); old != state.slices.end()) {
-      old->second.erase(slice.meta.name);
-      if (old->second.empty()) state.slices.erase(old);
+      previous != state.slice_owner.end() && previous->second != owner.name) {
+    model::ServiceKey old_owner{slice.meta.namespace_, previous->second};
+    if (auto old = state.entries.find(old_owner); old != state.entries.end()) {
+      std::erase_if(old->second.slices, [&](const NamedSlice& s) { return s.name == slice.meta.name; });
+      erase_if_empty(state, old);
     }
-    dirty_.insert(previous->second);
+    dirty_.insert(std::move(old_owner));
   }
-  state.slice_owner.insert_or_assign(id, owner);
+  state.slice_owner.insert_or_assign(std::move(id), owner.name);
+  // Kept in name order, so that a merge reads the slices in the same order however they arrived.
+  auto& slices = state.entries[owner].slices;
+  const auto at =
+      std::lower_bound(slices.begin(), slices.end(), slice.meta.name,
+                       [](const NamedSlice& s, const std::string& name) { return s.name < name; });
   std::string name = slice.meta.name;
-  state.slices[owner].insert_or_assign(std::move(name), to_slice_source(std::move(slice)));
+  SliceSource source = to_slice_source(std::move(slice), places_);
+  if (at != slices.end() && at->name == name) {
+    at->source = std::move(source);
+  } else {
+    slices.insert(at, {std::move(name), std::move(source)});
+    slices.shrink_to_fit();  // no spare capacity: the catalog holds one list per service and cluster
+  }
   dirty_.insert(std::move(owner));
 }
 
@@ -201,25 +226,30 @@ void Catalog::remove_slice(const std::string& cluster, const std::string& namesp
   ClusterState& state = it->second;
   const auto owner = state.slice_owner.find({namespace_, name});
   if (owner == state.slice_owner.end()) return;
-  if (auto slices = state.slices.find(owner->second); slices != state.slices.end()) {
-    slices->second.erase(name);
-    if (slices->second.empty()) state.slices.erase(slices);
+  model::ServiceKey key{namespace_, owner->second};
+  if (auto entry = state.entries.find(key); entry != state.entries.end()) {
+    std::erase_if(entry->second.slices, [&](const NamedSlice& s) { return s.name == name; });
+    erase_if_empty(state, entry);
   }
-  dirty_.insert(owner->second);
   state.slice_owner.erase(owner);
+  dirty_.insert(std::move(key));
 }
 
 void Catalog::upsert_export(const std::string& cluster, ServiceExport service_export) {
   slim(service_export.meta);
   auto key = key_of(service_export.meta);
-  clusters_[cluster].exports.insert_or_assign(key, std::move(service_export));
+  clusters_[cluster].entries[key].service_export = std::make_unique<ServiceExport>(std::move(service_export));
   dirty_.insert(std::move(key));
 }
 
 void Catalog::remove_export(const std::string& cluster, const model::ServiceKey& key) {
-  if (auto it = clusters_.find(cluster); it != clusters_.end() && it->second.exports.erase(key) > 0) {
-    dirty_.insert(key);
-  }
+  const auto state = clusters_.find(cluster);
+  if (state == clusters_.end()) return;
+  const auto it = state->second.entries.find(key);
+  if (it == state->second.entries.end() || !it->second.service_export) return;
+  it->second.service_export.reset();
+  erase_if_empty(state->second, it);
+  dirty_.insert(key);
 }
 
 void Catalog::set_options(CatalogOptions options) {
@@ -228,8 +258,9 @@ void Catalog::set_options(CatalogOptions options) {
     return;
   options_ = std::move(options);
   for (const auto& [cluster, state] : clusters_) {
-    for (const auto& [key, service] : state.services)
-      dirty_.insert(key);
+    for (const auto& [key, entry] : state.entries) {
+      if (entry.service) dirty_.insert(key);
+    }
   }
 }
 
@@ -237,10 +268,9 @@ void Catalog::set_excluded(const std::string& cluster, bool excluded) {
   if (excluded ? !excluded_.insert(cluster).second : excluded_.erase(cluster) == 0) return;
   const auto it = clusters_.find(cluster);
   if (it == clusters_.end()) return;
-  for (const auto& [key, service] : it->second.services)
-    dirty_.insert(key);
-  for (const auto& [key, service_export] : it->second.exports)
-    dirty_.insert(key);
+  for (const auto& [key, entry] : it->second.entries) {
+    if (entry.service || entry.service_export) dirty_.insert(key);
+  }
 }
 
 void Catalog::hold_export_status(bool hold) {
@@ -248,16 +278,18 @@ void Catalog::hold_export_status(bool hold) {
   hold_export_status_ = hold;
   if (hold) return;
   for (const auto& [cluster, state] : clusters_) {
-    for (const auto& [key, service_export] : state.exports)
-      dirty_.insert(key);
+    for (const auto& [key, entry] : state.entries) {
+      if (entry.service_export) dirty_.insert(key);
+    }
   }
 }
 
 void Catalog::remove_cluster(const std::string& cluster) {
   const auto it = clusters_.find(cluster);
   if (it == clusters_.end()) return;
-  for (const auto& [key, service] : it->second.services)
-    dirty_.insert(key);
+  for (const auto& [key, entry] : it->second.entries) {
+    if (entry.service || entry.service_export) dirty_.insert(key);
+  }
   clusters_.erase(it);
 }
 
@@ -267,13 +299,13 @@ void Catalog::export_status(const model::ServiceKey& key, const model::MergedSer
   if (hold_export_status_) return;
   for (const auto& [cluster, state] : clusters_) {
     if (excluded_.contains(cluster)) continue;  // stale: nothing can be written there now anyway
-    const auto exported = state.exports.find(key);
-    if (exported == state.exports.end()) continue;
+    const ServiceEntry* found = entry(state, key);
+    if (found == nullptr || !found->service_export) continue;
     const auto error = shard_errors.find(cluster);
-    auto wanted = export_conditions(cluster, key, state.services.contains(key), merged,
+    auto wanted = export_conditions(cluster, key, found->service.has_value(), merged,
                                     error == shard_errors.end() ? std::string() : error->second);
-    if (carries(exported->second.conditions, wanted)) continue;
-    changes.export_status.push_back({cluster, key, std::move(wanted), exported->second.conditions});
+    if (carries(found->service_export->conditions, wanted)) continue;
+    changes.export_status.push_back({cluster, key, std::move(wanted), found->service_export->conditions});
   }
 }
 
@@ -283,21 +315,18 @@ std::optional<model::MergedService> Catalog::merge(const model::ServiceKey& key,
   std::vector<model::ServiceShard> shards;
   for (const auto& [cluster, state] : clusters_) {
     if (excluded_.contains(cluster)) continue;
-    const auto service = state.services.find(key);
-    if (service == state.services.end()) continue;
-    const auto exported = state.exports.find(key);
+    const ServiceEntry* found = entry(state, key);
+    if (found == nullptr || !found->service) continue;
     const bool export_all = options_.export_all_namespaces.contains(key.namespace_);
-    if (exported == state.exports.end() && !export_all) continue;  // MCS: not exported from this cluster
+    if (!found->service_export && !export_all) continue;  // MCS: not exported from this cluster
     ShardInput input;
     input.cluster = cluster;
     input.key = key;
-    input.service = &service->second;
-    input.service_export = exported == state.exports.end() ? nullptr : &exported->second;
+    input.service = &*found->service;
+    input.service_export = found->service_export.get();
     input.default_source = options_.default_source;
-    if (const auto slices = state.slices.find(key); slices != state.slices.end()) {
-      for (const auto& [name, slice] : slices->second)
-        input.slices.push_back(&slice);
-    }
+    for (const auto& slice : found->slices)
+      input.slices.push_back(&slice.source);
     auto built = build_shard(input);
     if (!built) {
       dropped.push_back(built.error().message);

@@ -65,7 +65,11 @@ Result<AddressSource> parse_address_source(const std::string& text) {
 
 ServiceSource to_service_source(Service service) {
   ServiceSource source;
-  source.type = std::move(service.type);
+  if (service.type == "LoadBalancer") {
+    source.type = ServiceType::kLoadBalancer;
+  } else if (service.type == "ExternalName") {
+    source.type = ServiceType::kExternalName;
+  }
   source.headless = service.headless;
   source.publish_not_ready_addresses = service.publish_not_ready_addresses;
   source.cluster_ips = std::move(service.cluster_ips);
@@ -82,13 +86,36 @@ ServiceSource to_service_source(Service service) {
   return source;
 }
 
-SliceSource to_slice_source(EndpointSlice slice) {
+std::vector<std::string> EndpointSource::addresses() const {
+  std::vector<std::string> out;
+  for (std::size_t at = 0; at < packed_addresses.size();) {
+    const std::size_t length = static_cast<unsigned char>(packed_addresses[at]);
+    out.push_back(packed_addresses.substr(at + 1, length));
+    at += 1 + length;
+  }
+  return out;
+}
+
+SliceSource to_slice_source(EndpointSlice slice, EndpointPlaces& places) {
   SliceSource source;
   source.fqdn = slice.address_type == "FQDN";
-  source.endpoints = std::move(slice.endpoints);
-  source.endpoints.shrink_to_fit();
-  for (auto& endpoint : source.endpoints)
-    endpoint.addresses.shrink_to_fit();
+  source.endpoints.reserve(slice.endpoints.size());  // exact: kept as long as the slice is
+  for (auto& e : slice.endpoints) {
+    EndpointSource& out = source.endpoints.emplace_back();
+    std::size_t packed = 0;
+    for (const auto& address : e.addresses)
+      packed += 1 + std::min<std::size_t>(address.size(), 255);
+    out.packed_addresses.reserve(packed);
+    for (const auto& address : e.addresses) {
+      const std::size_t length = std::min<std::size_t>(address.size(), 255);
+      out.packed_addresses.push_back(static_cast<char>(length));
+      out.packed_addresses.append(address, 0, length);
+    }
+    out.hostname = std::move(e.hostname);
+    if (!e.node_name.empty() || !e.zone.empty())
+      out.place = places.intern({std::move(e.node_name), std::move(e.zone)});
+    out.conditions = e.conditions;
+  }
   return source;
 }
 
@@ -130,13 +157,15 @@ Result<ShardResult> build_shard(const ShardInput& input) {
     if (slice->fqdn) continue;  // deprecated by Kubernetes; nothing to publish as A/AAAA
     for (const auto& e : slice->endpoints) {
       model::EndpointRecord record;
-      record.addresses = clean_addresses(e.addresses, where + ": endpoint", result.dropped);
+      record.addresses = clean_addresses(e.addresses(), where + ": endpoint", result.dropped);
       if (record.addresses.empty()) continue;
       record.ready = e.conditions.ready;
       record.serving = e.conditions.serving;
       record.terminating = e.conditions.terminating;
-      record.node_name = e.node_name;
-      record.zone = e.zone;
+      if (e.place) {
+        record.node_name = e.place->node_name;
+        record.zone = e.place->zone;
+      }
       if (!e.hostname.empty()) {
         if (is_dns_label(e.hostname)) {
           record.hostname = e.hostname;
@@ -156,7 +185,7 @@ Result<ShardResult> build_shard(const ShardInput& input) {
   for (auto& [address, record] : by_address)
     shard.endpoints.push_back(std::move(record));
 
-  if (service.type == "ExternalName") {
+  if (service.type == ServiceType::kExternalName) {
     shard.kind = model::ServiceKind::kExternalName;
     shard.external_name = service.external_name;
     if (shard.external_name.empty()) return Error{where + ": ExternalName service without externalName"};
@@ -171,7 +200,7 @@ Result<ShardResult> build_shard(const ShardInput& input) {
   std::vector<std::string> endpoint_addresses;
   switch (source) {
     case AddressSource::kAuto:
-      if (service.type == "LoadBalancer") {
+      if (service.type == ServiceType::kLoadBalancer) {
         chosen = &service.load_balancer_ips;
       } else if (!service.external_ips.empty()) {
         chosen = &service.external_ips;

@@ -4,12 +4,15 @@
 // and absurd port lists are dropped with a reason instead of reaching the zone.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
 #include "model/catalog.hpp"
+#include "sync/shared_values.hpp"
 #include "sync/typed_objects.hpp"
 
 namespace fedns::sync {
@@ -33,10 +36,13 @@ Result<AddressSource> parse_address_source(const std::string& text);
 // end): what a DNS name built from it can carry. Cluster names in the config follow the same rule.
 bool is_dns_label(const std::string& label);
 
+// The spec.type values that change what is published (NodePort publishes as ClusterIP does).
+enum class ServiceType : std::uint8_t { kClusterIp, kLoadBalancer, kExternalName };
+
 // What build_shard reads of a Service. The catalog keeps this rather than the Service: one per service and
 // cluster, and the metadata, IP families and other annotations would be memory for nothing.
 struct ServiceSource {
-  std::string type = "ClusterIP";  // ClusterIP, NodePort, LoadBalancer, ExternalName
+  ServiceType type = ServiceType::kClusterIp;
   bool headless = false;
   bool publish_not_ready_addresses = false;
   std::vector<std::string> cluster_ips;
@@ -48,12 +54,36 @@ struct ServiceSource {
 };
 ServiceSource to_service_source(Service service);
 
+// Where an endpoint runs; shared by the endpoints on one node (SharedValues).
+struct EndpointPlace {
+  std::string node_name;
+  std::string zone;
+
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=> (its literal-0 comparison)
+  auto operator<=>(const EndpointPlace&) const = default;
+};
+using EndpointPlaces = SharedValues<EndpointPlace>;
+
+// What build_shard reads of an endpoint, in 88 bytes instead of the decoded Endpoint's 176: the catalog holds
+// one per endpoint of every cluster.
+struct EndpointSource {
+  // The addresses, each preceded by its length in one byte (no separator a lying server could forge; an
+  // address is at most 45 characters, and a longer text, cut at 255, stays invalid). One IPv4 address fits in
+  // the string itself, without a heap block.
+  std::string packed_addresses;
+  std::string hostname;
+  std::shared_ptr<const EndpointPlace> place;  // null when neither node nor zone is known
+  EndpointConditions conditions;
+
+  [[nodiscard]] std::vector<std::string> addresses() const;
+};
+
 // What build_shard reads of an EndpointSlice (its owner and name are the catalog's index).
 struct SliceSource {
   bool fqdn = false;  // addressType FQDN: deprecated, nothing to publish as A/AAAA
-  std::vector<Endpoint> endpoints;
+  std::vector<EndpointSource> endpoints;
 };
-SliceSource to_slice_source(EndpointSlice slice);
+SliceSource to_slice_source(EndpointSlice slice, EndpointPlaces& places);
 
 struct ShardInput {
   std::string cluster;

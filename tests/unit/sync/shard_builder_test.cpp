@@ -40,10 +40,11 @@ EndpointSlice slice(std::vector<Endpoint> endpoints, const std::string& type = "
 Result<ShardResult> build(const Service& svc, const std::vector<const EndpointSlice*>& slices = {},
                           const ServiceExport* exported = nullptr) {
   const ServiceSource source = to_service_source(svc);
+  EndpointPlaces places;
   std::vector<SliceSource> kept;
   kept.reserve(slices.size());
   for (const auto* slice : slices)
-    kept.push_back(to_slice_source(*slice));
+    kept.push_back(to_slice_source(*slice, places));
   std::vector<const SliceSource*> pointers;
   for (const auto& slice : kept)
     pointers.push_back(&slice);
@@ -160,6 +161,34 @@ TEST(ShardBuilder, NamesDnsCannotCarryAreRefused) {
   auto s = service();
   s.meta.name = std::string(64, 'x');
   EXPECT_FALSE(build(s).ok());
+}
+
+TEST(ShardBuilder, EndpointsKeepEveryAddressTheirPlaceAndNoForgedAddress) {
+  // The catalog packs an endpoint's addresses into one string and shares node and zone between endpoints;
+  // what a shard gets out must be what the slice said, and a separator-looking or overlong text must not
+  // turn into addresses it never was.
+  Endpoint two = endpoint("10.1.0.5");
+  two.addresses.push_back("10.1.0.6");
+  two.node_name = "ip-10-0-1-23.eu-west-1.compute.internal";
+  two.zone = "eu-west-1a";
+  Endpoint forged = endpoint("10.1.0.7 10.1.0.8");
+  forged.addresses.push_back(std::string(300, '1') + "10.1.0.9");
+  forged.node_name = two.node_name;
+  forged.zone = two.zone;
+  const auto s = slice({two, forged});
+  const auto r = build(service("ClusterIP"), {&s});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->shard.endpoints.size(), 1u);
+  const auto& e = r->shard.endpoints[0];
+  EXPECT_EQ(e.addresses, (std::vector<std::string>{"10.1.0.5", "10.1.0.6"}));
+  EXPECT_EQ(e.node_name, "ip-10-0-1-23.eu-west-1.compute.internal");
+  EXPECT_EQ(e.zone, "eu-west-1a");
+  EXPECT_EQ(r->dropped.size(), 2u) << testing::PrintToString(r->dropped);
+
+  EndpointPlaces places;
+  const auto kept = to_slice_source(s, places);
+  EXPECT_EQ(kept.endpoints[0].place, kept.endpoints[1].place) << "one node, one shared place";
+  EXPECT_EQ(places.size(), 1u);
 }
 
 }  // namespace
