@@ -46,6 +46,7 @@ Result<ShardResult> build(const Service& svc, const std::vector<const EndpointSl
   for (const auto* slice : slices)
     kept.push_back(to_slice_source(*slice, places));
   std::vector<const SliceSource*> pointers;
+  pointers.reserve(kept.size());
   for (const auto& slice : kept)
     pointers.push_back(&slice);
   return build_shard(
