@@ -1,0 +1,140 @@
+// Probe scheduling, state updates and coalesced publication of the health table.
+#include "health/health_monitor.hpp"
+
+#include <algorithm>
+
+#include "common/log.hpp"
+
+namespace fedns::health {
+
+namespace asio = boost::asio;
+
+HealthMonitor::HealthMonitor(asio::io_context& io, SnapshotPublisher<HealthTable>& publisher,
+                             MonitorOptions options)
+    : io_(io), publisher_(publisher), options_(options), publish_timer_(io) {}
+
+HealthMonitor::~HealthMonitor() {
+  stop();
+}
+
+TargetId HealthMonitor::add(Target target) {
+  const TargetState initial(target.spec.thresholds);
+  auto entry = std::make_shared<Entry>(
+      Entry{std::move(target), initial, {}, true, 0, std::make_unique<asio::steady_timer>(io_)});
+  TargetId id = 0;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+    entries_[id] = entry;
+  } else {
+    id = static_cast<TargetId>(entries_.size());
+    entries_.push_back(entry);
+  }
+  ++active_;
+  asio::co_spawn(io_, run(std::move(entry), id), asio::detached);
+  changed();  // the table grows (the new target up until a probe says otherwise)
+  return id;
+}
+
+void HealthMonitor::remove(TargetId id) {
+  if (id >= entries_.size() || entries_[id] == nullptr) return;
+  entries_[id]->active = false;
+  entries_[id]->timer->cancel();
+  entries_[id] = nullptr;
+  free_ids_.push_back(id);
+  --active_;
+  changed();
+}
+
+void HealthMonitor::stop() {
+  for (TargetId id = 0; id < entries_.size(); ++id)
+    remove(id);
+  publish_timer_.cancel();
+}
+
+const TargetState* HealthMonitor::state(TargetId id) const {
+  return id < entries_.size() && entries_[id] != nullptr ? &entries_[id]->state : nullptr;
+}
+
+std::optional<std::chrono::microseconds> HealthMonitor::rtt(TargetId id) const {
+  if (id >= entries_.size() || entries_[id] == nullptr) return std::nullopt;
+  return entries_[id]->rtt.value();
+}
+
+std::chrono::milliseconds HealthMonitor::next_wait(const ProbeSpec& spec, bool first) {
+  const double jitter = std::clamp(spec.jitter, 0.0, 0.5);
+  std::uniform_real_distribution<double> spread(first ? 0.0 : 1.0 - jitter, first ? jitter : 1.0 + jitter);
+  return std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(spec.interval.count()) * spread(random_)));
+}
+
+asio::awaitable<ProbeResult> HealthMonitor::probe(const Entry& entry) {
+  const asio::ip::tcp::endpoint endpoint(entry.target.address, entry.target.spec.port);
+  switch (entry.target.spec.kind) {
+    case ProbeKind::kHttp:
+      co_return co_await probe_http(endpoint, entry.target.spec);
+    case ProbeKind::kTcp:
+      break;
+  }
+  co_return co_await probe_tcp(endpoint, entry.target.spec.timeout);
+}
+
+asio::awaitable<void> HealthMonitor::run(std::shared_ptr<Entry> entry, TargetId id) {
+  bool first = true;
+  while (entry->active) {
+    entry->timer->expires_after(next_wait(entry->target.spec, first));
+    first = false;
+    boost::system::error_code ec;
+    co_await entry->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!entry->active) break;
+    const ProbeResult result = co_await probe(*entry);
+    if (!entry->active) break;  // removed while the probe ran: its id may belong to another target now
+    ++stats_.probes;
+    if (result.ok) {
+      entry->rtt.add(result.rtt);
+    } else {
+      ++stats_.failures;
+    }
+    const bool transition = entry->state.record(result.ok);
+    const std::uint32_t ttl =
+        options_.derive_ttl
+            ? health_ttl(entry->state,
+                         std::chrono::duration_cast<std::chrono::seconds>(entry->target.spec.interval),
+                         options_.min_ttl, options_.max_ttl)
+            : 0;
+    if (transition) {
+      ++stats_.transitions;
+      const std::string reason = result.ok ? "" : result.error;
+      log::info("health: " + entry->target.name +
+                (entry->state.up() ? " is UP" : " is DOWN (" + reason + ")"));
+      if (on_transition) on_transition(id, entry->target, entry->state.health(), reason);
+    }
+    if (transition || ttl != entry->ttl) {
+      entry->ttl = ttl;
+      changed();
+    }
+  }
+}
+
+void HealthMonitor::changed() {
+  if (publish_pending_) return;
+  publish_pending_ = true;
+  publish_timer_.expires_after(kPublishDelay);
+  // The handler may run after the monitor is gone (a cancelled wait still completes): it checks first.
+  publish_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const boost::system::error_code& ec) {
+    if (alive.expired()) return;
+    publish_pending_ = false;
+    if (!ec) publish();
+  });
+}
+
+void HealthMonitor::publish() {
+  std::vector<TargetStatus> statuses(entries_.size());
+  for (std::size_t id = 0; id < entries_.size(); ++id) {
+    if (entries_[id] != nullptr) statuses[id] = {entries_[id]->state.up(), entries_[id]->ttl};
+  }
+  publisher_.publish(std::make_shared<const HealthTable>(std::move(statuses), ++generation_));
+  ++stats_.publications;
+}
+
+}  // namespace fedns::health

@@ -1,0 +1,39 @@
+// What the data plane reads of health: each target's state by id, published on its own (DESIGN.md 1: a
+// health flap must not rebuild the zone; answers combine the two at query time). Immutable once published.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace fedns::health {
+
+using TargetId = std::uint32_t;
+inline constexpr TargetId kNoTarget = 0xFFFFFFFFu;
+
+struct TargetStatus {
+  bool up = true;
+  std::uint32_t ttl = 0;  // a health-derived TTL (seconds), 0 when the record's own TTL applies
+};
+
+class HealthTable {
+ public:
+  HealthTable() = default;
+  HealthTable(std::vector<TargetStatus> statuses, std::uint64_t generation)
+      : statuses_(std::move(statuses)), generation_(generation) {}
+
+  // A target the table does not know (never probed, or added after this table) counts as up: health only
+  // ever takes a target out on evidence.
+  [[nodiscard]] bool up(TargetId id) const noexcept { return id >= statuses_.size() || statuses_[id].up; }
+  [[nodiscard]] const TargetStatus* find(TargetId id) const noexcept {
+    return id < statuses_.size() ? &statuses_[id] : nullptr;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return statuses_.size(); }
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
+
+ private:
+  std::vector<TargetStatus> statuses_;
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace fedns::health

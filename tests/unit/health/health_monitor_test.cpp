@@ -1,0 +1,157 @@
+// The monitor against a real TCP server on loopback that goes down and comes back: the published table
+// follows within interval x fall + 100 ms (issue 5's bound), a flapping target stays out, removal is prompt.
+#include "health/health_monitor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+namespace fedns::health {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+class HealthMonitorTest : public testing::Test {
+ protected:
+  template <class F>
+  auto on_io(F f) {
+    std::packaged_task<decltype(f())()> task(std::move(f));
+    auto future = task.get_future();
+    asio::post(io_, [&task] { task(); });
+    return future.get();
+  }
+  void SetUp() override {
+    monitor_ = std::make_unique<HealthMonitor>(io_, publisher_);
+    thread_ = std::thread([this] {
+      auto guard = asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
+  void TearDown() override {
+    on_io([this] {
+      monitor_->stop();
+      listener_.reset();
+      return 0;
+    });
+    io_.stop();
+    thread_.join();
+  }
+  // The listening port: accepting (up) or closed (connections refused).
+  void listen(bool up) {
+    on_io([&] {
+      if (!up) {
+        listener_.reset();
+        return 0;
+      }
+      listener_ = std::make_unique<tcp::acceptor>(io_);
+      const tcp::endpoint at(asio::ip::make_address("127.0.0.1"), port_);
+      listener_->open(at.protocol());
+      listener_->set_option(asio::socket_base::reuse_address(true));
+      listener_->bind(at);
+      listener_->listen();
+      port_ = listener_->local_endpoint().port();
+      return 0;
+    });
+  }
+  static ProbeSpec spec(Thresholds thresholds) {
+    ProbeSpec s;
+    s.kind = ProbeKind::kTcp;
+    s.interval = 100ms;
+    s.timeout = 200ms;
+    s.jitter = 0;
+    s.thresholds = thresholds;
+    return s;
+  }
+  TargetId add_target(Thresholds thresholds = {.rise = 2, .fall = 2, .ok = 2}) {
+    return on_io([this, thresholds] {
+      Target t{"test target", asio::ip::make_address("127.0.0.1"), spec(thresholds)};
+      t.spec.port = port_;
+      return monitor_->add(t);
+    });
+  }
+  bool published_up(TargetId id) {
+    const auto table = publisher_.current();
+    return table == nullptr || table->up(id);
+  }
+  // How long until the published table says `up` for the target (or nullopt after `limit`).
+  std::optional<std::chrono::milliseconds> time_until(TargetId id, bool up, std::chrono::milliseconds limit) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+      const auto table = publisher_.current();
+      if (table != nullptr && table->find(id) != nullptr && table->up(id) == up)
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                     start);
+      std::this_thread::sleep_for(2ms);
+    }
+    return std::nullopt;
+  }
+
+  asio::io_context io_;
+  SnapshotPublisher<HealthTable> publisher_;
+  std::unique_ptr<HealthMonitor> monitor_;
+  std::unique_ptr<tcp::acceptor> listener_;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(HealthMonitorTest, ATargetGoesOutWithinIntervalTimesFallAndComesBackAfterRise) {
+  listen(true);
+  const TargetId id = add_target();
+  ASSERT_TRUE(time_until(id, true, 2s).has_value()) << "the new target was never published";
+  std::this_thread::sleep_for(250ms);  // a few good checks
+  EXPECT_TRUE(published_up(id));
+  EXPECT_TRUE(on_io([&] { return monitor_->rtt(id).has_value(); })) << "successful probes measure the RTT";
+
+  listen(false);
+  const auto down = time_until(id, false, 2s);
+  ASSERT_TRUE(down.has_value()) << "a refused target never went down";
+  EXPECT_LE(*down, 2 * 100ms + 100ms) << "interval x fall + 100 ms";
+
+  listen(true);
+  const auto back = time_until(id, true, 2s);
+  ASSERT_TRUE(back.has_value()) << "the target never came back";
+  EXPECT_GE(*back, 100ms) << "back after rise (2) checks, not at the first";
+  EXPECT_EQ(on_io([&] { return monitor_->stats().transitions; }), 2u);
+}
+
+TEST_F(HealthMonitorTest, AFlappingTargetStaysOut) {
+  listen(true);
+  // rise 3: an up phase of 100 ms holds at most two checks 100 ms apart, whatever the phase.
+  const TargetId id = add_target({.rise = 3, .fall = 2, .ok = 2});
+  ASSERT_TRUE(time_until(id, true, 2s).has_value());
+  // Down for about one check, up for about one check, for two seconds: failures add up, and once down the
+  // target never sees `rise` successes in a row.
+  bool went_down = false;
+  bool came_back = false;
+  for (int i = 0; i < 10; ++i) {
+    listen(false);
+    std::this_thread::sleep_for(100ms);
+    went_down = went_down || !published_up(id);
+    listen(true);
+    std::this_thread::sleep_for(100ms);
+    if (went_down && published_up(id)) came_back = true;
+  }
+  EXPECT_TRUE(went_down) << "a target failing every other check stayed in";
+  EXPECT_FALSE(came_back) << "a flapping target came back";
+}
+
+TEST_F(HealthMonitorTest, RemovedTargetsStopAndTheirIdsAreReused) {
+  listen(true);
+  const TargetId first = add_target();
+  ASSERT_TRUE(time_until(first, true, 2s).has_value());
+  on_io([&] {
+    monitor_->remove(first);
+    return 0;
+  });
+  const auto probes = on_io([&] { return monitor_->stats().probes; });
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(on_io([&] { return monitor_->stats().probes; }), probes) << "a removed target is still probed";
+  EXPECT_EQ(on_io([&] { return monitor_->target_count(); }), 0u);
+  EXPECT_EQ(add_target(), first);
+}
+
+}  // namespace
+}  // namespace fedns::health

@@ -1,0 +1,160 @@
+// The TCP and HTTP probers against real servers on loopback: answering, refusing, hanging, sending garbage.
+#include <gtest/gtest.h>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <optional>
+#include <string>
+
+#include "health/probe.hpp"
+
+namespace fedns::health {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+// How a test server treats each connection.
+enum class Behaviour { kHttp, kHang, kGarbage };
+
+struct TestServer {
+  explicit TestServer(asio::io_context& io)
+      : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+  tcp::endpoint endpoint() const { return acceptor.local_endpoint(); }
+
+  asio::awaitable<void> serve(Behaviour behaviour, int status = 200, std::string body = "ok") {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      ++connections;
+      if (behaviour == Behaviour::kHang) {
+        held.push_back(std::move(socket));  // accepted, never answered
+        continue;
+      }
+      boost::beast::flat_buffer buffer;
+      http::request<http::string_body> request;
+      co_await http::async_read(socket, buffer, request, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) continue;
+      last_host = std::string(request[http::field::host]);
+      last_target = std::string(request.target());
+      if (behaviour == Behaviour::kGarbage) {
+        co_await asio::async_write(socket, asio::buffer(std::string("\x01\x02 not http\r\n\r\n")),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      http::response<http::string_body> response{static_cast<http::status>(status), 11};
+      response.body() = body;
+      response.prepare_payload();
+      co_await http::async_write(socket, response, asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  tcp::acceptor acceptor;
+  std::vector<tcp::socket> held;
+  int connections = 0;
+  std::string last_host;
+  std::string last_target;
+};
+
+// Runs one probe to completion on `io`, with the server's coroutine alongside.
+ProbeResult run(asio::io_context& io, asio::awaitable<ProbeResult> probe) {
+  std::optional<ProbeResult> result;
+  asio::co_spawn(io, std::move(probe), [&](std::exception_ptr e, ProbeResult r) {
+    if (e) std::rethrow_exception(e);
+    result = std::move(r);
+    io.stop();
+  });
+  io.run_for(10s);
+  EXPECT_TRUE(result.has_value()) << "the probe never finished";
+  return result.value_or(ProbeResult{});
+}
+
+ProbeSpec http_spec(std::chrono::milliseconds timeout = 1000ms) {
+  ProbeSpec spec;
+  spec.kind = ProbeKind::kHttp;
+  spec.timeout = timeout;
+  spec.path = "/healthz";
+  return spec;
+}
+
+TEST(TcpProbe, AnAcceptingPortIsHealthyAndAClosedOneIsNot) {
+  asio::io_context io;
+  TestServer server(io);
+  asio::co_spawn(io, server.serve(Behaviour::kHang), asio::detached);
+  const auto ok = run(io, probe_tcp(server.endpoint(), 1000ms));
+  EXPECT_TRUE(ok.ok) << ok.error;
+  EXPECT_GT(ok.rtt.count(), 0);
+
+  tcp::endpoint closed;
+  {
+    tcp::acceptor gone(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    closed = gone.local_endpoint();
+  }
+  io.restart();
+  const auto refused = run(io, probe_tcp(closed, 1000ms));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("connect"), std::string::npos) << refused.error;
+}
+
+TEST(HttpProbe, ExpectedStatusAndBodyMatch) {
+  asio::io_context io;
+  TestServer server(io);
+  asio::co_spawn(io, server.serve(Behaviour::kHttp, 200, "status: serving"), asio::detached);
+  auto spec = http_spec();
+  const auto ok = run(io, probe_http(server.endpoint(), spec));
+  EXPECT_TRUE(ok.ok) << ok.error;
+  EXPECT_EQ(server.last_target, "/healthz");
+  EXPECT_EQ(server.last_host, "127.0.0.1:" + std::to_string(server.endpoint().port()));
+
+  spec.body_match = "serving";
+  spec.host = "web.example";
+  io.restart();
+  EXPECT_TRUE(run(io, probe_http(server.endpoint(), spec)).ok);
+  EXPECT_EQ(server.last_host, "web.example");
+
+  spec.body_match = "draining";
+  io.restart();
+  const auto mismatch = run(io, probe_http(server.endpoint(), spec));
+  EXPECT_FALSE(mismatch.ok);
+  EXPECT_NE(mismatch.error.find("draining"), std::string::npos) << mismatch.error;
+}
+
+TEST(HttpProbe, AnUnexpectedStatusFailsUnlessListed) {
+  asio::io_context io;
+  TestServer server(io);
+  asio::co_spawn(io, server.serve(Behaviour::kHttp, 503, "down"), asio::detached);
+  auto spec = http_spec();
+  const auto down = run(io, probe_http(server.endpoint(), spec));
+  EXPECT_FALSE(down.ok);
+  EXPECT_EQ(down.error, "HTTP status 503");
+  spec.ok_codes = {200, 503};
+  io.restart();
+  EXPECT_TRUE(run(io, probe_http(server.endpoint(), spec)).ok);
+}
+
+TEST(HttpProbe, AHangingOrLyingTargetFailsWithinTheTimeout) {
+  asio::io_context io;
+  TestServer hanging(io);
+  asio::co_spawn(io, hanging.serve(Behaviour::kHang), asio::detached);
+  const auto start = std::chrono::steady_clock::now();
+  const auto hung = run(io, probe_http(hanging.endpoint(), http_spec(300ms)));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(hung.ok);
+  EXPECT_NE(hung.error.find("timed out"), std::string::npos) << hung.error;
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 2s);
+
+  TestServer garbage(io);
+  asio::co_spawn(io, garbage.serve(Behaviour::kGarbage), asio::detached);
+  io.restart();
+  const auto lied = run(io, probe_http(garbage.endpoint(), http_spec()));
+  EXPECT_FALSE(lied.ok);
+  EXPECT_NE(lied.error.find("response"), std::string::npos) << lied.error;
+}
+
+}  // namespace
+}  // namespace fedns::health
