@@ -99,6 +99,11 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const RenderedN
     model::RData rdata;
     rdata.wire = rr.rdata;
     mark_compressible_names(rr.type, rdata);
+    if (rr.health_target != model::kNoTarget) {
+      rdata.health_target = rr.health_target;
+      set.health_checked = true;
+      set.health = rr.health;
+    }
     set.rdatas.push_back(std::move(rdata));
   }
 

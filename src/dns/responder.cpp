@@ -78,7 +78,7 @@ Flow stage_authority(QueryState& s) noexcept {
 }
 
 Flow stage_zone_answer(QueryState& s) noexcept {
-  answer_from_zone(s.snapshot.zones, *s.zone, s.query, s.info.transport, s.response);
+  answer_from_zone(s.snapshot.zones, *s.zone, s.query, s.info.transport, s.response, s.info.health);
   return Flow::kAnswered;
 }
 

@@ -12,6 +12,7 @@ namespace fedns::dns {
 
 struct RequestInfo {
   Transport transport = Transport::kUdp;
+  const model::HealthTable* health = nullptr;  // null: no health checks, every record is answered
 };
 
 // Answers one message. Returns the response length written to `out` (which must hold 65535 bytes), or 0 when

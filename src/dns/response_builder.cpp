@@ -51,7 +51,8 @@ bool ResponseBuilder::write_rr_body(std::uint16_t type, std::uint16_t klass, std
 }
 
 bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const model::RRset& set,
-                                std::uint16_t klass, const std::uint32_t* ttl_override) noexcept {
+                                std::uint16_t klass, const std::uint32_t* ttl_override,
+                                const model::HealthTable* only_up) noexcept {
   const auto start = writer_.mark();
   const std::uint32_t ttl = ttl_override != nullptr ? *ttl_override : set.ttl;
   // The owner is compressed once; later records of the set repeat its encoding (a pointer) or point at it,
@@ -59,8 +60,10 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
   std::size_t owner_at = 0;
   std::size_t owner_len = 0;
   bool ok = true;
+  std::size_t written = 0;
   for (std::size_t i = 0; ok && i < set.rdatas.size(); ++i) {
-    if (i == 0) {
+    if (only_up != nullptr && !only_up->up(set.rdatas[i].health_target)) continue;
+    if (written++ == 0) {
       owner_at = writer_.size();
       ok = writer_.name(owner);
       owner_len = writer_.size() - owner_at;
@@ -78,7 +81,7 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
     return false;
   }
   counts_[static_cast<int>(section)] =
-      static_cast<std::uint16_t>(counts_[static_cast<int>(section)] + set.rdatas.size());
+      static_cast<std::uint16_t>(counts_[static_cast<int>(section)] + written);
   return true;
 }
 

@@ -27,9 +27,11 @@ class ResponseBuilder {
   void reserve_tail(std::size_t bytes) noexcept;
 
   // Adds every record of the set, or none (the caller decides what a miss means). `ttl_override`, when
-  // nonzero-flagged, replaces the set's TTL (negative answers, RFC 2308 3).
+  // non-null, replaces the set's TTL (negative answers, RFC 2308 3; health-derived TTLs). With `only_up`,
+  // records whose health target that table says is down are left out.
   bool add_rrset(Section section, std::string_view owner, const model::RRset& set, std::uint16_t klass = 1,
-                 const std::uint32_t* ttl_override = nullptr) noexcept;
+                 const std::uint32_t* ttl_override = nullptr,
+                 const model::HealthTable* only_up = nullptr) noexcept;
   bool add_record(Section section, std::string_view owner, std::uint16_t type, std::uint16_t klass,
                   std::uint32_t ttl, std::span<const std::uint8_t> rdata) noexcept;
 

@@ -22,8 +22,9 @@ void render_service(const model::MergedService& service, std::string_view zone_w
     dropped.push_back(where + ": its name is longer than DNS allows");
     return;
   }
-  render_records_at({owner, service.kind, service.external_name, service.ports, service.shards, true}, ttl,
-                    where, out, dropped);
+  render_records_at(
+      {owner, service.kind, service.external_name, service.ports, service.shards, true, service.health}, ttl,
+      where, out, dropped);
 }
 
 void render_mcs_names(const model::MergedService& service, std::string_view zone_wire, std::uint32_t ttl,
@@ -35,11 +36,12 @@ void render_mcs_names(const model::MergedService& service, std::string_view zone
 void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const std::string& where,
                        std::vector<WireRecord>& out, std::vector<std::string>& dropped) {
   const std::string& owner = what.owner;
-  auto add = [&](const std::string& name, std::uint16_t type, std::string rdata) {
-    out.push_back({name, type, ttl, std::move(rdata), where});
+  auto add = [&](const std::string& name, std::uint16_t type, std::string rdata,
+                 model::TargetId target = model::kNoTarget) {
+    out.push_back({name, type, ttl, std::move(rdata), where, target, what.health});
   };
-  auto add_address = [&](const std::string& name, const std::string& address) {
-    WireRecord rr{name, 0, ttl, {}, where};
+  auto add_address = [&](const std::string& name, const std::string& address, model::TargetId target) {
+    WireRecord rr{name, 0, ttl, {}, where, target, what.health};
     if (address_record(address, rr)) out.push_back(std::move(rr));
   };
 
@@ -57,10 +59,12 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
   if (what.kind == model::ServiceKind::kClusterSetIp) {
     std::vector<std::string> seen;
     for (const auto& shard : what.shards) {
-      for (const auto& address : shard.addresses) {
+      for (std::size_t i = 0; i < shard.addresses.size(); ++i) {
+        const std::string& address = shard.addresses[i];
         if (std::find(seen.begin(), seen.end(), address) != seen.end()) continue;
         seen.push_back(address);
-        add_address(owner, address);
+        add_address(owner, address,
+                    i < shard.address_targets.size() ? shard.address_targets[i] : model::kNoTarget);
       }
     }
     for (const auto& port : what.ports) {
@@ -76,7 +80,7 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
   }
 
   // Headless: the endpoints themselves, each also under its own name.
-  std::vector<std::string> targets;
+  std::vector<std::pair<std::string, model::TargetId>> targets;  // endpoint names, with their health target
   for (const auto& shard : what.shards) {
     for (const auto& endpoint : shard.endpoints) {
       if (!published(shard, endpoint)) continue;
@@ -88,10 +92,10 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
         continue;
       }
       for (const auto& address : endpoint.addresses) {
-        add_address(owner, address);
-        add_address(target, address);
+        add_address(owner, address, endpoint.health_target);
+        add_address(target, address, endpoint.health_target);
       }
-      targets.push_back(target);
+      targets.emplace_back(target, endpoint.health_target);
     }
   }
   for (const auto& port : what.ports) {
@@ -101,8 +105,8 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
       dropped.push_back(where + ": SRV name for port " + port.name + " is too long");
       continue;
     }
-    for (const auto& target : targets)
-      add(srv, type::kSRV, srv_rdata(1, port.port, target));
+    for (const auto& [target, health_target] : targets)
+      add(srv, type::kSRV, srv_rdata(1, port.port, target), health_target);
   }
 }
 

@@ -51,6 +51,7 @@ struct ServiceRecordsAt {
   std::span<const model::PortSpec> ports;
   std::span<const model::ServiceShard> shards;
   bool endpoint_cluster_label = true;
+  model::HealthPolicy health;  // for the records that carry health targets
 };
 void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const std::string& where,
                        std::vector<WireRecord>& out, std::vector<std::string>& dropped);

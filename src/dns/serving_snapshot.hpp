@@ -3,8 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "common/snapshot.hpp"
+#include "model/health_table.hpp"
 #include "model/zone_set.hpp"
 
 namespace fedns::dns {
@@ -20,6 +23,24 @@ struct ServingSnapshot {
   model::ZoneSet zones;
   AnswerOptions options;
   std::chrono::system_clock::time_point built_at;
+};
+
+// What a worker reads per query: the zones and the health table, each published on its own (a health flap
+// does not rebuild zones). One acquire load each per query; a server without health checks has no table.
+class ServingReader {
+ public:
+  explicit ServingReader(const SnapshotPublisher<ServingSnapshot>& zones,
+                         const SnapshotPublisher<model::HealthTable>* health = nullptr)
+      : zones_(zones) {
+    if (health != nullptr) health_.emplace(*health);
+  }
+
+  const ServingSnapshot* snapshot() noexcept { return zones_.get(); }
+  const model::HealthTable* health() noexcept { return health_ ? health_->get() : nullptr; }
+
+ private:
+  SnapshotReader<ServingSnapshot> zones_;
+  std::optional<SnapshotReader<model::HealthTable>> health_;
 };
 
 }  // namespace fedns::dns

@@ -21,8 +21,8 @@ struct TcpService::Connection {
   std::list<Connection*>::iterator position;
 };
 
-TcpService::TcpService(asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
-                       WorkerCounters& counters, TcpLimits limits)
+TcpService::TcpService(asio::io_context& io, ServingReader& snapshots, WorkerCounters& counters,
+                       TcpLimits limits)
     : io_(io), snapshots_(snapshots), counters_(counters), limits_(limits), sweep_timer_(io) {}
 
 TcpService::~TcpService() = default;
@@ -139,11 +139,12 @@ asio::awaitable<void> TcpService::session(tcp::socket socket) {
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     self.busy = true;  // only now: a client that stalls mid-query stays evictable
-    const ServingSnapshot* snapshot = snapshots_.get();
-    const std::size_t size = snapshot == nullptr
-                                 ? 0
-                                 : respond({query.get() + 2, length}, {answer.get() + 2, kMaxMessage},
-                                           RequestInfo{Transport::kTcp}, *snapshot, counters_);
+    const ServingSnapshot* snapshot = snapshots_.snapshot();
+    const std::size_t size =
+        snapshot == nullptr
+            ? 0
+            : respond({query.get() + 2, length}, {answer.get() + 2, kMaxMessage},
+                      RequestInfo{Transport::kTcp, snapshots_.health()}, *snapshot, counters_);
     if (size != 0) {
       answer[0] = static_cast<std::uint8_t>(size >> 8);
       answer[1] = static_cast<std::uint8_t>(size);

@@ -23,8 +23,8 @@ struct TcpLimits {
 
 class TcpService {
  public:
-  TcpService(boost::asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
-             WorkerCounters& counters, TcpLimits limits);
+  TcpService(boost::asio::io_context& io, ServingReader& snapshots, WorkerCounters& counters,
+             TcpLimits limits);
   ~TcpService();
   TcpService(const TcpService&) = delete;
   TcpService& operator=(const TcpService&) = delete;
@@ -43,7 +43,7 @@ class TcpService {
   void sweep_idle();
 
   boost::asio::io_context& io_;
-  SnapshotReader<ServingSnapshot>& snapshots_;
+  ServingReader& snapshots_;
   WorkerCounters& counters_;
   TcpLimits limits_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;

@@ -13,8 +13,7 @@ namespace fedns::dns {
 
 namespace asio = boost::asio;
 
-UdpListener::UdpListener(asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
-                         WorkerCounters& counters)
+UdpListener::UdpListener(asio::io_context& io, ServingReader& snapshots, WorkerCounters& counters)
     : socket_(io),
       snapshots_(snapshots),
       counters_(counters),
@@ -93,7 +92,7 @@ std::size_t UdpListener::answer_batch() noexcept {
   const int received = ::recvmmsg(socket_.native_handle(), rx_.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (received <= 0) return 0;
 
-  const ServingSnapshot* snapshot = snapshots_.get();
+  const ServingSnapshot* snapshot = snapshots_.snapshot();
   std::size_t to_send = 0;
   for (int i = 0; i < received; ++i) {
     Slot& s = slots[static_cast<std::size_t>(i)];
@@ -104,7 +103,7 @@ std::size_t UdpListener::answer_batch() noexcept {
     }
     const std::size_t size =
         respond({s.query, rx_[static_cast<std::size_t>(i)].msg_len}, {s.response, kResponseSize},
-                RequestInfo{Transport::kUdp}, *snapshot, counters_);
+                RequestInfo{Transport::kUdp, snapshots_.health()}, *snapshot, counters_);
     if (size == 0) continue;
     s.tx_iov = {s.response, size};
     msghdr& out = tx_[to_send].msg_hdr;

@@ -20,8 +20,7 @@ namespace fedns::dns {
 
 class UdpListener {
  public:
-  UdpListener(boost::asio::io_context& io, SnapshotReader<ServingSnapshot>& snapshots,
-              WorkerCounters& counters);
+  UdpListener(boost::asio::io_context& io, ServingReader& snapshots, WorkerCounters& counters);
   ~UdpListener();
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
@@ -43,7 +42,7 @@ class UdpListener {
   std::size_t answer_batch() noexcept;
 
   boost::asio::ip::udp::socket socket_;
-  SnapshotReader<ServingSnapshot>& snapshots_;
+  ServingReader& snapshots_;
   WorkerCounters& counters_;
   bool v6_ = false;
   bool closed_ = false;

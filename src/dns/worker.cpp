@@ -9,8 +9,9 @@
 
 namespace fedns::dns {
 
-Worker::Worker(const SnapshotPublisher<ServingSnapshot>& publisher, TcpLimits tcp_limits)
-    : snapshots_(publisher), tcp_(io_, snapshots_, counters_, tcp_limits) {}
+Worker::Worker(const SnapshotPublisher<ServingSnapshot>& publisher, TcpLimits tcp_limits,
+               const SnapshotPublisher<model::HealthTable>* health)
+    : snapshots_(publisher, health), tcp_(io_, snapshots_, counters_, tcp_limits) {}
 
 Worker::~Worker() {
   stop();

@@ -20,7 +20,9 @@ namespace fedns::dns {
 
 class Worker {
  public:
-  Worker(const SnapshotPublisher<ServingSnapshot>& publisher, TcpLimits tcp_limits);
+  // `health`: the health table's publisher, or null when nothing is health-checked.
+  Worker(const SnapshotPublisher<ServingSnapshot>& publisher, TcpLimits tcp_limits,
+         const SnapshotPublisher<model::HealthTable>* health = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -39,7 +41,7 @@ class Worker {
 
  private:
   boost::asio::io_context io_{1};
-  SnapshotReader<ServingSnapshot> snapshots_;
+  ServingReader snapshots_;
   WorkerCounters counters_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   TcpService tcp_;

@@ -3,6 +3,7 @@
 // (RFC 8482).
 #include "dns/zone_answer.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace fedns::dns {
@@ -28,10 +29,49 @@ LabelOffsets label_offsets(std::string_view name) noexcept {
 // The outcome of looking one name up in one zone.
 enum class Step : std::uint8_t { kDone, kFollowCname };
 
+// What an answer holds of a set: all of it, the records whose health target is up, or nothing.
+enum class Pick : std::uint8_t { kAll, kUp, kNone };
+
+struct Picked {
+  Pick pick = Pick::kAll;
+  std::uint32_t ttl = 0;
+};
+
+// Health at query time (issue 5): counts the set's records that are up, applies the set's fallback, and
+// takes the smallest health-derived TTL of what is answered. Sets are small; a scan allocates nothing.
+Picked pick(const model::RRset& set, const model::HealthTable* health) noexcept {
+  Picked out{Pick::kAll, set.ttl};
+  if (!set.health_checked || health == nullptr) return out;
+  std::size_t up = 0;
+  std::uint32_t up_ttl = set.ttl;
+  std::uint32_t all_ttl = set.ttl;
+  for (const auto& rdata : set.rdatas) {
+    const model::TargetStatus* status =
+        rdata.health_target == model::kNoTarget ? nullptr : health->find(rdata.health_target);
+    const std::uint32_t ttl = status != nullptr && status->ttl != 0 ? status->ttl : set.ttl;
+    all_ttl = std::min(all_ttl, ttl);
+    if (status == nullptr || status->up) {
+      ++up;
+      up_ttl = std::min(up_ttl, ttl);
+    }
+  }
+  const std::size_t total = set.rdatas.size();
+  if (up == total) return {Pick::kAll, up_ttl};
+  if (up == 0)
+    return set.health.fallback == model::HealthFallback::kClosed ? Picked{Pick::kNone, 0}
+                                                                 : Picked{Pick::kAll, all_ttl};
+  if (set.health.fallback == model::HealthFallback::kThreshold &&
+      up * 100 < static_cast<std::size_t>(set.health.threshold_percent) * total) {
+    return {Pick::kAll, all_ttl};
+  }
+  return {Pick::kUp, up_ttl};
+}
+
 class ZoneAnswerer {
  public:
-  ZoneAnswerer(const Query& query, Transport transport, ResponseBuilder& response) noexcept
-      : query_(query), transport_(transport), response_(response) {}
+  ZoneAnswerer(const Query& query, Transport transport, ResponseBuilder& response,
+               const model::HealthTable* health) noexcept
+      : query_(query), transport_(transport), response_(response), health_(health) {}
 
   Step lookup(const model::ServedZone& zone, std::string_view name, NameBuffer& next) noexcept {
     const LabelOffsets labels = label_offsets(name);
@@ -105,8 +145,10 @@ class ZoneAnswerer {
       return Step::kDone;
     }
     const model::RRset* set = node.find(qtype);
-    if (set == nullptr) {
-      negative(zone, rcode::kNoError);  // NODATA: the name exists, the type does not (RFC 2308 2.2)
+    if (set == nullptr || pick(*set, health_).pick == Pick::kNone) {
+      // NODATA: the name exists, the type does not (RFC 2308 2.2), or nothing it points at is up and the
+      // service fails closed.
+      negative(zone, rcode::kNoError);
       return Step::kDone;
     }
     if (!add(Section::kAnswer, owner, *set)) return Step::kDone;
@@ -140,8 +182,16 @@ class ZoneAnswerer {
     }
   }
 
+  // Adds what the health table lets through of the set (nothing, and true, when it fails closed).
+  bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {
+    const Picked picked = pick(set, health_);
+    if (picked.pick == Pick::kNone) return true;
+    return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl,
+                               picked.pick == Pick::kUp ? health_ : nullptr);
+  }
+
   bool add(Section section, std::string_view owner, const model::RRset& set) noexcept {
-    if (response_.add_rrset(section, owner, set)) return true;
+    if (add_picked(section, owner, set)) return true;
     response_.truncate();
     return false;
   }
@@ -175,8 +225,7 @@ class ZoneAnswerer {
   bool add_addresses(const model::Node& target) noexcept {
     for (const std::uint16_t t : {type::kA, type::kAAAA}) {
       const model::RRset* address = target.find(t);
-      if (address != nullptr && !response_.add_rrset(Section::kAdditional, target.name, *address))
-        return false;
+      if (address != nullptr && !add_picked(Section::kAdditional, target.name, *address)) return false;
     }
     return true;
   }
@@ -184,16 +233,18 @@ class ZoneAnswerer {
   const Query& query_;
   Transport transport_;
   ResponseBuilder& response_;
+  const model::HealthTable* health_;
   const model::RRset* answered_ = nullptr;
 };
 
 }  // namespace
 
 void answer_from_zone(const model::ZoneSet& zones, const model::ServedZone& zone, const Query& query,
-                      Transport transport, ResponseBuilder& response) noexcept {
+                      Transport transport, ResponseBuilder& response,
+                      const model::HealthTable* health) noexcept {
   response.set_flags(flag::kAA);
   response.set_rcode(rcode::kNoError);
-  ZoneAnswerer answerer(query, transport, response);
+  ZoneAnswerer answerer(query, transport, response, health);
   const model::ServedZone* current = &zone;
   NameBuffer names[2];
   std::string_view name = query.qname.view();

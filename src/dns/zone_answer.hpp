@@ -9,8 +9,11 @@
 namespace fedns::dns {
 
 // Answers `query` (class IN, qname inside `zone`) into `response`, setting rcode, AA and sections.
-// Sets TC through response.truncate() when the answer or authority section does not fit.
+// Sets TC through response.truncate() when the answer or authority section does not fit. Health-checked
+// sets are answered by `health` (null: no table yet, everything counts as up): records whose target is down
+// are left out, and the set's fallback decides when too little is up.
 void answer_from_zone(const model::ZoneSet& zones, const model::ServedZone& zone, const Query& query,
-                      Transport transport, ResponseBuilder& response) noexcept;
+                      Transport transport, ResponseBuilder& response,
+                      const model::HealthTable* health = nullptr) noexcept;
 
 }  // namespace fedns::dns

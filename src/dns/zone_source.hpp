@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "model/health_table.hpp"
+
 namespace fedns::dns {
 
 struct SoaFields {
@@ -29,8 +31,10 @@ struct WireRecord {
   std::string owner;  // lower-case wire form, absolute
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
-  std::string rdata;  // uncompressed wire form
-  std::string where;  // "service shop/web", for errors
+  std::string rdata;                                 // uncompressed wire form
+  std::string where;                                 // "service shop/web", for errors
+  model::TargetId health_target = model::kNoTarget;  // what the record points at, when health-checked
+  model::HealthPolicy health;                        // the service's fallback, for a health-checked set
 };
 
 struct ZoneSource {

@@ -9,7 +9,7 @@ namespace fedns::health {
 
 namespace asio = boost::asio;
 
-HealthMonitor::HealthMonitor(asio::io_context& io, SnapshotPublisher<HealthTable>& publisher,
+HealthMonitor::HealthMonitor(asio::io_context& io, SnapshotPublisher<model::HealthTable>& publisher,
                              MonitorOptions options)
     : io_(io), publisher_(publisher), options_(options), publish_timer_(io) {}
 
@@ -129,11 +129,11 @@ void HealthMonitor::changed() {
 }
 
 void HealthMonitor::publish() {
-  std::vector<TargetStatus> statuses(entries_.size());
+  std::vector<model::TargetStatus> statuses(entries_.size());
   for (std::size_t id = 0; id < entries_.size(); ++id) {
     if (entries_[id] != nullptr) statuses[id] = {entries_[id]->state.up(), entries_[id]->ttl};
   }
-  publisher_.publish(std::make_shared<const HealthTable>(std::move(statuses), ++generation_));
+  publisher_.publish(std::make_shared<const model::HealthTable>(std::move(statuses), ++generation_));
   ++stats_.publications;
 }
 

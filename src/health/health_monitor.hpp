@@ -15,11 +15,13 @@
 
 #include "common/asio.hpp"
 #include "common/snapshot.hpp"
-#include "health/health_table.hpp"
+#include "model/health_table.hpp"
 #include "health/probe.hpp"
 #include "health/target_state.hpp"
 
 namespace fedns::health {
+
+using model::TargetId;
 
 struct Target {
   std::string name;  // for logs and metrics: "cluster east: shop/web 10.1.0.5:8080"
@@ -46,7 +48,7 @@ class HealthMonitor {
  public:
   static constexpr std::chrono::milliseconds kPublishDelay{10};
 
-  HealthMonitor(boost::asio::io_context& io, SnapshotPublisher<HealthTable>& publisher,
+  HealthMonitor(boost::asio::io_context& io, SnapshotPublisher<model::HealthTable>& publisher,
                 MonitorOptions options = {});
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
@@ -84,7 +86,7 @@ class HealthMonitor {
   void publish();
 
   boost::asio::io_context& io_;
-  SnapshotPublisher<HealthTable>& publisher_;
+  SnapshotPublisher<model::HealthTable>& publisher_;
   MonitorOptions options_;
   std::vector<std::shared_ptr<Entry>> entries_;  // by id; null when free
   std::vector<TargetId> free_ids_;

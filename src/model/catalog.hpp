@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "model/health_table.hpp"
+
 namespace fedns::model {
 
 struct ServiceKey {
@@ -35,6 +37,7 @@ struct EndpointRecord {
   std::string hostname;  // a DNS label, or empty
   std::string node_name;
   std::string zone;
+  TargetId health_target = kNoTarget;  // set after the merge, when the service is health-checked
 
   bool operator==(const EndpointRecord&) const = default;
 };
@@ -58,6 +61,9 @@ struct ServiceShard {
   // When the cluster exported the service (its ServiceExport's creationTimestamp, RFC 3339 UTC, so that text
   // order is time order); the oldest export wins MCS conflicts. Empty for services exported without one.
   std::string exported_at;
+  // Health targets of `addresses`, index for index, set after the merge when the service is health-checked;
+  // empty otherwise. (Not in the catalog's digest: the catalog never sees them.)
+  std::vector<TargetId> address_targets;
 
   bool operator==(const ServiceShard&) const = default;
 };
@@ -78,6 +84,7 @@ struct MergedService {
   std::vector<PortSpec> ports;       // the union of the shards' ports, conflicts resolved
   std::vector<ServiceShard> shards;  // the clusters serving the name, oldest export first
   std::vector<ExportConflict> conflicts;
+  HealthPolicy health;  // for health-checked services: what answers do when too little is up
 };
 
 }  // namespace fedns::model

@@ -90,7 +90,7 @@ class HealthMonitorTest : public testing::Test {
   }
 
   asio::io_context io_;
-  SnapshotPublisher<HealthTable> publisher_;
+  SnapshotPublisher<model::HealthTable> publisher_;
   std::unique_ptr<HealthMonitor> monitor_;
   std::unique_ptr<tcp::acceptor> listener_;
   std::uint16_t port_ = 0;

@@ -1,15 +1,31 @@
 // What the data plane reads of health: each target's state by id, published on its own (DESIGN.md 1: a
 // health flap must not rebuild the zone; answers combine the two at query time). Immutable once published.
+// Records carry the target id of what they point at (RData::health_target); the health monitor (src/health)
+// publishes the table.
 #pragma once
 
 #include <cstdint>
 #include <utility>
 #include <vector>
 
-namespace fedns::health {
+namespace fedns::model {
 
 using TargetId = std::uint32_t;
 inline constexpr TargetId kNoTarget = 0xFFFFFFFFu;
+
+// What an answer holds when too few of a set's targets are up (issue 5 section 3).
+enum class HealthFallback : std::uint8_t {
+  kOpen,       // nothing up: every target (Route 53's rule: better a maybe-dead address than none)
+  kClosed,     // nothing up: no address (NODATA)
+  kThreshold,  // fewer than threshold_percent up: every target (gdnsd's up_thresh)
+};
+
+struct HealthPolicy {
+  HealthFallback fallback = HealthFallback::kOpen;
+  std::uint8_t threshold_percent = 50;
+
+  bool operator==(const HealthPolicy&) const = default;
+};
 
 struct TargetStatus {
   bool up = true;
@@ -36,4 +52,4 @@ class HealthTable {
   std::uint64_t generation_ = 0;
 };
 
-}  // namespace fedns::health
+}  // namespace fedns::model
