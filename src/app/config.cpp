@@ -454,6 +454,128 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
   }
 }
 
+void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p) {
+  if (!c.keys(node, where,
+              {"type", "port", "path", "host", "ok_codes", "body_match", "interval", "timeout", "jitter",
+               "rise", "fall", "ok"})) {
+    return;
+  }
+  if (const auto n = node["type"]; !n) {
+    c.error(node, where + ".type is required (tcp or http)");
+  } else if (std::string type; c.string(n, where + ".type", type)) {
+    if (type == "tcp") {
+      p.kind = health::ProbeKind::kTcp;
+    } else if (type == "http") {
+      p.kind = health::ProbeKind::kHttp;
+    } else {
+      c.error(n, where + ".type must be tcp or http");
+    }
+  }
+  if (const auto n = node["port"]) c.integer(n, where + ".port", p.port, 1, 65535);
+  const bool http = p.kind == health::ProbeKind::kHttp;
+  for (const char* key : {"path", "host", "ok_codes", "body_match"}) {
+    if (node[key] && !http) c.error(node[key], where + "." + key + " is for http probes");
+  }
+  if (const auto n = node["path"]; n && c.string(n, where + ".path", p.path) && !p.path.starts_with('/'))
+    c.error(n, where + ".path must start with /");
+  if (const auto n = node["host"]) c.string(n, where + ".host", p.host);
+  if (const auto n = node["body_match"]) c.string(n, where + ".body_match", p.body_match);
+  if (const auto n = node["ok_codes"]) {
+    if (!n.IsSequence() || n.size() == 0) {
+      c.error(n, where + ".ok_codes must be a list of HTTP status codes");
+    } else {
+      p.ok_codes.clear();
+      for (const auto& item : n) {
+        int code = 0;
+        if (c.integer(item, where + ".ok_codes entry", code, 100, 599)) p.ok_codes.push_back(code);
+      }
+    }
+  }
+  if (const auto n = node["interval"];
+      n && c.duration(n, where + ".interval", p.interval) && p.interval < std::chrono::milliseconds(100)) {
+    c.error(n, where + ".interval must be at least 100ms");
+  }
+  if (const auto n = node["timeout"];
+      n && c.duration(n, where + ".timeout", p.timeout) && p.timeout < std::chrono::milliseconds(10)) {
+    c.error(n, where + ".timeout must be at least 10ms");
+  }
+  if (p.timeout > p.interval) {
+    c.error(node, where + ": timeout (" + std::to_string(p.timeout.count()) +
+                      " ms) must not exceed interval (" + std::to_string(p.interval.count()) +
+                      " ms): probes of one target would overlap");
+  }
+  if (const auto n = node["jitter"]) number(c, n, where + ".jitter", 0, 0.5, p.jitter);
+  if (const auto n = node["rise"]) c.integer(n, where + ".rise", p.thresholds.rise, 1, 1000);
+  if (const auto n = node["fall"]) c.integer(n, where + ".fall", p.thresholds.fall, 1, 1000);
+  if (const auto n = node["ok"]) c.integer(n, where + ".ok", p.thresholds.ok, 1, 1000);
+}
+
+void parse_health(Checker& c, const YAML::Node& node, HealthConfig& h) {
+  if (!c.keys(node, "health", {"derive_ttl", "min_ttl", "max_ttl", "services"})) return;
+  if (const auto n = node["derive_ttl"]) {
+    try {
+      h.derive_ttl = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.error(n, "health.derive_ttl must be true or false");
+    }
+  }
+  if (const auto n = node["min_ttl"]) c.integer(n, "health.min_ttl", h.min_ttl, 0, 86400);
+  if (const auto n = node["max_ttl"]) c.integer(n, "health.max_ttl", h.max_ttl, 0, 86400);
+  if (h.min_ttl > h.max_ttl) c.error(node, "health.min_ttl must not exceed health.max_ttl");
+  const auto services = node["services"];
+  if (!services) return;
+  if (!services.IsSequence()) {
+    c.error(services, "health.services must be a list");
+    return;
+  }
+  std::set<model::ServiceKey> seen;
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    const YAML::Node item = services[i];
+    const std::string where = "health.services[" + std::to_string(i) + "]";
+    if (!c.keys(item, where, {"service", "probe", "fallback", "threshold"})) continue;
+    HealthCheckConfig check;
+    if (const auto n = item["service"]; !n) {
+      c.error(item, where + ".service is required (namespace/name)");
+    } else if (std::string text; c.string(n, where + ".service", text)) {
+      const auto slash = text.find('/');
+      check.service = {text.substr(0, slash), slash == std::string::npos ? "" : text.substr(slash + 1)};
+      if (slash == std::string::npos || !sync::is_dns_label(check.service.namespace_) ||
+          !sync::is_dns_label(check.service.name)) {
+        c.error(n, where + ".service \"" + text + "\" must be namespace/name (DNS labels)");
+      } else if (!seen.insert(check.service).second) {
+        c.error(n, where + ": service " + text + " has two health checks");
+      }
+    }
+    if (const auto n = item["probe"]; !n) {
+      c.error(item, where + ".probe is required");
+    } else {
+      parse_probe(c, n, where + ".probe", check.probe);
+    }
+    if (const auto n = item["fallback"]) {
+      std::string mode;
+      if (c.string(n, where + ".fallback", mode)) {
+        static const std::map<std::string, model::HealthFallback> kModes{
+            {"open", model::HealthFallback::kOpen},
+            {"closed", model::HealthFallback::kClosed},
+            {"threshold", model::HealthFallback::kThreshold}};
+        if (const auto it = kModes.find(mode); it != kModes.end()) {
+          check.policy.fallback = it->second;
+        } else {
+          c.error(n, where + ".fallback must be open, closed or threshold");
+        }
+      }
+    }
+    if (const auto n = item["threshold"]) {
+      if (check.policy.fallback != model::HealthFallback::kThreshold) {
+        c.error(n, where + ".threshold is for fallback: threshold");
+      } else {
+        c.integer(n, where + ".threshold", check.policy.threshold_percent, 1, 100);
+      }
+    }
+    h.services.push_back(std::move(check));
+  }
+}
+
 }  // namespace
 
 Result<Config> parse_config(const std::string& text, const std::string& name, const std::string& base_dir) {
@@ -471,7 +593,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   config.server.listen = {*dns::parse_listen_address("127.0.0.1:53")};
   if (!root.IsMap()) {
     c.error(root, "the config must be a mapping with server: and zones:");
-  } else if (c.keys(root, "the top level", {"server", "zones", "clusters", "catalog"})) {
+  } else if (c.keys(root, "the top level", {"server", "zones", "clusters", "catalog", "health"})) {
     if (const auto server = root["server"]) parse_server(c, server, config.server);
     if (const auto zones = root["zones"]) {
       if (!zones.IsSequence()) {
@@ -496,6 +618,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   }
   if (root.IsMap()) {
     if (const auto n = root["catalog"]) parse_catalog(c, n, config.catalog);
+    if (const auto n = root["health"]) parse_health(c, n, config.health);
     if (const auto clusters = root["clusters"]) {
       if (!clusters.IsSequence()) {
         c.error(clusters, "clusters must be a list");

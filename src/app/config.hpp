@@ -12,6 +12,9 @@
 #include "common/result.hpp"
 #include "dns/listen_address.hpp"
 #include "dns/zone_source.hpp"
+#include "health/probe.hpp"
+#include "model/catalog.hpp"
+#include "model/health_table.hpp"
 
 namespace fedns::app {
 
@@ -74,11 +77,28 @@ struct CatalogConfig {
   std::optional<Federation> federation;
 };
 
+// Active health checks (docs/configuration.md, "health"): a probe per service, run against each address the
+// service publishes (each endpoint of a headless service); answers leave out what is down.
+struct HealthCheckConfig {
+  model::ServiceKey service;
+  health::ProbeSpec probe;  // port 0: the service's first port
+  model::HealthPolicy policy;
+};
+
+struct HealthConfig {
+  // gdnsd's health-derived TTL: the time until a state change could happen, clamped to [min_ttl, max_ttl].
+  bool derive_ttl = false;
+  std::uint32_t min_ttl = 5;
+  std::uint32_t max_ttl = 300;
+  std::vector<HealthCheckConfig> services;
+};
+
 struct Config {
   ServerConfig server;
   std::vector<dns::ZoneSource> zones;
   std::vector<ClusterConfig> clusters;
   CatalogConfig catalog;
+  HealthConfig health;
 };
 
 // Reads and validates a config file. On failure the error holds one line per problem, "FILE:LINE:COL: ...".

@@ -42,8 +42,8 @@ ClientMetric gauge(double value, std::vector<ClientMetric::Label> labels = {}) {
 }  // namespace
 
 MetricsCollector::MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
-                                   const CatalogSync* catalog)
-    : workers_(std::move(workers)), state_(state), catalog_(catalog) {}
+                                   const CatalogSync* catalog, const health::HealthMonitor* health)
+    : workers_(std::move(workers)), state_(state), catalog_(catalog), health_(health) {}
 
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   auto sum = [&](const std::function<std::uint64_t(const dns::WorkerCounters&)>& get) {
@@ -116,6 +116,22 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   reloads.metric.push_back(
       counter(static_cast<double>(state_.reloads_failed.load()), {{"result", "failed"}}));
   if (catalog_ != nullptr) collect_clusters(families);
+  if (health_ != nullptr) {
+    const auto& stats = health_->stats();
+    const std::size_t down = health_->down_count();
+    auto& targets = family("fedns_health_targets", "Health-checked targets, by state.", MetricType::Gauge);
+    targets.metric.push_back(gauge(static_cast<double>(health_->target_count() - down), {{"state", "up"}}));
+    targets.metric.push_back(gauge(static_cast<double>(down), {{"state", "down"}}));
+    family("fedns_health_probes_total", "Health probes run.", MetricType::Counter)
+        .metric.push_back(counter(static_cast<double>(stats.probes)));
+    family("fedns_health_probe_failures_total", "Health probes that failed.", MetricType::Counter)
+        .metric.push_back(counter(static_cast<double>(stats.failures)));
+    family("fedns_health_transitions_total", "Targets that went up or down.", MetricType::Counter)
+        .metric.push_back(counter(static_cast<double>(stats.transitions)));
+    family("fedns_health_table_publications_total", "Health tables published to the DNS workers.",
+           MetricType::Counter)
+        .metric.push_back(counter(static_cast<double>(stats.publications)));
+  }
   return families;
 }
 

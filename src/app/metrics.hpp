@@ -9,6 +9,7 @@
 #include <prometheus/collectable.h>
 
 #include "dns/worker_counters.hpp"
+#include "health/health_monitor.hpp"
 
 namespace fedns::app {
 
@@ -29,7 +30,7 @@ class MetricsCollector : public prometheus::Collectable {
   // `catalog` (may be null) adds the member clusters' informer metrics; Collect() then runs on the control
   // thread, which owns them.
   MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
-                   const CatalogSync* catalog = nullptr);
+                   const CatalogSync* catalog = nullptr, const health::HealthMonitor* health = nullptr);
   [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const override;
 
   // The text exposition format (version 0.0.4) of everything collected.
@@ -41,6 +42,7 @@ class MetricsCollector : public prometheus::Collectable {
   std::vector<const dns::WorkerCounters*> workers_;
   const ServerState& state_;
   const CatalogSync* catalog_;
+  const health::HealthMonitor* health_;
 };
 
 }  // namespace fedns::app

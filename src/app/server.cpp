@@ -16,6 +16,8 @@
 #include "common/log.hpp"
 #include "common/snapshot.hpp"
 #include "dns/worker.hpp"
+#include "health/health_monitor.hpp"
+#include "health/service_targets.hpp"
 
 namespace fedns::app {
 namespace {
@@ -49,6 +51,17 @@ std::string describe_restart_only_changes(const ServerConfig& before, const Serv
   return changed;
 }
 
+health::MonitorOptions monitor_options(const HealthConfig& health) {
+  return {health.derive_ttl, health.min_ttl, health.max_ttl};
+}
+
+std::map<model::ServiceKey, health::ServiceCheck> checks(const HealthConfig& health) {
+  std::map<model::ServiceKey, health::ServiceCheck> out;
+  for (const auto& check : health.services)
+    out[check.service] = {check.probe, check.policy};
+  return out;
+}
+
 class Server {
  public:
   Server(ServeOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {
@@ -64,12 +77,17 @@ class Server {
       return 1;
     }
     catalog_sync_ = std::move(sync.value());
+    monitor_ =
+        std::make_unique<health::HealthMonitor>(io_, health_publisher_, monitor_options(config_.health));
+    targets_ = std::make_unique<health::ServiceTargets>(*monitor_);
+    targets_->configure(checks(config_.health));
     auto factory = SnapshotFactory::create(config_);
     if (!factory) {
       log_error_lines("", factory.error().message);
       return 1;
     }
     factory_.emplace(std::move(factory.value()));
+    factory_->set_health(targets_.get());
     publish(factory_->make(catalog_ready()));
 
     const unsigned workers = config_.server.workers != 0 ? config_.server.workers
@@ -78,7 +96,7 @@ class Server {
                        config_.server.tcp_idle_timeout};
     std::vector<const dns::WorkerCounters*> counters;
     for (unsigned i = 0; i < workers; ++i) {
-      auto worker = std::make_unique<dns::Worker>(publisher_, tcp);
+      auto worker = std::make_unique<dns::Worker>(publisher_, tcp, &health_publisher_);
       if (auto r = worker->bind(config_.server.listen); !r) {
         log::error("cannot listen: " + r.error().message);
         return 1;
@@ -86,7 +104,7 @@ class Server {
       counters.push_back(&worker->counters());
       workers_.push_back(std::move(worker));
     }
-    metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get());
+    metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get(), monitor_.get());
 
     HttpServer http(io_, [this](std::string_view path) { return handle_http(path); });
     if (!config_.server.metrics_address.empty()) {
@@ -186,6 +204,9 @@ class Server {
       log_error_lines("reload rejected, still serving the previous config: ", r.error().message);
       return;
     }
+    monitor_->set_options(monitor_options(config->health));
+    targets_->configure(checks(config->health));
+    factory->set_health(targets_.get());
     std::vector<std::string> dropped;
     factory->load_catalog(catalog_sync_->catalog(), dropped);
     for (const auto& reason : dropped)
@@ -199,6 +220,7 @@ class Server {
     config_.zones = config->zones;
     config_.clusters = config->clusters;
     config_.catalog = config->catalog;
+    config_.health = config->health;
     ++state_.reloads_ok;
     log::info("reloaded " + options_.config_path + ": " + std::to_string(state_.zones.load()) +
               " zone(s), snapshot generation " + std::to_string(state_.snapshot_generation.load()));
@@ -215,6 +237,7 @@ class Server {
   }
 
   void shutdown() {
+    if (monitor_) monitor_->stop();  // probes in flight end with the io_context
     if (catalog_sync_) {
       // The informers' coroutines finish on the io_context before anything they use goes away.
       catalog_sync_->stop();
@@ -242,11 +265,14 @@ class Server {
   Config config_;
   boost::asio::io_context io_{1};
   SnapshotPublisher<dns::ServingSnapshot> publisher_;
+  SnapshotPublisher<model::HealthTable> health_publisher_;
   ServerState state_;
   std::vector<std::unique_ptr<dns::Worker>> workers_;
   std::unique_ptr<MetricsCollector> metrics_;
   std::optional<SnapshotFactory> factory_;
   std::unique_ptr<CatalogSync> catalog_sync_;  // after io_: destroyed first
+  std::unique_ptr<health::HealthMonitor> monitor_;
+  std::unique_ptr<health::ServiceTargets> targets_;  // uses monitor_: destroyed before it
 };
 
 }  // namespace

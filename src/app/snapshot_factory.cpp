@@ -107,6 +107,16 @@ void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std
 // One render per changed service, shared by the MCS names and the PTR records.
 void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedService* service,
                              std::vector<std::string>& dropped) {
+  std::optional<model::MergedService> checked;  // a copy with health targets, for health-checked services
+  if (targets_ != nullptr) {
+    if (service != nullptr && targets_->checked(key)) {
+      checked = *service;
+      targets_->assign(*checked, dropped);
+      service = &*checked;
+    } else {
+      targets_->release(key);
+    }
+  }
   dns::RenderedNames names;
   if (service != nullptr) dns::render_mcs_names(*service, catalog_zone_, ttl_, names, dropped);
   names_->update(key, names, dropped);

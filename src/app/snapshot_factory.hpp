@@ -12,6 +12,7 @@
 #include "dns/generated_names_builder.hpp"
 #include "dns/reverse_names_builder.hpp"
 #include "dns/serving_snapshot.hpp"
+#include "health/service_targets.hpp"
 #include "sync/catalog.hpp"
 
 namespace fedns::app {
@@ -27,6 +28,9 @@ class SnapshotFactory {
   // The configured zones with the catalog's names. `catalog_ready` false (member clusters still syncing): the
   // catalog zone answers SERVFAIL instead of negative answers that could be false.
   [[nodiscard]] std::shared_ptr<const dns::ServingSnapshot> make(bool catalog_ready);
+
+  // Health-checked services get their targets from `targets` before they are rendered (null: none).
+  void set_health(health::ServiceTargets* targets) { targets_ = targets; }
 
   // What the last make() cost (shards copied); zero when it had nothing to render.
   [[nodiscard]] dns::PublishCost last_cost() const {
@@ -49,6 +53,7 @@ class SnapshotFactory {
     dns::GeneratedNamesBuilder names;
   };
   std::vector<ExtraZone> extra_;
+  health::ServiceTargets* targets_ = nullptr;
 };
 
 // The catalog's part of a one-off snapshot: its merged services, and whether every member cluster has synced.

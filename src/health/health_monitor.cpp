@@ -56,6 +56,12 @@ const TargetState* HealthMonitor::state(TargetId id) const {
   return id < entries_.size() && entries_[id] != nullptr ? &entries_[id]->state : nullptr;
 }
 
+std::size_t HealthMonitor::down_count() const {
+  return static_cast<std::size_t>(std::count_if(entries_.begin(), entries_.end(), [](const auto& entry) {
+    return entry != nullptr && !entry->state.up();
+  }));
+}
+
 std::optional<std::chrono::microseconds> HealthMonitor::rtt(TargetId id) const {
   if (id >= entries_.size() || entries_[id] == nullptr) return std::nullopt;
   return entries_[id]->rtt.value();

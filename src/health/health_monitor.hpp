@@ -15,9 +15,9 @@
 
 #include "common/asio.hpp"
 #include "common/snapshot.hpp"
-#include "model/health_table.hpp"
 #include "health/probe.hpp"
 #include "health/target_state.hpp"
+#include "model/health_table.hpp"
 
 namespace fedns::health {
 
@@ -60,6 +60,8 @@ class HealthMonitor {
   void remove(TargetId id);
   // Removes every target (shutdown).
   void stop();
+  // New TTL settings (a reload), used from the next check of each target.
+  void set_options(MonitorOptions options) { options_ = options; }
 
   // Called on the control thread at each transition, with the probe's error when it went down.
   std::function<void(TargetId, const Target&, Health, const std::string& reason)> on_transition;
@@ -68,6 +70,7 @@ class HealthMonitor {
   [[nodiscard]] std::optional<std::chrono::microseconds> rtt(TargetId id) const;
   [[nodiscard]] const MonitorStats& stats() const { return stats_; }
   [[nodiscard]] std::size_t target_count() const { return active_; }
+  [[nodiscard]] std::size_t down_count() const;
 
  private:
   struct Entry {

@@ -90,6 +90,47 @@ TEST(Lifecycle, CheckConfigValidatesTheFederationZoneAndTheClusterView) {
   }
 }
 
+TEST(Lifecycle, CheckConfigValidatesHealthChecks) {
+  TempDir dir;
+  const std::string file =
+      dir.write("h.yaml",
+                "zones:\n"
+                "  - origin: clusterset.local.\n"
+                "    soa: {serial: 1}\n"
+                "    ns: [ns1.clusterset.local.]\n"
+                "health:\n"
+                "  min_ttl: 60\n"
+                "  max_ttl: 30\n"
+                "  services:\n"
+                "    - service: shop\n"  // line 9
+                "      probe: {type: icmp}\n"
+                "    - service: shop/web\n"
+                "      fallback: sometimes\n"
+                "      threshold: 50\n"
+                "      probe: {type: tcp, path: /healthz, interval: 1s, timeout: 2s}\n"
+                "    - service: shop/web\n"
+                "      fallback: threshold\n"
+                "      threshold: 0\n"
+                "      probe: {type: http, path: healthz, ok_codes: [200, 700], rise: 0}\n");
+  const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
+  EXPECT_EQ(r.exit_code, 1);
+  for (const char* expected :
+       {"health.min_ttl must not exceed health.max_ttl",
+        ":9:16: health.services[0].service \"shop\" must be namespace/name",
+        "health.services[0].probe.type must be tcp or http",
+        "health.services[1].fallback must be open, closed or threshold",
+        "health.services[1].threshold is for fallback: threshold",
+        "health.services[1].probe.path is for http probes",
+        "health.services[1].probe: timeout (2000 ms) must not exceed interval (1000 ms)",
+        "health.services[2]: service shop/web has two health checks",
+        "health.services[2].threshold must be a whole number from 1 to 100",
+        "health.services[2].probe.path must start with /",
+        "health.services[2].probe.ok_codes entry must be a whole number from 100 to 599",
+        "health.services[2].probe.rise must be a whole number from 1 to 1000"}) {
+    EXPECT_TRUE(has(r.output, expected)) << expected << "\n" << r.output;
+  }
+}
+
 TEST(Lifecycle, CheckConfigValidatesClustersAndCatalog) {
   TempDir dir;
   const std::string kubeconfig = dir.write("kc.yaml", "apiVersion: v1\nkind: Config\n");

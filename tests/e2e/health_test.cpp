@@ -1,0 +1,155 @@
+// End to end (issue 5): the real fedns binary probes a service's endpoints, real TCP listeners on loopback
+// addresses go down and come back, and `dig` sees the answer change within interval x fall + 100 ms, come
+// back after rise, and fail closed when nothing is up.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "support/fedns_server.hpp"
+
+namespace fedns::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A listening TCP socket on `address`:`port`. The kernel completes handshakes into the backlog without an
+// accept(), which is all a TCP-connect probe needs; closing it makes connections refused.
+class Listener {
+ public:
+  Listener(const std::string& address, std::uint16_t port) : address_(address), port_(port) { open(); }
+  ~Listener() { close(); }
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  void open() {
+    // Close-on-exec: a copy inherited by the fedns child would keep the port listening after close().
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int yes = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_port = htons(port_);
+    ::inet_pton(AF_INET, address_.c_str(), &at.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 || ::listen(fd_, 4096) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    socklen_t length = sizeof at;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&at), &length);
+    port_ = ntohs(at.sin_port);
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  [[nodiscard]] bool ok() const { return fd_ >= 0; }
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+
+ private:
+  std::string address_;
+  std::uint16_t port_;
+  int fd_ = -1;
+};
+
+void write_file(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path) << text;
+}
+
+// `dig +short` lines, sorted.
+std::vector<std::string> addresses(const FednsServer& server, const std::string& name) {
+  const auto r = server.dig("+short " + name);
+  std::vector<std::string> lines;
+  std::istringstream in(r.output);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// How long until `done` holds, asking as fast as dig allows, or nullopt after `limit`.
+std::optional<std::chrono::milliseconds> time_until(const std::function<bool()>& done,
+                                                    std::chrono::milliseconds limit) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (done())
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  }
+  return std::nullopt;
+}
+
+TEST(Health, AnswersFollowProbedEndpointsAndFailClosed) {
+  Listener first("127.0.0.2", 0);
+  ASSERT_TRUE(first.ok());
+  Listener second("127.0.0.3", first.port());
+  ASSERT_TRUE(second.ok()) << "port " << first.port() << " is taken on 127.0.0.3";
+  const std::string port = std::to_string(first.port());
+
+  TempDir dir;
+  write_file(dir.path() + "/east/web.yaml",
+             "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+             "spec: {clusterIP: 10.1.0.10, ports: [{name: http, protocol: TCP, port: " +
+                 port +
+                 "}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+                 "metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+                 "addressType: IPv4\nendpoints:\n"
+                 "  - addresses: [\"127.0.0.2\"]\n  - addresses: [\"127.0.0.3\"]\n");
+  const std::string config =
+      "  - origin: clusterset.local.\n    ttl: 5\n    soa: {serial: 1, minimum: 5}\n"
+      "    ns: [ns1.clusterset.local.]\n"
+      "clusters:\n  - {name: east, manifests: " +
+      dir.path() +
+      "/east, manifests_poll: 100ms}\n"
+      "catalog:\n  publish_address: endpoints\n  export_all_namespaces: [shop]\n"
+      "health:\n  services:\n"
+      "    - service: shop/web\n      fallback: closed\n"
+      "      probe: {type: tcp, interval: 200ms, timeout: 100ms, jitter: 0, rise: 2, fall: 2, ok: 2}\n";
+  FednsServer server(config);
+  const std::string name = "web.shop.svc.clusterset.local";
+  const std::vector<std::string> both{"127.0.0.2", "127.0.0.3"};
+  ASSERT_TRUE(time_until([&] { return addresses(server, name) == both; }, 5s)) << server.process().log();
+
+  second.close();
+  const auto out =
+      time_until([&] { return addresses(server, name) == std::vector<std::string>{"127.0.0.2"}; }, 5s);
+  if (!out) server.stop();  // flushes its log
+  ASSERT_TRUE(out.has_value()) << "a refusing endpoint stayed in the answer\n" << server.process().log();
+  EXPECT_LE(*out, 2 * 200ms + 100ms) << "interval x fall + 100 ms";
+
+  second.open();
+  const auto back = time_until([&] { return addresses(server, name) == both; }, 5s);
+  ASSERT_TRUE(back.has_value()) << "the endpoint never came back\n" << server.process().log();
+  EXPECT_GE(*back, 200ms) << "back after rise (2) checks, not at the first success";
+  std::cout << "out of the answer after " << out->count() << " ms, back after " << back->count() << " ms\n";
+
+  // Nothing up: the service fails closed, NODATA rather than addresses that refuse.
+  first.close();
+  second.close();
+  ASSERT_TRUE(time_until([&] { return addresses(server, name).empty(); }, 5s)) << server.process().log();
+  const auto nodata = server.dig(name);
+  EXPECT_NE(nodata.output.find("status: NOERROR"), std::string::npos) << nodata.output;
+  EXPECT_NE(nodata.output.find("ANSWER: 0"), std::string::npos) << nodata.output;
+
+  const auto metrics =
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics");
+  EXPECT_NE(metrics.output.find("fedns_health_targets{state=\"down\"} 2"), std::string::npos)
+      << metrics.output;
+  EXPECT_NE(server.process().log().find("is DOWN"), std::string::npos) << "transitions are logged";
+}
+
+}  // namespace
+}  // namespace fedns::e2e
