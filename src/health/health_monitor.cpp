@@ -14,7 +14,10 @@ HealthMonitor::HealthMonitor(asio::io_context& io, SnapshotPublisher<model::Heal
     : io_(io), publisher_(publisher), options_(options), publish_timer_(io) {}
 
 HealthMonitor::~HealthMonitor() {
-  stop();
+  try {
+    stop();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the targets end with io_
+  }
 }
 
 TargetId HealthMonitor::add(Target target) {
@@ -78,11 +81,11 @@ asio::awaitable<ProbeResult> HealthMonitor::probe(const Entry& entry) {
   const asio::ip::tcp::endpoint endpoint(entry.target.address, entry.target.spec.port);
   switch (entry.target.spec.kind) {
     case ProbeKind::kHttp:
-      co_return co_await probe_http(endpoint, entry.target.spec);
+      co_return co_await probe_http(io_.get_executor(), endpoint, entry.target.spec);
     case ProbeKind::kTcp:
       break;
   }
-  co_return co_await probe_tcp(endpoint, entry.target.spec.timeout);
+  co_return co_await probe_tcp(io_.get_executor(), endpoint, entry.target.spec.timeout);
 }
 
 asio::awaitable<void> HealthMonitor::run(std::shared_ptr<Entry> entry, TargetId id) {

@@ -28,8 +28,9 @@ std::string host_header(const asio::ip::tcp::endpoint& target, const ProbeSpec& 
 
 }  // namespace
 
-asio::awaitable<ProbeResult> probe_http(asio::ip::tcp::endpoint target, const ProbeSpec& spec) {
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
+asio::awaitable<ProbeResult> probe_http(asio::any_io_executor executor, asio::ip::tcp::endpoint target,
+                                        const ProbeSpec& spec) {
+  beast::tcp_stream stream(std::move(executor));
   stream.expires_after(spec.timeout);
   const auto start = std::chrono::steady_clock::now();
   ProbeResult result;

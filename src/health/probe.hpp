@@ -40,9 +40,11 @@ struct ProbeResult {
 };
 
 // Connects and closes.
-boost::asio::awaitable<ProbeResult> probe_tcp(boost::asio::ip::tcp::endpoint target,
+boost::asio::awaitable<ProbeResult> probe_tcp(boost::asio::any_io_executor executor,
+                                              boost::asio::ip::tcp::endpoint target,
                                               std::chrono::milliseconds timeout);
 // GET over plain HTTP/1.1 (Beast), Connection: close.
-boost::asio::awaitable<ProbeResult> probe_http(boost::asio::ip::tcp::endpoint target, const ProbeSpec& spec);
+boost::asio::awaitable<ProbeResult> probe_http(boost::asio::any_io_executor executor,
+                                               boost::asio::ip::tcp::endpoint target, const ProbeSpec& spec);
 
 }  // namespace fedns::health

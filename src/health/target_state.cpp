@@ -2,6 +2,7 @@
 #include "health/target_state.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace fedns::health {
 
@@ -54,7 +55,7 @@ void LatencyAverage::add(std::chrono::microseconds sample) {
 
 std::optional<std::chrono::microseconds> LatencyAverage::value() const {
   if (empty_) return std::nullopt;
-  return std::chrono::microseconds(static_cast<std::int64_t>(average_us_ + 0.5));
+  return std::chrono::microseconds(std::llround(average_us_));
 }
 
 }  // namespace fedns::health

@@ -9,8 +9,9 @@ namespace fedns::health {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-asio::awaitable<ProbeResult> probe_tcp(asio::ip::tcp::endpoint target, std::chrono::milliseconds timeout) {
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
+asio::awaitable<ProbeResult> probe_tcp(asio::any_io_executor executor, asio::ip::tcp::endpoint target,
+                                       std::chrono::milliseconds timeout) {
+  beast::tcp_stream stream(std::move(executor));
   stream.expires_after(timeout);
   const auto start = std::chrono::steady_clock::now();
   boost::system::error_code ec;

@@ -85,7 +85,7 @@ TEST(TcpProbe, AnAcceptingPortIsHealthyAndAClosedOneIsNot) {
   asio::io_context io;
   TestServer server(io);
   asio::co_spawn(io, server.serve(Behaviour::kHang), asio::detached);
-  const auto ok = run(io, probe_tcp(server.endpoint(), 1000ms));
+  const auto ok = run(io, probe_tcp(io.get_executor(), server.endpoint(), 1000ms));
   EXPECT_TRUE(ok.ok) << ok.error;
   EXPECT_GT(ok.rtt.count(), 0);
 
@@ -95,7 +95,7 @@ TEST(TcpProbe, AnAcceptingPortIsHealthyAndAClosedOneIsNot) {
     closed = gone.local_endpoint();
   }
   io.restart();
-  const auto refused = run(io, probe_tcp(closed, 1000ms));
+  const auto refused = run(io, probe_tcp(io.get_executor(), closed, 1000ms));
   EXPECT_FALSE(refused.ok);
   EXPECT_NE(refused.error.find("connect"), std::string::npos) << refused.error;
 }
@@ -105,7 +105,7 @@ TEST(HttpProbe, ExpectedStatusAndBodyMatch) {
   TestServer server(io);
   asio::co_spawn(io, server.serve(Behaviour::kHttp, 200, "status: serving"), asio::detached);
   auto spec = http_spec();
-  const auto ok = run(io, probe_http(server.endpoint(), spec));
+  const auto ok = run(io, probe_http(io.get_executor(), server.endpoint(), spec));
   EXPECT_TRUE(ok.ok) << ok.error;
   EXPECT_EQ(server.last_target, "/healthz");
   EXPECT_EQ(server.last_host, "127.0.0.1:" + std::to_string(server.endpoint().port()));
@@ -113,12 +113,12 @@ TEST(HttpProbe, ExpectedStatusAndBodyMatch) {
   spec.body_match = "serving";
   spec.host = "web.example";
   io.restart();
-  EXPECT_TRUE(run(io, probe_http(server.endpoint(), spec)).ok);
+  EXPECT_TRUE(run(io, probe_http(io.get_executor(), server.endpoint(), spec)).ok);
   EXPECT_EQ(server.last_host, "web.example");
 
   spec.body_match = "draining";
   io.restart();
-  const auto mismatch = run(io, probe_http(server.endpoint(), spec));
+  const auto mismatch = run(io, probe_http(io.get_executor(), server.endpoint(), spec));
   EXPECT_FALSE(mismatch.ok);
   EXPECT_NE(mismatch.error.find("draining"), std::string::npos) << mismatch.error;
 }
@@ -128,12 +128,12 @@ TEST(HttpProbe, AnUnexpectedStatusFailsUnlessListed) {
   TestServer server(io);
   asio::co_spawn(io, server.serve(Behaviour::kHttp, 503, "down"), asio::detached);
   auto spec = http_spec();
-  const auto down = run(io, probe_http(server.endpoint(), spec));
+  const auto down = run(io, probe_http(io.get_executor(), server.endpoint(), spec));
   EXPECT_FALSE(down.ok);
   EXPECT_EQ(down.error, "HTTP status 503");
   spec.ok_codes = {200, 503};
   io.restart();
-  EXPECT_TRUE(run(io, probe_http(server.endpoint(), spec)).ok);
+  EXPECT_TRUE(run(io, probe_http(io.get_executor(), server.endpoint(), spec)).ok);
 }
 
 TEST(HttpProbe, AHangingOrLyingTargetFailsWithinTheTimeout) {
@@ -141,7 +141,7 @@ TEST(HttpProbe, AHangingOrLyingTargetFailsWithinTheTimeout) {
   TestServer hanging(io);
   asio::co_spawn(io, hanging.serve(Behaviour::kHang), asio::detached);
   const auto start = std::chrono::steady_clock::now();
-  const auto hung = run(io, probe_http(hanging.endpoint(), http_spec(300ms)));
+  const auto hung = run(io, probe_http(io.get_executor(), hanging.endpoint(), http_spec(300ms)));
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_FALSE(hung.ok);
   EXPECT_NE(hung.error.find("timed out"), std::string::npos) << hung.error;
@@ -151,7 +151,7 @@ TEST(HttpProbe, AHangingOrLyingTargetFailsWithinTheTimeout) {
   TestServer garbage(io);
   asio::co_spawn(io, garbage.serve(Behaviour::kGarbage), asio::detached);
   io.restart();
-  const auto lied = run(io, probe_http(garbage.endpoint(), http_spec()));
+  const auto lied = run(io, probe_http(io.get_executor(), garbage.endpoint(), http_spec()));
   EXPECT_FALSE(lied.ok);
   EXPECT_NE(lied.error.find("response"), std::string::npos) << lied.error;
 }
