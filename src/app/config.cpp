@@ -456,19 +456,43 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
 
 void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p) {
   if (!c.keys(node, where,
-              {"type", "port", "path", "host", "ok_codes", "body_match", "interval", "timeout", "jitter",
-               "rise", "fall", "ok"})) {
+              {"type", "port", "path", "host", "ok_codes", "body_match", "query_name", "query_type",
+               "interval", "timeout", "jitter", "rise", "fall", "ok"})) {
     return;
   }
   if (const auto n = node["type"]; !n) {
-    c.error(node, where + ".type is required (tcp or http)");
+    c.error(node, where + ".type is required (tcp, http or dns)");
   } else if (std::string type; c.string(n, where + ".type", type)) {
     if (type == "tcp") {
       p.kind = health::ProbeKind::kTcp;
     } else if (type == "http") {
       p.kind = health::ProbeKind::kHttp;
+    } else if (type == "dns") {
+      p.kind = health::ProbeKind::kDns;
     } else {
-      c.error(n, where + ".type must be tcp or http");
+      c.error(n, where + ".type must be tcp, http or dns");
+    }
+  }
+  const bool dns = p.kind == health::ProbeKind::kDns;
+  for (const char* key : {"query_name", "query_type"}) {
+    if (node[key] && !dns) c.error(node[key], where + "." + key + " is for dns probes");
+  }
+  if (const auto n = node["query_name"]; n && c.string(n, where + ".query_name", p.query_name)) {
+    if (auto name = dns::name_from_text(p.query_name); !name)
+      c.error(n, where + ".query_name: " + name.error().message);
+  }
+  if (dns && p.query_name.empty()) c.error(node, where + ".query_name is required for dns probes");
+  if (const auto n = node["query_type"]) {
+    static const std::map<std::string, std::uint16_t> kTypes{{"A", 1},    {"NS", 2},    {"CNAME", 5},
+                                                             {"SOA", 6},  {"PTR", 12},  {"MX", 15},
+                                                             {"TXT", 16}, {"AAAA", 28}, {"SRV", 33}};
+    std::string type;
+    if (c.string(n, where + ".query_type", type)) {
+      if (const auto it = kTypes.find(type); it != kTypes.end()) {
+        p.query_type = it->second;
+      } else {
+        c.error(n, where + ".query_type must be one of A, AAAA, CNAME, MX, NS, PTR, SOA, SRV, TXT");
+      }
     }
   }
   if (const auto n = node["port"]) c.integer(n, where + ".port", p.port, 1, 65535);

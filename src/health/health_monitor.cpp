@@ -11,7 +11,7 @@ namespace asio = boost::asio;
 
 HealthMonitor::HealthMonitor(asio::io_context& io, SnapshotPublisher<model::HealthTable>& publisher,
                              MonitorOptions options)
-    : io_(io), publisher_(publisher), options_(options), publish_timer_(io) {}
+    : io_(io), dns_(io), publisher_(publisher), options_(options), publish_timer_(io) {}
 
 HealthMonitor::~HealthMonitor() {
   try {
@@ -82,6 +82,8 @@ asio::awaitable<ProbeResult> HealthMonitor::probe(const Entry& entry) {
   switch (entry.target.spec.kind) {
     case ProbeKind::kHttp:
       co_return co_await probe_http(io_.get_executor(), endpoint, entry.target.spec);
+    case ProbeKind::kDns:
+      co_return co_await dns_.probe({entry.target.address, entry.target.spec.port}, entry.target.spec);
     case ProbeKind::kTcp:
       break;
   }

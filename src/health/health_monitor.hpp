@@ -15,6 +15,7 @@
 
 #include "common/asio.hpp"
 #include "common/snapshot.hpp"
+#include "health/dns_probe.hpp"
 #include "health/probe.hpp"
 #include "health/target_state.hpp"
 #include "model/health_table.hpp"
@@ -89,6 +90,7 @@ class HealthMonitor {
   void publish();
 
   boost::asio::io_context& io_;
+  DnsProber dns_;
   SnapshotPublisher<model::HealthTable>& publisher_;
   MonitorOptions options_;
   std::vector<std::shared_ptr<Entry>> entries_;  // by id; null when free

@@ -1,5 +1,5 @@
-// What a probe checks and what it found. The probers (tcp_probe, http_probe) run on the control plane's
-// io_context; every one ends within its timeout, whatever the target does (hangs, resets, garbage).
+// What a probe checks and what it found. The probers (tcp_probe, http_probe, dns_probe) run on the control
+// plane's io_context; every one ends within its timeout, whatever the target does (hangs, resets, garbage).
 #pragma once
 
 #include <chrono>
@@ -12,7 +12,7 @@
 
 namespace fedns::health {
 
-enum class ProbeKind : std::uint8_t { kTcp, kHttp };
+enum class ProbeKind : std::uint8_t { kTcp, kHttp, kDns };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::kTcp;
@@ -23,6 +23,9 @@ struct ProbeSpec {
   std::string host;
   std::vector<int> ok_codes = {200};
   std::string body_match;
+  // DNS: a query for `query_name` `query_type` (through c-ares); healthy when the server answers NOERROR.
+  std::string query_name;
+  std::uint16_t query_type = 1;  // A
   // Defaults from KubeFed's cluster health check (period 10 s, timeout 3 s), as gdnsd's plugins use 3 s too.
   std::chrono::milliseconds interval{10000};
   std::chrono::milliseconds timeout{3000};

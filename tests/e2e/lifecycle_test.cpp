@@ -111,13 +111,15 @@ TEST(Lifecycle, CheckConfigValidatesHealthChecks) {
                 "    - service: shop/web\n"
                 "      fallback: threshold\n"
                 "      threshold: 0\n"
-                "      probe: {type: http, path: healthz, ok_codes: [200, 700], rise: 0}\n");
+                "      probe: {type: http, path: healthz, ok_codes: [200, 700], rise: 0}\n"
+                "    - service: shop/dns\n"
+                "      probe: {type: dns, query_type: ANY}\n");
   const auto r = run_command(std::string(FEDNS_BINARY) + " check-config " + file);
   EXPECT_EQ(r.exit_code, 1);
   for (const char* expected :
        {"health.min_ttl must not exceed health.max_ttl",
         ":9:16: health.services[0].service \"shop\" must be namespace/name",
-        "health.services[0].probe.type must be tcp or http",
+        "health.services[0].probe.type must be tcp, http or dns",
         "health.services[1].fallback must be open, closed or threshold",
         "health.services[1].threshold is for fallback: threshold",
         "health.services[1].probe.path is for http probes",
@@ -126,7 +128,9 @@ TEST(Lifecycle, CheckConfigValidatesHealthChecks) {
         "health.services[2].threshold must be a whole number from 1 to 100",
         "health.services[2].probe.path must start with /",
         "health.services[2].probe.ok_codes entry must be a whole number from 100 to 599",
-        "health.services[2].probe.rise must be a whole number from 1 to 1000"}) {
+        "health.services[2].probe.rise must be a whole number from 1 to 1000",
+        "health.services[3].probe.query_name is required for dns probes",
+        "health.services[3].probe.query_type must be one of A, AAAA"}) {
     EXPECT_TRUE(has(r.output, expected)) << expected << "\n" << r.output;
   }
 }

@@ -7,6 +7,10 @@
 #include <optional>
 #include <string>
 
+#include "common/snapshot.hpp"
+#include "dns/worker.hpp"
+#include "dns/zone_builder.hpp"
+#include "health/dns_probe.hpp"
 #include "health/probe.hpp"
 
 namespace fedns::health {
@@ -154,6 +158,98 @@ TEST(HttpProbe, AHangingOrLyingTargetFailsWithinTheTimeout) {
   const auto lied = run(io, probe_http(io.get_executor(), garbage.endpoint(), http_spec()));
   EXPECT_FALSE(lied.ok);
   EXPECT_NE(lied.error.find("response"), std::string::npos) << lied.error;
+}
+
+// A real DNS server for the DNS probe: a fedns worker serving one zone on a free loopback port.
+class DnsServer {
+ public:
+  DnsServer() {
+    dns::ZoneSource zone;
+    zone.origin = "probe.test.";
+    zone.soa = dns::SoaFields{.serial = 1};
+    zone.name_servers = {{"ns1.probe.test.", {"127.0.0.1"}}};
+    zone.records = "www IN A 192.0.2.1\n";
+    auto zones = dns::build_zone_set({zone});
+    EXPECT_TRUE(zones.ok());
+    auto snapshot = std::make_shared<dns::ServingSnapshot>();
+    snapshot->zones = std::move(zones.value());
+    publisher_.publish(snapshot);
+    for (int attempt = 0; attempt < 20 && !worker_; ++attempt) {
+      port_ = free_udp_port();
+      auto worker = std::make_unique<dns::Worker>(publisher_, dns::TcpLimits{});
+      if (worker->bind({*dns::parse_listen_address("127.0.0.1:" + std::to_string(port_))})) {
+        worker->start(0);
+        worker_ = std::move(worker);
+      }
+    }
+  }
+  ~DnsServer() {
+    if (worker_) {
+      worker_->stop();
+      worker_->join();
+    }
+  }
+  DnsServer(const DnsServer&) = delete;
+  DnsServer& operator=(const DnsServer&) = delete;
+  [[nodiscard]] asio::ip::udp::endpoint endpoint() const {
+    return {asio::ip::make_address("127.0.0.1"), port_};
+  }
+
+  static std::uint16_t free_udp_port() {
+    asio::io_context io;
+    asio::ip::udp::socket s(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    return s.local_endpoint().port();
+  }
+
+ private:
+  SnapshotPublisher<dns::ServingSnapshot> publisher_;
+  std::unique_ptr<dns::Worker> worker_;
+  std::uint16_t port_ = 0;
+};
+
+ProbeSpec dns_spec(const std::string& name, std::uint16_t type = 1) {
+  ProbeSpec spec;
+  spec.kind = ProbeKind::kDns;
+  spec.query_name = name;
+  spec.query_type = type;
+  spec.timeout = 300ms;
+  return spec;
+}
+
+TEST(DnsProbe, ARealServerAnsweringIsHealthyWhateverTheRecords) {
+  DnsServer server;
+  asio::io_context io;
+  DnsProber prober(io);
+  const auto ok = run(io, prober.probe(server.endpoint(), dns_spec("www.probe.test")));
+  EXPECT_TRUE(ok.ok) << ok.error;
+  EXPECT_GT(ok.rtt.count(), 0);
+  io.restart();
+  const auto nodata = run(io, prober.probe(server.endpoint(), dns_spec("www.probe.test", 28)));  // AAAA
+  EXPECT_TRUE(nodata.ok) << "NOERROR without records is an answer: " << nodata.error;
+  io.restart();
+  const auto refused = run(io, prober.probe(server.endpoint(), dns_spec("example.com")));  // not ours
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("DNS:"), std::string::npos) << refused.error;
+  EXPECT_EQ(prober.channel_count(), 1u) << "one channel per server";
+}
+
+TEST(DnsProbe, SilenceAndClosedPortsFailWithinTheTimeout) {
+  asio::io_context io;
+  DnsProber prober(io);
+  // A bound socket that never answers.
+  asio::ip::udp::socket silent(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto start = std::chrono::steady_clock::now();
+  const auto hung = run(io, prober.probe(silent.local_endpoint(), dns_spec("www.probe.test")));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(hung.ok);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 2s);
+  // Nothing bound at all.
+  io.restart();
+  const auto closed = run(io, prober.probe({asio::ip::make_address("127.0.0.1"), DnsServer::free_udp_port()},
+                                           dns_spec("www.probe.test")));
+  EXPECT_FALSE(closed.ok);
+  EXPECT_FALSE(closed.error.empty());
 }
 
 }  // namespace
