@@ -36,7 +36,8 @@ double thread_cpu_seconds() {
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return -1;
   std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<std::size_t>(p * static_cast<double>(values.size())))];
+  return values[std::min(values.size() - 1,
+                         static_cast<std::size_t>(p * static_cast<double>(values.size())))];
 }
 
 // Lateness of a handler posted every 10 ms on `io`, in ms, for `duration`.
@@ -136,24 +137,28 @@ int main(int argc, char** argv) {
     io.run_for(std::chrono::milliseconds(50));
   std::vector<double> failover_ms;
   for (const auto& d : down_after) {
-    if (d != Clock::duration::zero()) failover_ms.push_back(std::chrono::duration<double, std::milli>(d).count());
+    if (d != Clock::duration::zero())
+      failover_ms.push_back(std::chrono::duration<double, std::milli>(d).count());
   }
   monitor.stop();
 
   const double per_probe_us = cpu / static_cast<double>(probes) * 1e6;
-  std::printf("targets %d, interval %d ms, %.1f s measured: %llu probes (%.0f/s)\n", targets, interval_ms, wall,
-              static_cast<unsigned long long>(probes), static_cast<double>(probes) / wall);
-  std::printf("control thread CPU: %.1f%% of one core, %.1f us per probe; anchor (blocking connect+close): "
-              "%.1f us -> ratio %.2f\n",
-              100 * cpu / wall, per_probe_us, raw_cpu_per * 1e6, per_probe_us / (raw_cpu_per * 1e6));
-  std::printf("control loop lateness (a handler every 10 ms) p50/p99/max: %.2f / %.2f / %.2f ms with probes; "
-              "%.2f / %.2f / %.2f ms idle (anchor)\n",
-              percentile(busy_late, 0.5), percentile(busy_late, 0.99), percentile(busy_late, 1.0),
-              percentile(idle_late, 0.5), percentile(idle_late, 0.99), percentile(idle_late, 1.0));
-  std::printf("failover (listener closed -> DOWN), %zu of %d targets: p50 %.0f ms, p90 %.0f, p99 %.0f, max %.0f; "
-              "bound interval x fall = %d ms (+ %.0f%% jitter)\n",
-              failover_ms.size(), targets, percentile(failover_ms, 0.5), percentile(failover_ms, 0.9),
-              percentile(failover_ms, 0.99), percentile(failover_ms, 1.0), interval_ms * spec.thresholds.fall,
-              spec.jitter * 100);
+  std::printf("targets %d, interval %d ms, %.1f s measured: %llu probes (%.0f/s)\n", targets, interval_ms,
+              wall, static_cast<unsigned long long>(probes), static_cast<double>(probes) / wall);
+  std::printf(
+      "control thread CPU: %.1f%% of one core, %.1f us per probe; anchor (blocking connect+close): "
+      "%.1f us -> ratio %.2f\n",
+      100 * cpu / wall, per_probe_us, raw_cpu_per * 1e6, per_probe_us / (raw_cpu_per * 1e6));
+  std::printf(
+      "control loop lateness (a handler every 10 ms) p50/p99/max: %.2f / %.2f / %.2f ms with probes; "
+      "%.2f / %.2f / %.2f ms idle (anchor)\n",
+      percentile(busy_late, 0.5), percentile(busy_late, 0.99), percentile(busy_late, 1.0),
+      percentile(idle_late, 0.5), percentile(idle_late, 0.99), percentile(idle_late, 1.0));
+  std::printf(
+      "failover (listener closed -> DOWN), %zu of %d targets: p50 %.0f ms, p90 %.0f, p99 %.0f, max %.0f; "
+      "bound interval x fall = %d ms (+ %.0f%% jitter)\n",
+      failover_ms.size(), targets, percentile(failover_ms, 0.5), percentile(failover_ms, 0.9),
+      percentile(failover_ms, 0.99), percentile(failover_ms, 1.0), interval_ms * spec.thresholds.fall,
+      spec.jitter * 100);
   return failover_ms.size() == static_cast<std::size_t>(targets) ? 0 : 1;
 }

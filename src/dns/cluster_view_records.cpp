@@ -17,8 +17,9 @@ void render_cluster_view_names(const model::MergedService& service, std::string_
     out.roots.push_back(owner);
     // The cluster's own truth: its Service's type and ports, even where the merge resolved a conflict.
     std::vector<std::string> ignored;  // a bad externalName is reported by the MCS names already
-    render_records_at({owner, shard.kind, shard.external_name, shard.ports, {&shard, 1}, false}, ttl, where,
-                      out.records, shard.kind == model::ServiceKind::kExternalName ? ignored : dropped);
+    render_records_at(
+        {owner, shard.kind, shard.external_name, shard.ports, {&shard, 1}, false, service.health}, ttl, where,
+        out.records, shard.kind == model::ServiceKind::kExternalName ? ignored : dropped);
   }
 }
 

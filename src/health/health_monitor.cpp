@@ -44,7 +44,7 @@ void HealthMonitor::remove(TargetId id) {
   entries_[id]->active = false;
   entries_[id]->timer->cancel();
   entries_[id] = nullptr;
-  free_ids_.push_back(id);
+  released_ids_.push_back(id);  // reusable once a table without it is out (publish())
   --active_;
   changed();
 }
@@ -145,6 +145,10 @@ void HealthMonitor::publish() {
     if (entries_[id] != nullptr) statuses[id] = {entries_[id]->state.up(), entries_[id]->ttl};
   }
   publisher_.publish(std::make_shared<const model::HealthTable>(std::move(statuses), ++generation_));
+  // Records of a zone snapshot published before this table may still name the ids released since the last
+  // one; only now may a new target take them.
+  free_ids_.insert(free_ids_.end(), released_ids_.begin(), released_ids_.end());
+  released_ids_.clear();
   ++stats_.publications;
 }
 

@@ -57,7 +57,8 @@ class HealthMonitor {
 
   // Starts probing a target (the first check right away, within the jitter); its id is valid until remove().
   TargetId add(Target target);
-  // Stops probing; a probe in flight finishes (within its timeout) and is discarded. The id may be reused.
+  // Stops probing; a probe in flight finishes (within its timeout) and is discarded. The id is reused only
+  // after the next table is published, so a record that still names it never reads another target's health.
   void remove(TargetId id);
   // Removes every target (shutdown).
   void stop();
@@ -95,6 +96,7 @@ class HealthMonitor {
   MonitorOptions options_;
   std::vector<std::shared_ptr<Entry>> entries_;  // by id; null when free
   std::vector<TargetId> free_ids_;
+  std::vector<TargetId> released_ids_;  // removed since the last publication
   std::size_t active_ = 0;
   boost::asio::steady_timer publish_timer_;
   bool publish_pending_ = false;

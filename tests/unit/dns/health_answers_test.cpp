@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "allocation_counter.hpp"
+#include "dns/cluster_view_records.hpp"
 #include "dns/generated_names_builder.hpp"
 #include "dns/name.hpp"
 #include "dns/responder.hpp"
@@ -41,7 +42,10 @@ class HealthAnswersTest : public ::testing::Test {
     zone.default_ttl = 30;
     zone.soa = SoaFields{.serial = 1, .minimum = 5};
     zone.name_servers = {{"ns1.clusterset.local.", {"127.0.0.1"}}};
-    auto zones = build_zone_set({zone});
+    ZoneSource view = zone;  // the cluster view keeps the service's fallback too
+    view.origin = "clusters.example.";
+    view.name_servers = {{"ns1.clusters.example.", {"127.0.0.1"}}};
+    auto zones = build_zone_set({zone, view});
     ASSERT_TRUE(zones.ok()) << zones.error().message;
     snapshot_.zones = std::move(zones.value());
     model::ServedZone* served = snapshot_.zones.mutable_zone(origin_);
@@ -73,6 +77,16 @@ class HealthAnswersTest : public ::testing::Test {
       names.update(s->key, s, dropped);
     ASSERT_TRUE(dropped.empty()) << testing::PrintToString(dropped);
     served->generated = names.publish();
+    model::ServedZone* view_zone = snapshot_.zones.mutable_zone(view_origin_);
+    const std::string view_origin = view_origin_;
+    GeneratedNamesBuilder view_names(
+        view_origin_, view_zone->base,
+        [view_origin](const model::MergedService& s, RenderedNames& out, std::vector<std::string>& lost) {
+          render_cluster_view_names(s, view_origin, 30, out, lost);
+        });
+    view_names.update(closed.key, &closed, dropped);
+    ASSERT_TRUE(dropped.empty()) << testing::PrintToString(dropped);
+    view_zone->generated = view_names.publish();
   }
 
   // Targets listed in `down` are down; the rest up, with a health-derived TTL of `ttl` (0: none).
@@ -94,6 +108,7 @@ class HealthAnswersTest : public ::testing::Test {
   }
 
   const std::string origin_ = name_from_text("clusterset.local.").value();
+  const std::string view_origin_ = name_from_text("clusters.example.").value();
   ServingSnapshot snapshot_;
   model::HealthTable table_;
   std::uint64_t generation_ = 0;
@@ -119,6 +134,15 @@ TEST_F(HealthAnswersTest, NothingUpFailsOpenOrClosedAsTheServiceSays) {
   EXPECT_EQ(ldns_pkt_get_rcode(closed.get()), LDNS_RCODE_NOERROR);
   EXPECT_EQ(ldns_pkt_ancount(closed.get()), 0) << "fail-closed: NODATA";
   EXPECT_EQ(section_text(ldns_pkt_authority(closed.get())).size(), 1u) << "with the SOA (RFC 2308)";
+}
+
+TEST_F(HealthAnswersTest, TheClusterViewKeepsTheServicesFallback) {
+  health({3, 4, 5});
+  const auto view = ask("closed.shop.east.clusters.example.", LDNS_RR_TYPE_A);
+  EXPECT_EQ(ldns_pkt_get_rcode(view.get()), LDNS_RCODE_NOERROR);
+  EXPECT_EQ(ldns_pkt_ancount(view.get()), 0) << "fail-closed in the cluster view as in the MCS zone";
+  health({3});
+  EXPECT_EQ(answer("closed.shop.east.clusters.example.").size(), 2u);
 }
 
 TEST_F(HealthAnswersTest, UnderTheThresholdEveryTargetIsAnswered) {
