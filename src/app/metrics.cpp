@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 
 #include "app/catalog_sync.hpp"
 #include "sync/reflector.hpp"
@@ -131,6 +132,18 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
     family("fedns_health_table_publications_total", "Health tables published to the DNS workers.",
            MetricType::Counter)
         .metric.push_back(counter(static_cast<double>(stats.publications)));
+    ClientMetric rtt;
+    rtt.histogram.sample_count = stats.rtt.count;
+    rtt.histogram.sample_sum = stats.rtt.sum_ms / 1000.0;
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < stats.rtt.counts.size(); ++i) {
+      cumulative += stats.rtt.counts[i];
+      rtt.histogram.bucket.push_back({cumulative, health::RttHistogram::kUpperBoundsMs[i] / 1000.0});
+    }
+    rtt.histogram.bucket.push_back({stats.rtt.count, std::numeric_limits<double>::infinity()});
+    family("fedns_health_probe_rtt_seconds", "Round-trip time of successful health probes.",
+           MetricType::Histogram)
+        .metric.push_back(std::move(rtt));
   }
   return families;
 }

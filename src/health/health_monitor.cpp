@@ -9,6 +9,18 @@ namespace fedns::health {
 
 namespace asio = boost::asio;
 
+void RttHistogram::add(std::chrono::microseconds rtt) {
+  const double ms = static_cast<double>(rtt.count()) / 1000.0;
+  ++count;
+  sum_ms += ms;
+  for (std::size_t i = 0; i < kUpperBoundsMs.size(); ++i) {
+    if (ms <= kUpperBoundsMs[i]) {
+      ++counts[i];
+      return;
+    }
+  }
+}
+
 HealthMonitor::HealthMonitor(asio::io_context& io, SnapshotPublisher<model::HealthTable>& publisher,
                              MonitorOptions options)
     : io_(io), dns_(io), publisher_(publisher), options_(options), publish_timer_(io) {}
@@ -103,6 +115,7 @@ asio::awaitable<void> HealthMonitor::run(std::shared_ptr<Entry> entry, TargetId 
     ++stats_.probes;
     if (result.ok) {
       entry->rtt.add(result.rtt);
+      stats_.rtt.add(result.rtt);
     } else {
       ++stats_.failures;
     }

@@ -4,6 +4,7 @@
 // publication storm for the DNS workers; probes are coroutines on the control io_context and never block it.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -38,11 +39,23 @@ struct MonitorOptions {
   std::uint32_t max_ttl = 300;
 };
 
+// Round-trip times of successful probes, in fixed buckets (bounded metric cardinality).
+struct RttHistogram {
+  static constexpr std::array<double, 12> kUpperBoundsMs = {0.5, 1,   2.5, 5,   10,   25,
+                                                            50,  100, 250, 500, 1000, 2500};
+  std::array<std::uint64_t, kUpperBoundsMs.size()> counts{};  // per bucket, not cumulative
+  std::uint64_t count = 0;                                    // every sample (also above the last bound)
+  double sum_ms = 0;
+
+  void add(std::chrono::microseconds rtt);
+};
+
 struct MonitorStats {
   std::uint64_t probes = 0;
   std::uint64_t failures = 0;
   std::uint64_t transitions = 0;
   std::uint64_t publications = 0;
+  RttHistogram rtt;
 };
 
 class HealthMonitor {

@@ -148,6 +148,8 @@ TEST(Health, AnswersFollowProbedEndpointsAndFailClosed) {
       run_command("curl -s http://127.0.0.1:" + std::to_string(server.metrics_port()) + "/metrics");
   EXPECT_NE(metrics.output.find("fedns_health_targets{state=\"down\"} 2"), std::string::npos)
       << metrics.output;
+  EXPECT_NE(metrics.output.find("fedns_health_probe_rtt_seconds_bucket{le=\"+Inf\"}"), std::string::npos)
+      << metrics.output;
   EXPECT_NE(server.process().log().find("is DOWN"), std::string::npos) << "transitions are logged";
 }
 

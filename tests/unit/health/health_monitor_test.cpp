@@ -163,5 +163,22 @@ TEST_F(HealthMonitorTest, RemovedTargetsStopAndTheirIdsAreReusedOnlyAfterAPublic
   EXPECT_TRUE(third == first || third == second) << "ids are reused once a table was published";
 }
 
+TEST(RttHistogram, SamplesLandInTheFirstBucketThatHoldsThem) {
+  RttHistogram h;
+  h.add(std::chrono::microseconds(300));      // 0.3 ms -> le 0.5
+  h.add(std::chrono::microseconds(1000));     // 1 ms, on the bound -> le 1
+  h.add(std::chrono::microseconds(42000));    // 42 ms -> le 50
+  h.add(std::chrono::microseconds(9000000));  // 9 s -> only +Inf
+  EXPECT_EQ(h.counts[0], 1u);
+  EXPECT_EQ(h.counts[1], 1u);
+  EXPECT_EQ(h.counts[6], 1u);
+  std::uint64_t in_buckets = 0;
+  for (const auto c : h.counts)
+    in_buckets += c;
+  EXPECT_EQ(in_buckets, 3u);
+  EXPECT_EQ(h.count, 4u);
+  EXPECT_NEAR(h.sum_ms, 0.3 + 1 + 42 + 9000, 1e-9);
+}
+
 }  // namespace
 }  // namespace fedns::health
