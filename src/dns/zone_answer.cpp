@@ -136,22 +136,29 @@ class ZoneAnswerer {
         negative(zone, rcode::kNoError);
         return Step::kDone;
       }
-      // RFC 8482 4.1: over UDP one RRset is enough; over TCP there is no amplification to fear.
+      // RFC 8482 4.1: over UDP one RRset is enough; over TCP there is no amplification to fear. A set whose
+      // targets are all down and that fails closed does not count as an answer.
+      bool answered = false;
       for (const auto& set : node.rrsets) {
-        if (!add(Section::kAnswer, owner, set)) return Step::kDone;
+        const Picked picked = pick(set, health_);
+        if (picked.pick == Pick::kNone) continue;
+        if (!add(Section::kAnswer, owner, set, picked)) return Step::kDone;
+        answered = true;
         if (transport_ == Transport::kUdp) break;
       }
+      if (!answered) negative(zone, rcode::kNoError);
       additional_for_answer(zone);
       return Step::kDone;
     }
     const model::RRset* set = node.find(qtype);
-    if (set == nullptr || pick(*set, health_).pick == Pick::kNone) {
+    const Picked picked = set == nullptr ? Picked{Pick::kNone, 0} : pick(*set, health_);
+    if (picked.pick == Pick::kNone) {
       // NODATA: the name exists, the type does not (RFC 2308 2.2), or nothing it points at is up and the
       // service fails closed.
       negative(zone, rcode::kNoError);
       return Step::kDone;
     }
-    if (!add(Section::kAnswer, owner, *set)) return Step::kDone;
+    if (!add(Section::kAnswer, owner, *set, picked)) return Step::kDone;
     answered_ = set;
     additional_for_answer(zone);
     return Step::kDone;
@@ -183,17 +190,24 @@ class ZoneAnswerer {
   }
 
   // Adds what the health table lets through of the set (nothing, and true, when it fails closed).
-  bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {
-    const Picked picked = pick(set, health_);
+  bool add_picked(Section section, std::string_view owner, const model::RRset& set,
+                  const Picked& picked) noexcept {
     if (picked.pick == Pick::kNone) return true;
     return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl,
                                picked.pick == Pick::kUp ? health_ : nullptr);
   }
+  bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {
+    return add_picked(section, owner, set, pick(set, health_));
+  }
 
-  bool add(Section section, std::string_view owner, const model::RRset& set) noexcept {
-    if (add_picked(section, owner, set)) return true;
+  // Adds the set as picked (computed once by the caller), or sets TC when it does not fit.
+  bool add(Section section, std::string_view owner, const model::RRset& set, const Picked& picked) noexcept {
+    if (add_picked(section, owner, set, picked)) return true;
     response_.truncate();
     return false;
+  }
+  bool add(Section section, std::string_view owner, const model::RRset& set) noexcept {
+    return add(section, owner, set, pick(set, health_));
   }
 
   void additional_for_answer(const model::ServedZone& zone) noexcept {

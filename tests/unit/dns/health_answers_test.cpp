@@ -136,6 +136,16 @@ TEST_F(HealthAnswersTest, NothingUpFailsOpenOrClosedAsTheServiceSays) {
   EXPECT_EQ(section_text(ldns_pkt_authority(closed.get())).size(), 1u) << "with the SOA (RFC 2308)";
 }
 
+TEST_F(HealthAnswersTest, AnyForANameWithNothingUpIsNodataWithTheSoa) {
+  health({3, 4, 5});  // every target of the fail-closed service is down
+  const auto any = ask("closed.shop.svc.clusterset.local.", LDNS_RR_TYPE_ANY);
+  EXPECT_EQ(ldns_pkt_get_rcode(any.get()), LDNS_RCODE_NOERROR);
+  EXPECT_EQ(ldns_pkt_ancount(any.get()), 0);
+  EXPECT_EQ(section_text(ldns_pkt_authority(any.get())).size(), 1u) << "NODATA carries the SOA (RFC 2308)";
+  health({3});
+  EXPECT_EQ(ldns_pkt_ancount(ask("closed.shop.svc.clusterset.local.", LDNS_RR_TYPE_ANY).get()), 2);
+}
+
 TEST_F(HealthAnswersTest, TheClusterViewKeepsTheServicesFallback) {
   health({3, 4, 5});
   const auto view = ask("closed.shop.east.clusters.example.", LDNS_RR_TYPE_A);
