@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 #include <string_view>
+#include <utility>
 
 #include "sync/service_merger.hpp"
 
@@ -179,13 +180,8 @@ void Catalog::upsert_service(const std::string& cluster, Service service) {
 }
 
 void Catalog::remove_service(const std::string& cluster, const model::ServiceKey& key) {
-  const auto state = clusters_.find(cluster);
-  if (state == clusters_.end()) return;
-  const auto it = state->second.entries.find(key);
-  if (it == state->second.entries.end() || !it->second.service) return;
-  it->second.service.reset();
-  erase_if_empty(state->second, it);
-  dirty_.insert(key);
+  forget(cluster, key,
+         [](ServiceEntry& entry) { return std::exchange(entry.service, std::nullopt).has_value(); });
 }
 
 void Catalog::upsert_slice(const std::string& cluster, EndpointSlice slice) {
@@ -243,11 +239,16 @@ void Catalog::upsert_export(const std::string& cluster, ServiceExport service_ex
 }
 
 void Catalog::remove_export(const std::string& cluster, const model::ServiceKey& key) {
+  forget(cluster, key,
+         [](ServiceEntry& entry) { return std::exchange(entry.service_export, nullptr) != nullptr; });
+}
+
+void Catalog::forget(const std::string& cluster, const model::ServiceKey& key,
+                     const std::function<bool(ServiceEntry&)>& drop) {
   const auto state = clusters_.find(cluster);
   if (state == clusters_.end()) return;
   const auto it = state->second.entries.find(key);
-  if (it == state->second.entries.end() || !it->second.service_export) return;
-  it->second.service_export.reset();
+  if (it == state->second.entries.end() || !drop(it->second)) return;
   erase_if_empty(state->second, it);
   dirty_.insert(key);
 }

@@ -104,6 +104,9 @@ class Catalog {
   // The entry, if the cluster has one; and erasing an entry that became empty.
   static const ServiceEntry* entry(const ClusterState& state, const model::ServiceKey& key);
   static void erase_if_empty(ClusterState& state, std::map<model::ServiceKey, ServiceEntry>::iterator it);
+  // Drops one part of a cluster's entry (`drop` says whether there was one) and marks the service dirty.
+  void forget(const std::string& cluster, const model::ServiceKey& key,
+              const std::function<bool(ServiceEntry&)>& drop);
 
   void export_status(const model::ServiceKey& key, const model::MergedService* merged,
                      const std::map<std::string, std::string>& shard_errors, CatalogChanges& changes) const;
