@@ -61,6 +61,7 @@ struct ServiceShard {
   // When the cluster exported the service (its ServiceExport's creationTimestamp, RFC 3339 UTC, so that text
   // order is time order); the oldest export wins MCS conflicts. Empty for services exported without one.
   std::string exported_at;
+  std::string health_check;  // the Service's fedns.io/health-check annotation, if any
   // Health targets of `addresses`, index for index, set after the merge when the service is health-checked;
   // empty otherwise. (Not in the catalog's digest: the catalog never sees them.)
   std::vector<TargetId> address_targets;
@@ -85,6 +86,8 @@ struct MergedService {
   std::vector<ServiceShard> shards;  // the clusters serving the name, oldest export first
   std::vector<ExportConflict> conflicts;
   HealthPolicy health;  // for health-checked services: what answers do when too little is up
+  // The oldest export's fedns.io/health-check annotation (health/service_targets.hpp); empty: none.
+  std::string health_check;
 };
 
 }  // namespace fedns::model

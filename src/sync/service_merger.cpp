@@ -40,6 +40,7 @@ model::MergedService merge_service(model::ServiceKey key, std::vector<model::Ser
   const std::string winner = shards.front().cluster;  // a copy: the shards are moved into the result
   merged.kind = shards.front().kind;
   merged.external_name = shards.front().external_name;
+  merged.health_check = shards.front().health_check;
   for (auto& shard : shards) {
     if (shard.kind != merged.kind) {
       merged.conflicts.push_back({shard.cluster, "type",

@@ -26,6 +26,9 @@ enum class AddressSource { kAuto, kClusterIp, kLoadBalancer, kExternalIps, kEndp
 // The annotation that overrides the policy per Service: "cluster-ip", "load-balancer", "external-ips",
 // "endpoints", "auto".
 inline constexpr const char* kAddressAnnotation = "fedns.io/publish-address";
+// The Service's own health check (health/service_targets.hpp reads it; parsed by the app as a
+// health.services entry without `service`).
+inline constexpr const char* kHealthCheckAnnotation = "fedns.io/health-check";
 
 // A Service with more ports than this is refused: every port is an SRV owner name and a line in each answer.
 inline constexpr std::size_t kMaxPorts = 100;
@@ -51,6 +54,7 @@ struct ServiceSource {
   std::string external_name;
   std::vector<ServicePort> ports;
   std::optional<std::string> address_annotation;  // the value of kAddressAnnotation, if set
+  std::string health_check;                       // the value of kHealthCheckAnnotation, if set
 };
 ServiceSource to_service_source(Service service);
 
