@@ -165,6 +165,13 @@ bool CatalogSync::ready() const {
   return true;
 }
 
+sync::ClusterSource* CatalogSync::find(const std::string& name) const {
+  for (const auto& source : watches_) {
+    if (source->name() == name) return source.get();
+  }
+  return nullptr;
+}
+
 void CatalogSync::tick() {
   const auto now = std::chrono::steady_clock::now();
   bool publish = false;

@@ -40,6 +40,8 @@ class CatalogSync {
   bool ready_for_snapshot();
   [[nodiscard]] const sync::Catalog& catalog() const { return catalog_; }
   [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterSource>>& clusters() const { return watches_; }
+  // The running source of a cluster, or null.
+  [[nodiscard]] sync::ClusterSource* find(const std::string& name) const;
   // Dropped from the answers after failing for stale_after.
   [[nodiscard]] bool is_stale(const std::string& cluster) const { return stale_.contains(cluster); }
 

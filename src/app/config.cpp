@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/duration.hpp"
 #include "dns/name.hpp"
 #include "sync/shard_builder.hpp"
 
@@ -87,20 +88,14 @@ class Checker {
     return true;
   }
 
-  // "250ms", "10s", "2m", "1h", or a bare number of seconds.
+  // common/duration.hpp's forms: "250ms", "10s", "2m", "1h", or a bare number of seconds.
   bool duration(const YAML::Node& node, const std::string& what, std::chrono::milliseconds& out) {
-    const std::string text = node.IsScalar() ? node.Scalar() : "";
-    std::uint64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    const std::string unit(end, text.data() + text.size());
-    static const std::map<std::string, std::uint64_t> kUnits = {
-        {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-    const auto u = kUnits.find(unit);
-    if (text.empty() || ec != std::errc{} || u == kUnits.end() || value > 86400000) {
+    const auto parsed = node.IsScalar() ? parse_duration(node.Scalar()) : std::nullopt;
+    if (!parsed) {
       error(node, what + " must be a duration such as 500ms, 10s, 2m");
       return false;
     }
-    out = std::chrono::milliseconds(value * u->second);
+    out = *parsed;
     return true;
   }
 
@@ -277,12 +272,56 @@ bool number(Checker& c, const YAML::Node& node, const std::string& what, double 
   return true;
 }
 
+void parse_schedule(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p);
+void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p,
+                 bool with_address = false);
+
+void parse_cluster_health(Checker& c, const YAML::Node& node, const std::string& where, ClusterConfig& k) {
+  if (!c.keys(node, where, {"api", "watch_max_age", "gateway"})) return;
+  ClusterHealthConfig& h = k.health;
+  if (const auto n = node["api"]) {
+    if (n.IsScalar()) {
+      try {
+        h.api = n.as<bool>();
+      } catch (const YAML::Exception&) {
+        c.error(n, where + ".api must be false or a mapping (interval, timeout, rise, fall, ok)");
+      }
+    } else if (c.keys(n, where + ".api", {"interval", "timeout", "rise", "fall", "ok"})) {
+      parse_schedule(c, n, where + ".api", h.api_check);
+    }
+    if (h.api && !k.manifests.empty()) c.error(n, where + ".api: a manifests cluster has no API to check");
+  }
+  if (!k.manifests.empty()) h.api = false;
+  if (const auto n = node["watch_max_age"]) {
+    if (c.duration(n, where + ".watch_max_age", h.watch_max_age) && h.watch_max_age.count() != 0 &&
+        h.watch_max_age < std::chrono::seconds(10)) {
+      c.error(n, where + ".watch_max_age must be 0 (off) or at least 10s");
+    }
+    if (!k.manifests.empty()) c.error(n, where + ".watch_max_age: a manifests cluster has no watch");
+  }
+  if (const auto n = node["gateway"]) {
+    health::ProbeSpec probe;
+    parse_probe(c, n, where + ".gateway", probe, true);
+    if (n.IsMap()) {
+      if (const auto a = n["address"]; !a) {
+        c.error(n, where + ".gateway.address is required");
+      } else if (c.string(a, where + ".gateway.address", h.gateway_address)) {
+        boost::system::error_code ec;
+        boost::asio::ip::make_address(h.gateway_address, ec);
+        if (ec) c.error(a, where + ".gateway.address \"" + h.gateway_address + "\" is not an IP address");
+      }
+      if (probe.port == 0) c.error(n, where + ".gateway.port is required");
+    }
+    h.gateway = probe;
+  }
+}
+
 void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const std::string& base_dir,
                    ClusterConfig& k) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
   if (!c.keys(node, where,
               {"name", "kubeconfig", "context", "in_cluster", "manifests", "manifests_poll", "region", "zone",
-               "labels", "location", "weight"})) {
+               "labels", "location", "weight", "health"})) {
     return;
   }
   if (const auto n = node["name"]; !n) {
@@ -352,6 +391,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
     }
   }
   if (const auto n = node["weight"]) c.integer(n, cw + ".weight", k.weight, 0, 1000000);
+  if (const auto n = node["health"]) parse_cluster_health(c, n, cw + ".health", k);
 }
 
 void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
@@ -454,12 +494,14 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
   }
 }
 
-void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p) {
-  if (!c.keys(node, where,
-              {"type", "port", "path", "host", "ok_codes", "body_match", "query_name", "query_type",
-               "interval", "timeout", "jitter", "rise", "fall", "ok"})) {
-    return;
-  }
+// A probe; `address` (a gateway probe's target) is read by the caller when allowed.
+void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p,
+                 bool with_address) {
+  std::set<std::string> known{"type",       "port",       "path",       "host",     "ok_codes",
+                              "body_match", "query_name", "query_type", "interval", "timeout",
+                              "jitter",     "rise",       "fall",       "ok"};
+  if (with_address) known.insert("address");
+  if (!c.keys(node, where, known)) return;
   if (const auto n = node["type"]; !n) {
     c.error(node, where + ".type is required (tcp, http or dns)");
   } else if (std::string type; c.string(n, where + ".type", type)) {
@@ -515,6 +557,11 @@ void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, h
       }
     }
   }
+  parse_schedule(c, node, where, p);
+}
+
+// When and how often a check runs, and its anti-flap thresholds (probes, cluster API checks).
+void parse_schedule(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p) {
   if (const auto n = node["interval"];
       n && c.duration(n, where + ".interval", p.interval) && p.interval < std::chrono::milliseconds(100)) {
     c.error(n, where + ".interval must be at least 100ms");
@@ -534,8 +581,63 @@ void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, h
   if (const auto n = node["ok"]) c.integer(n, where + ".ok", p.thresholds.ok, 1, 1000);
 }
 
-void parse_health(Checker& c, const YAML::Node& node, HealthConfig& h) {
-  if (!c.keys(node, "health", {"derive_ttl", "min_ttl", "max_ttl", "services"})) return;
+// A health check's probe and fallback (a health.services entry, or a Service's annotation).
+void parse_check(Checker& c, const YAML::Node& item, const std::string& where, HealthCheckConfig& check) {
+  if (const auto n = item["probe"]; !n) {
+    c.error(item, where + ".probe is required");
+  } else {
+    parse_probe(c, n, where + ".probe", check.probe);
+  }
+  if (const auto n = item["fallback"]) {
+    std::string mode;
+    if (c.string(n, where + ".fallback", mode)) {
+      static const std::map<std::string, model::HealthFallback> kModes{
+          {"open", model::HealthFallback::kOpen},
+          {"closed", model::HealthFallback::kClosed},
+          {"threshold", model::HealthFallback::kThreshold}};
+      if (const auto it = kModes.find(mode); it != kModes.end()) {
+        check.policy.fallback = it->second;
+      } else {
+        c.error(n, where + ".fallback must be open, closed or threshold");
+      }
+    }
+  }
+  if (const auto n = item["threshold"]) {
+    if (check.policy.fallback != model::HealthFallback::kThreshold) {
+      c.error(n, where + ".threshold is for fallback: threshold");
+    } else {
+      c.integer(n, where + ".threshold", check.policy.threshold_percent, 1, 100);
+    }
+  }
+}
+
+void parse_overrides(Checker& c, const YAML::Node& node, const std::string& base_dir, OverridesConfig& o) {
+  if (!c.keys(node, "health.overrides", {"file", "poll", "token_file", "allow_remote"})) return;
+  auto path = [&](const char* key, std::string& out) {
+    if (const auto n = node[key];
+        n && c.string(n, std::string("health.overrides.") + key, out) && !out.empty() && out.front() != '/') {
+      out = base_dir + "/" + out;
+    }
+  };
+  // The file may not exist yet (it is watched); the token must be readable now.
+  path("file", o.file);
+  path("token_file", o.token_file);
+  if (!o.token_file.empty() && !std::ifstream(o.token_file))
+    c.error(node["token_file"], "health.overrides.token_file: cannot read " + o.token_file);
+  if (const auto n = node["poll"]; n && c.duration(n, "health.overrides.poll", o.poll) && o.poll.count() < 10)
+    c.error(n, "health.overrides.poll must be at least 10ms");
+  if (const auto n = node["allow_remote"]) {
+    try {
+      o.allow_remote = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.error(n, "health.overrides.allow_remote must be true or false");
+    }
+  }
+}
+
+void parse_health(Checker& c, const YAML::Node& node, const std::string& base_dir, HealthConfig& h) {
+  if (!c.keys(node, "health", {"derive_ttl", "min_ttl", "max_ttl", "services", "overrides"})) return;
+  if (const auto n = node["overrides"]) parse_overrides(c, n, base_dir, h.overrides);
   if (const auto n = node["derive_ttl"]) {
     try {
       h.derive_ttl = n.as<bool>();
@@ -570,32 +672,7 @@ void parse_health(Checker& c, const YAML::Node& node, HealthConfig& h) {
         c.error(n, where + ": service " + text + " has two health checks");
       }
     }
-    if (const auto n = item["probe"]; !n) {
-      c.error(item, where + ".probe is required");
-    } else {
-      parse_probe(c, n, where + ".probe", check.probe);
-    }
-    if (const auto n = item["fallback"]) {
-      std::string mode;
-      if (c.string(n, where + ".fallback", mode)) {
-        static const std::map<std::string, model::HealthFallback> kModes{
-            {"open", model::HealthFallback::kOpen},
-            {"closed", model::HealthFallback::kClosed},
-            {"threshold", model::HealthFallback::kThreshold}};
-        if (const auto it = kModes.find(mode); it != kModes.end()) {
-          check.policy.fallback = it->second;
-        } else {
-          c.error(n, where + ".fallback must be open, closed or threshold");
-        }
-      }
-    }
-    if (const auto n = item["threshold"]) {
-      if (check.policy.fallback != model::HealthFallback::kThreshold) {
-        c.error(n, where + ".threshold is for fallback: threshold");
-      } else {
-        c.integer(n, where + ".threshold", check.policy.threshold_percent, 1, 100);
-      }
-    }
+    parse_check(c, item, where, check);
     h.services.push_back(std::move(check));
   }
 }
@@ -642,7 +719,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   }
   if (root.IsMap()) {
     if (const auto n = root["catalog"]) parse_catalog(c, n, config.catalog);
-    if (const auto n = root["health"]) parse_health(c, n, config.health);
+    if (const auto n = root["health"]) parse_health(c, n, base_dir, config.health);
     if (const auto clusters = root["clusters"]) {
       if (!clusters.IsSequence()) {
         c.error(clusters, "clusters must be a list");
@@ -735,6 +812,21 @@ Result<Config> load_config(const std::string& path) {
   text << in.rdbuf();
   const auto slash = path.rfind('/');
   return parse_config(text.str(), path, slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+Result<HealthCheckConfig> parse_health_check_annotation(const std::string& text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Error{"YAML syntax: " + e.msg};
+  }
+  Checker c("the annotation", text);
+  HealthCheckConfig check;
+  if (c.keys(root, "the annotation", {"probe", "fallback", "threshold"}))
+    parse_check(c, root, "annotation", check);
+  if (!c.errors().empty()) return Error::from_lines(c.errors());
+  return check;
 }
 
 }  // namespace fedns::app

@@ -31,6 +31,27 @@ struct ServerConfig {
 };
 
 // A member cluster whose Services, EndpointSlices and ServiceExports feed the catalog.
+// A member cluster's own health (docs/configuration.md, "Cluster health"): while any check is down, the
+// cluster's records leave the answers (within each service's fallback policy).
+struct ClusterHealthConfig {
+  // GET /readyz through the cluster's API client. KubeFed's cluster health defaults: every 10 s, 3 s timeout,
+  // down after 3 failures, up after 1 success.
+  bool api = true;
+  health::ProbeSpec api_check = [] {
+    health::ProbeSpec p;
+    p.kind = health::ProbeKind::kCustom;
+    p.thresholds = {1, 3, 1};
+    return p;
+  }();
+  // Down when an informer has heard nothing (event, bookmark, list page) for this long; 0: off.
+  std::chrono::milliseconds watch_max_age{0};
+  // An optional probe of something in the cluster's data path (an ingress gateway, a load balancer).
+  std::optional<health::ProbeSpec> gateway;
+  std::string gateway_address;
+
+  bool operator==(const ClusterHealthConfig&) const = default;
+};
+
 struct ClusterConfig {
   std::string name;         // an RFC 1123 label; the cluster id in DNS names and metrics
   std::string kubeconfig;   // path (relative to the config file); empty with in_cluster
@@ -46,6 +67,7 @@ struct ClusterConfig {
   std::optional<double> latitude;
   std::optional<double> longitude;
   std::uint32_t weight = 100;
+  ClusterHealthConfig health;
 };
 
 // The MCS zone built from the clusters' exported services.
@@ -85,12 +107,22 @@ struct HealthCheckConfig {
   model::HealthPolicy policy;
 };
 
+// Admin overrides (health/health_override.hpp): a watched file, and the HTTP endpoint on the metrics
+// listener (writes need the bearer token, and come from loopback unless allow_remote).
+struct OverridesConfig {
+  std::string file;  // empty: none
+  std::chrono::milliseconds poll{1000};
+  std::string token_file;  // empty: the endpoint is read-only
+  bool allow_remote = false;
+};
+
 struct HealthConfig {
   // gdnsd's health-derived TTL: the time until a state change could happen, clamped to [min_ttl, max_ttl].
   bool derive_ttl = false;
   std::uint32_t min_ttl = 5;
   std::uint32_t max_ttl = 300;
   std::vector<HealthCheckConfig> services;
+  OverridesConfig overrides;
 };
 
 struct Config {
@@ -106,5 +138,8 @@ Result<Config> load_config(const std::string& path);
 // The same for text already in memory; `name` stands for the file in messages.
 Result<Config> parse_config(const std::string& text, const std::string& name,
                             const std::string& base_dir = ".");
+// A Service's fedns.io/health-check annotation: a YAML (or JSON) mapping like a health.services entry
+// without `service`, e.g. {probe: {type: http, path: /healthz}, fallback: closed}.
+Result<HealthCheckConfig> parse_health_check_annotation(const std::string& text);
 
 }  // namespace fedns::app

@@ -1,4 +1,5 @@
-// HTTP endpoint serving: keep-alive sessions with a read deadline, GET/HEAD only.
+// HTTP endpoint serving: keep-alive sessions with a read deadline; GET/HEAD, and POST/PUT/DELETE with a small
+// body for the endpoints that change something (the handler checks who may).
 // prometheus-cpp's own exposer (civetweb) cannot serve /healthz and /readyz beside /metrics, hence Beast
 // here.
 #include "app/http_server.hpp"
@@ -52,28 +53,41 @@ asio::awaitable<void> HttpServer::accept_loop() {
 }
 
 asio::awaitable<void> HttpServer::session(asio::ip::tcp::socket socket) {
+  boost::system::error_code peer_ec;
+  const auto peer = socket.remote_endpoint(peer_ec).address();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
     boost::system::error_code ec;
-    http::request<http::string_body> request;
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(kMaxBody);
     stream.expires_after(std::chrono::seconds(30));
-    co_await http::async_read(stream, buffer, request, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
+    http::request<http::string_body> request = parser.release();
     http::response<http::string_body> response;
     response.version(request.version());
     response.keep_alive(request.keep_alive());
     response.set(http::field::server, "fedns");
-    if (request.method() != http::verb::get && request.method() != http::verb::head) {
+    const auto verb = request.method();
+    if (verb != http::verb::get && verb != http::verb::head && verb != http::verb::post &&
+        verb != http::verb::put && verb != http::verb::delete_) {
       response.result(http::status::method_not_allowed);
-      response.set(http::field::allow, "GET, HEAD");
+      response.set(http::field::allow, "GET, HEAD, POST, PUT, DELETE");
     } else {
       std::string_view path(request.target().data(), request.target().size());
       if (const auto q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
-      HttpReply reply = handler_(path);
+      const auto method = request.method_string();
+      const auto authorization = request[http::field::authorization];
+      const HttpRequest view{{method.data(), method.size()},
+                             path,
+                             {authorization.data(), authorization.size()},
+                             request.body(),
+                             peer};
+      HttpReply reply = handler_(view);
       response.result(reply.status);
       response.set(http::field::content_type, reply.content_type);
-      if (request.method() == http::verb::get) response.body() = std::move(reply.body);
+      if (verb != http::verb::head) response.body() = std::move(reply.body);
     }
     response.prepare_payload();
     co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));

@@ -1,4 +1,5 @@
-// A small HTTP/1.1 server (Boost.Beast) on the control io_context for /metrics, /healthz and /readyz.
+// A small HTTP/1.1 server (Boost.Beast) on the control io_context for /metrics, /healthz, /readyz and the
+// health endpoints (overrides, targets, clusters).
 #pragma once
 
 #include <functional>
@@ -12,6 +13,14 @@
 
 namespace fedns::app {
 
+struct HttpRequest {
+  std::string_view method;  // GET, HEAD, POST, PUT or DELETE (others are refused before the handler)
+  std::string_view path;    // without the query
+  std::string_view authorization;
+  std::string_view body;  // at most kMaxBody bytes
+  boost::asio::ip::address peer;
+};
+
 struct HttpReply {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -20,7 +29,8 @@ struct HttpReply {
 
 class HttpServer {
  public:
-  using Handler = std::function<HttpReply(std::string_view path)>;
+  using Handler = std::function<HttpReply(const HttpRequest& request)>;
+  static constexpr std::size_t kMaxBody = 64 * 1024;
 
   HttpServer(boost::asio::io_context& io, Handler handler);
   ~HttpServer();

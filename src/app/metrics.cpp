@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <limits>
+#include <map>
 
 #include "app/catalog_sync.hpp"
 #include "sync/reflector.hpp"
@@ -43,8 +44,13 @@ ClientMetric gauge(double value, std::vector<ClientMetric::Label> labels = {}) {
 }  // namespace
 
 MetricsCollector::MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
-                                   const CatalogSync* catalog, const health::HealthMonitor* health)
-    : workers_(std::move(workers)), state_(state), catalog_(catalog), health_(health) {}
+                                   const CatalogSync* catalog, const health::HealthMonitor* health,
+                                   const health::OverrideStore* overrides)
+    : workers_(std::move(workers)),
+      state_(state),
+      catalog_(catalog),
+      health_(health),
+      overrides_(overrides) {}
 
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   auto sum = [&](const std::function<std::uint64_t(const dns::WorkerCounters&)>& get) {
@@ -117,35 +123,84 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   reloads.metric.push_back(
       counter(static_cast<double>(state_.reloads_failed.load()), {{"result", "failed"}}));
   if (catalog_ != nullptr) collect_clusters(families);
-  if (health_ != nullptr) {
-    const auto& stats = health_->stats();
-    const std::size_t down = health_->down_count();
-    auto& targets = family("fedns_health_targets", "Health-checked targets, by state.", MetricType::Gauge);
-    targets.metric.push_back(gauge(static_cast<double>(health_->target_count() - down), {{"state", "up"}}));
-    targets.metric.push_back(gauge(static_cast<double>(down), {{"state", "down"}}));
-    family("fedns_health_probes_total", "Health probes run.", MetricType::Counter)
-        .metric.push_back(counter(static_cast<double>(stats.probes)));
-    family("fedns_health_probe_failures_total", "Health probes that failed.", MetricType::Counter)
-        .metric.push_back(counter(static_cast<double>(stats.failures)));
-    family("fedns_health_transitions_total", "Targets that went up or down.", MetricType::Counter)
-        .metric.push_back(counter(static_cast<double>(stats.transitions)));
-    family("fedns_health_table_publications_total", "Health tables published to the DNS workers.",
-           MetricType::Counter)
-        .metric.push_back(counter(static_cast<double>(stats.publications)));
-    ClientMetric rtt;
-    rtt.histogram.sample_count = stats.rtt.count;
-    rtt.histogram.sample_sum = stats.rtt.sum_ms / 1000.0;
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < stats.rtt.counts.size(); ++i) {
-      cumulative += stats.rtt.counts[i];
-      rtt.histogram.bucket.push_back({cumulative, health::RttHistogram::kUpperBoundsMs[i] / 1000.0});
-    }
-    rtt.histogram.bucket.push_back({stats.rtt.count, std::numeric_limits<double>::infinity()});
-    family("fedns_health_probe_rtt_seconds", "Round-trip time of successful health probes.",
-           MetricType::Histogram)
-        .metric.push_back(std::move(rtt));
-  }
+  if (health_ != nullptr) collect_health(families);
   return families;
+}
+
+// Health: targets, probes, clusters (labels bounded: clusters come from the config) and overrides.
+void MetricsCollector::collect_health(std::vector<MetricFamily>& families) const {
+  auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
+    families.push_back(MetricFamily{name, help, type, {}});
+    return families.back();
+  };
+  const auto& stats = health_->stats();
+  const std::size_t down = health_->down_count();
+  auto& targets = family("fedns_health_targets", "Health-checked targets, by state.", MetricType::Gauge);
+  targets.metric.push_back(gauge(static_cast<double>(health_->target_count() - down), {{"state", "up"}}));
+  targets.metric.push_back(gauge(static_cast<double>(down), {{"state", "down"}}));
+  family("fedns_health_probes_total", "Health probes run.", MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(stats.probes)));
+  family("fedns_health_probe_failures_total", "Health probes that failed.", MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(stats.failures)));
+  family("fedns_health_transitions_total", "Targets that went up or down.", MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(stats.transitions)));
+  family("fedns_health_table_publications_total", "Health tables published to the DNS workers.",
+         MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(stats.publications)));
+  ClientMetric rtt;
+  rtt.histogram.sample_count = stats.rtt.count;
+  rtt.histogram.sample_sum = stats.rtt.sum_ms / 1000.0;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < stats.rtt.counts.size(); ++i) {
+    cumulative += stats.rtt.counts[i];
+    rtt.histogram.bucket.push_back({cumulative, health::RttHistogram::kUpperBoundsMs[i] / 1000.0});
+  }
+  rtt.histogram.bucket.push_back({stats.rtt.count, std::numeric_limits<double>::infinity()});
+  family("fedns_health_probe_rtt_seconds", "Round-trip time of successful health probes.",
+         MetricType::Histogram)
+      .metric.push_back(std::move(rtt));
+  family("fedns_health_cluster_transitions_total", "Member clusters that went up or down.",
+         MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(stats.cluster_transitions)));
+  const auto clusters = health_->clusters();
+  {
+    auto& up = family("fedns_health_cluster_up",
+                      "1 while a member cluster counts as up for answers (its checks, or an override).",
+                      MetricType::Gauge);
+    for (const auto& [name, cluster] : clusters)
+      up.metric.push_back(gauge(cluster.up ? 1 : 0, {{"cluster", name}}));
+  }
+  {
+    auto& rtt_avg = family("fedns_health_cluster_rtt_seconds",
+                           "Average round-trip time of the probes of a member cluster's targets (EWMA).",
+                           MetricType::Gauge);
+    for (const auto& [name, cluster] : clusters) {
+      if (cluster.rtt)
+        rtt_avg.metric.push_back(gauge(static_cast<double>(cluster.rtt->count()) / 1e6, {{"cluster", name}}));
+    }
+  }
+  if (overrides_ == nullptr) return;
+  std::map<std::pair<std::string, std::string>, double> active;
+  for (const char* source : {"file", "api"}) {
+    for (const char* state : {"up", "down"})
+      active[{source, state}] = 0;
+  }
+  for (const auto& o : overrides_->active_list())
+    active[{o.source == health::OverrideSource::kApi ? "api" : "file", o.up ? "up" : "down"}] += 1;
+  {
+    auto& gauge_family = family("fedns_health_overrides_active",
+                                "Admin overrides in force, by source and state.", MetricType::Gauge);
+    for (const auto& [key, n] : active)
+      gauge_family.metric.push_back(gauge(n, {{"source", key.first}, {"state", key.second}}));
+  }
+  const auto& o = overrides_->stats();
+  family("fedns_health_override_file_loads_total", "Override file versions applied.", MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(o.file_loads)));
+  family("fedns_health_override_file_errors_total",
+         "Override file versions rejected (the previous overrides stayed).", MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(o.file_errors)));
+  family("fedns_health_overrides_expired_total", "Overrides that reached their expiry.", MetricType::Counter)
+      .metric.push_back(counter(static_cast<double>(o.expired)));
 }
 
 // Per member cluster and resource: informer state, staleness and counters (bounded labels: clusters come from

@@ -10,6 +10,7 @@
 
 #include "dns/worker_counters.hpp"
 #include "health/health_monitor.hpp"
+#include "health/override_store.hpp"
 
 namespace fedns::app {
 
@@ -30,7 +31,8 @@ class MetricsCollector : public prometheus::Collectable {
   // `catalog` (may be null) adds the member clusters' informer metrics; Collect() then runs on the control
   // thread, which owns them.
   MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
-                   const CatalogSync* catalog = nullptr, const health::HealthMonitor* health = nullptr);
+                   const CatalogSync* catalog = nullptr, const health::HealthMonitor* health = nullptr,
+                   const health::OverrideStore* overrides = nullptr);
   [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const override;
 
   // The text exposition format (version 0.0.4) of everything collected.
@@ -38,11 +40,13 @@ class MetricsCollector : public prometheus::Collectable {
 
  private:
   void collect_clusters(std::vector<prometheus::MetricFamily>& families) const;
+  void collect_health(std::vector<prometheus::MetricFamily>& families) const;
 
   std::vector<const dns::WorkerCounters*> workers_;
   const ServerState& state_;
   const CatalogSync* catalog_;
   const health::HealthMonitor* health_;
+  const health::OverrideStore* overrides_;
 };
 
 }  // namespace fedns::app

@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "app/catalog_sync.hpp"
+#include "app/cluster_checks.hpp"
 #include "app/config.hpp"
+#include "app/health_endpoint.hpp"
 #include "app/http_server.hpp"
 #include "app/metrics.hpp"
 #include "app/snapshot_factory.hpp"
@@ -17,6 +19,7 @@
 #include "common/snapshot.hpp"
 #include "dns/worker.hpp"
 #include "health/health_monitor.hpp"
+#include "health/override_store.hpp"
 #include "health/service_targets.hpp"
 
 namespace fedns::app {
@@ -62,6 +65,12 @@ std::map<model::ServiceKey, health::ServiceCheck> checks(const HealthConfig& hea
   return out;
 }
 
+Result<health::ServiceCheck> check_from_annotation(const std::string& text) {
+  auto parsed = parse_health_check_annotation(text);
+  if (!parsed) return parsed.error();
+  return health::ServiceCheck{parsed->probe, parsed->policy};
+}
+
 class Server {
  public:
   Server(ServeOptions options, Config config) : options_(std::move(options)), config_(std::move(config)) {
@@ -79,8 +88,18 @@ class Server {
     catalog_sync_ = std::move(sync.value());
     monitor_ =
         std::make_unique<health::HealthMonitor>(io_, health_publisher_, monitor_options(config_.health));
-    targets_ = std::make_unique<health::ServiceTargets>(*monitor_);
+    targets_ = std::make_unique<health::ServiceTargets>(*monitor_, check_from_annotation);
     targets_->configure(checks(config_.health));
+    cluster_checks_ = std::make_unique<ClusterChecks>(*monitor_, *catalog_sync_);
+    cluster_checks_->configure(config_.clusters);
+    overrides_ = std::make_unique<health::OverrideStore>(io_, [this] { overrides_changed(); });
+    health_endpoint_ = std::make_unique<HealthEndpoint>(*monitor_, *overrides_);
+    auto token = HealthEndpoint::read_token(config_.health.overrides);
+    if (!token) {
+      log::error(token.error().message);
+      return 1;
+    }
+    health_endpoint_->configure(std::move(token.value()), config_.health.overrides.allow_remote);
     auto factory = SnapshotFactory::create(config_);
     if (!factory) {
       log_error_lines("", factory.error().message);
@@ -88,6 +107,8 @@ class Server {
     }
     factory_.emplace(std::move(factory.value()));
     factory_->set_health(targets_.get());
+    // After the first render: an override that names a service renders it again.
+    overrides_->watch(config_.health.overrides.file, config_.health.overrides.poll);
     publish(factory_->make(catalog_ready()));
 
     const unsigned workers = config_.server.workers != 0 ? config_.server.workers
@@ -104,9 +125,10 @@ class Server {
       counters.push_back(&worker->counters());
       workers_.push_back(std::move(worker));
     }
-    metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get(), monitor_.get());
+    metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get(), monitor_.get(),
+                                                  overrides_.get());
 
-    HttpServer http(io_, [this](std::string_view path) { return handle_http(path); });
+    HttpServer http(io_, [this](const HttpRequest& request) { return handle_http(request); });
     if (!config_.server.metrics_address.empty()) {
       auto address = dns::parse_listen_address(config_.server.metrics_address);
       if (auto r = address ? http.listen(*address) : Result<void>(address.error()); !r) {
@@ -146,6 +168,25 @@ class Server {
   }
 
   bool catalog_ready() { return !catalog_sync_ || catalog_sync_->ready_for_snapshot(); }
+
+  // The overrides in force changed: the monitor applies them at its next table; services that an override
+  // now names (or no longer names) get their own targets (or give them back), so they are rendered again.
+  void overrides_changed() {
+    const health::OverrideSet active = overrides_->active();
+    const auto rerender = targets_->set_named_services(active.named_services());
+    monitor_->set_overrides(active);
+    if (rerender.empty() || !factory_) return;
+    sync::CatalogChanges changes;
+    for (const auto& key : rerender) {
+      if (auto service = catalog_sync_->catalog().service(key)) changes.updated_services.push_back(*service);
+    }
+    if (changes.updated_services.empty()) return;
+    std::vector<std::string> dropped;
+    factory_->apply(changes, dropped);
+    for (const auto& reason : dropped)
+      log::warn(reason);
+    publish(factory_->make(catalog_ready()));
+  }
 
   // The catalog changed: the changed services are rendered again and published with everything else shared.
   void republish(const sync::CatalogChanges& changes) {
@@ -198,14 +239,23 @@ class Server {
       log_error_lines("reload rejected, still serving the previous config: ", factory.error().message);
       return;
     }
+    auto token = HealthEndpoint::read_token(config->health.overrides);
+    if (!token) {
+      ++state_.reloads_failed;
+      log_error_lines("reload rejected, still serving the previous config: ", token.error().message);
+      return;
+    }
     // Clusters that stay keep running; new and changed ones start; removed ones leave at the next flush.
     if (auto r = catalog_sync_->reconfigure(*config); !r) {
       ++state_.reloads_failed;
       log_error_lines("reload rejected, still serving the previous config: ", r.error().message);
       return;
     }
+    health_endpoint_->configure(std::move(token.value()), config->health.overrides.allow_remote);
     monitor_->set_options(monitor_options(config->health));
     targets_->configure(checks(config->health));
+    cluster_checks_->configure(config->clusters);
+    overrides_->watch(config->health.overrides.file, config->health.overrides.poll);
     factory->set_health(targets_.get());
     std::vector<std::string> dropped;
     factory->load_catalog(catalog_sync_->catalog(), dropped);
@@ -226,17 +276,22 @@ class Server {
               " zone(s), snapshot generation " + std::to_string(state_.snapshot_generation.load()));
   }
 
-  HttpReply handle_http(std::string_view path) {
+  HttpReply handle_http(const HttpRequest& request) {
+    if (auto reply = health_endpoint_->handle(request)) return std::move(*reply);
+    const std::string_view path = request.path;
+    if (request.method != "GET" && request.method != "HEAD")
+      return {405, "text/plain; charset=utf-8", "only GET and HEAD here\n"};
     if (path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", metrics_->render()};
     if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
     if (path == "/readyz") {
       const bool ready = state_.serving.load() && state_.snapshot_generation.load() > 0;
       return {ready ? 200u : 503u, "text/plain; charset=utf-8", ready ? "ready\n" : "not ready\n"};
     }
-    return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"};
+    return {404, "text/plain; charset=utf-8", "not found: try /metrics, /healthz, /readyz or /health/\n"};
   }
 
   void shutdown() {
+    if (overrides_) overrides_->stop();
     if (monitor_) monitor_->stop();  // probes in flight end with the io_context
     if (catalog_sync_) {
       // The informers' coroutines finish on the io_context before anything they use goes away.
@@ -273,6 +328,9 @@ class Server {
   std::unique_ptr<CatalogSync> catalog_sync_;  // after io_: destroyed first
   std::unique_ptr<health::HealthMonitor> monitor_;
   std::unique_ptr<health::ServiceTargets> targets_;  // uses monitor_: destroyed before it
+  std::unique_ptr<ClusterChecks> cluster_checks_;
+  std::unique_ptr<health::OverrideStore> overrides_;
+  std::unique_ptr<HealthEndpoint> health_endpoint_;
 };
 
 }  // namespace

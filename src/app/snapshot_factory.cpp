@@ -107,12 +107,12 @@ void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std
 // One render per changed service, shared by the MCS names and the PTR records.
 void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedService* service,
                              std::vector<std::string>& dropped) {
-  std::optional<model::MergedService> checked;  // a copy with health targets, for health-checked services
+  std::optional<model::MergedService> targeted;  // a copy with health targets
   if (targets_ != nullptr) {
-    if (service != nullptr && targets_->checked(key)) {
-      checked = *service;
-      targets_->assign(*checked, dropped);
-      service = &*checked;
+    if (service != nullptr) {
+      targeted = *service;
+      targets_->assign(*targeted, dropped);
+      service = &*targeted;
     } else {
       targets_->release(key);
     }

@@ -2,6 +2,7 @@
 #include "health/health_monitor.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/log.hpp"
 
@@ -46,7 +47,8 @@ TargetId HealthMonitor::add(Target target) {
     entries_.push_back(entry);
   }
   ++active_;
-  asio::co_spawn(io_, run(std::move(entry), id), asio::detached);
+  if (entry->target.spec.kind != ProbeKind::kNone)
+    asio::co_spawn(io_, run(std::move(entry), id), asio::detached);
   changed();  // the table grows (the new target up until a probe says otherwise)
   return id;
 }
@@ -62,9 +64,93 @@ void HealthMonitor::remove(TargetId id) {
 }
 
 void HealthMonitor::stop() {
+  cluster_targets_.clear();
   for (TargetId id = 0; id < entries_.size(); ++id)
     remove(id);
   publish_timer_.cancel();
+}
+
+TargetId HealthMonitor::cluster_target(const std::string& cluster) {
+  if (const auto it = cluster_targets_.find(cluster); it != cluster_targets_.end()) return it->second;
+  Target target;
+  target.name = "cluster " + cluster;
+  target.spec.kind = ProbeKind::kNone;
+  target.scope.cluster = cluster;
+  const TargetId id = add(std::move(target));
+  cluster_targets_.emplace(cluster, id);
+  return id;
+}
+
+void HealthMonitor::set_overrides(OverrideSet overrides) {
+  overrides_ = std::move(overrides);
+  changed();
+}
+
+const Target* HealthMonitor::target(TargetId id) const {
+  return id < entries_.size() && entries_[id] != nullptr ? &entries_[id]->target : nullptr;
+}
+
+std::set<std::string> HealthMonitor::clusters_down() const {
+  std::set<std::string> down;
+  for (const auto& entry : entries_) {
+    if (entry != nullptr && entry->target.scope.role == TargetRole::kClusterCheck && !entry->state.up())
+      down.insert(entry->target.scope.cluster);
+  }
+  if (overrides_.empty()) return down;
+  std::set<std::string> named;  // every cluster an override could name
+  for (const auto& o : overrides_.all()) {
+    if (o.specificity() == 0) named.insert(o.cluster);
+  }
+  for (const auto& cluster : named) {
+    if (const auto forced = overrides_.for_cluster(cluster)) {
+      if (*forced) {
+        down.erase(cluster);
+      } else {
+        down.insert(cluster);
+      }
+    }
+  }
+  return down;
+}
+
+bool HealthMonitor::effective_up(const Entry& entry, const std::set<std::string>& down) const {
+  const auto& scope = entry.target.scope;
+  if (!overrides_.empty()) {
+    if (const auto forced = overrides_.for_target(scope.cluster, scope.service, scope.address))
+      return *forced;
+  }
+  return entry.state.up() && (down.empty() || !down.contains(scope.cluster));
+}
+
+bool HealthMonitor::effective_up(TargetId id) const {
+  if (id >= entries_.size() || entries_[id] == nullptr) return true;
+  return effective_up(*entries_[id], clusters_down_);  // the clusters as of the last table
+}
+
+std::map<std::string, ClusterHealth> HealthMonitor::clusters() const {
+  std::map<std::string, ClusterHealth> out;
+  for (const auto& entry : entries_) {
+    if (entry == nullptr || entry->target.scope.cluster.empty()) continue;
+    auto& cluster = out[entry->target.scope.cluster];
+    if (entry->target.scope.role == TargetRole::kClusterCheck && !entry->state.up()) {
+      cluster.checks_up = false;
+      cluster.reason += (cluster.reason.empty() ? "" : "; ") + entry->target.name + ": " + entry->last_error;
+    }
+  }
+  for (const auto& o : overrides_.all()) {
+    if (o.specificity() == 0) out[o.cluster];
+  }
+  for (auto& [name, cluster] : out) {
+    cluster.forced = overrides_.for_cluster(name);
+    cluster.up = cluster.forced.value_or(cluster.checks_up);
+    cluster.rtt = cluster_rtt(name);
+  }
+  return out;
+}
+
+std::optional<std::chrono::microseconds> HealthMonitor::cluster_rtt(const std::string& cluster) const {
+  const auto it = cluster_rtt_.find(cluster);
+  return it == cluster_rtt_.end() ? std::nullopt : it->second.value();
 }
 
 const TargetState* HealthMonitor::state(TargetId id) const {
@@ -96,6 +182,11 @@ asio::awaitable<ProbeResult> HealthMonitor::probe(const Entry& entry) {
       co_return co_await probe_http(io_.get_executor(), endpoint, entry.target.spec);
     case ProbeKind::kDns:
       co_return co_await dns_.probe({entry.target.address, entry.target.spec.port}, entry.target.spec);
+    case ProbeKind::kCustom:
+      if (entry.target.custom) co_return co_await entry.target.custom(entry.target.spec.timeout);
+      co_return ProbeResult{false, {}, "no check"};
+    case ProbeKind::kNone:
+      co_return ProbeResult{true, {}, {}};
     case ProbeKind::kTcp:
       break;
   }
@@ -116,8 +207,11 @@ asio::awaitable<void> HealthMonitor::run(std::shared_ptr<Entry> entry, TargetId 
     if (result.ok) {
       entry->rtt.add(result.rtt);
       stats_.rtt.add(result.rtt);
+      if (entry->target.scope.role == TargetRole::kEndpoint && !entry->target.scope.cluster.empty())
+        cluster_rtt_[entry->target.scope.cluster].add(result.rtt);
     } else {
       ++stats_.failures;
+      entry->last_error = result.error;
     }
     const bool transition = entry->state.record(result.ok);
     const std::uint32_t ttl =
@@ -153,9 +247,25 @@ void HealthMonitor::changed() {
 }
 
 void HealthMonitor::publish() {
+  const std::set<std::string> down = clusters_down();
+  if (down != clusters_down_) {
+    std::vector<std::string> changed_clusters;
+    std::set_symmetric_difference(down.begin(), down.end(), clusters_down_.begin(), clusters_down_.end(),
+                                  std::back_inserter(changed_clusters));
+    const auto health = clusters();
+    for (const auto& cluster : changed_clusters) {
+      ++stats_.cluster_transitions;
+      const auto it = health.find(cluster);
+      const std::string why = it == health.end() ? "" : it->second.forced ? "override" : it->second.reason;
+      log::warn("health: cluster " + cluster +
+                (down.contains(cluster) ? " is DOWN (" + why + "); its targets leave the answers"
+                                        : " is UP" + (why.empty() ? "" : " (" + why + ")")));
+    }
+    clusters_down_ = down;
+  }
   std::vector<model::TargetStatus> statuses(entries_.size());
   for (std::size_t id = 0; id < entries_.size(); ++id) {
-    if (entries_[id] != nullptr) statuses[id] = {entries_[id]->state.up(), entries_[id]->ttl};
+    if (entries_[id] != nullptr) statuses[id] = {effective_up(*entries_[id], down), entries_[id]->ttl};
   }
   publisher_.publish(std::make_shared<const model::HealthTable>(std::move(statuses), ++generation_));
   // Records of a zone snapshot published before this table may still name the ids released since the last

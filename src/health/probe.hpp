@@ -12,7 +12,9 @@
 
 namespace fedns::health {
 
-enum class ProbeKind : std::uint8_t { kTcp, kHttp, kDns };
+// kNone: a passive target, never probed (its state comes from cluster health and overrides only); kCustom: a
+// check the owner supplies (a cluster's API /readyz, its watch freshness).
+enum class ProbeKind : std::uint8_t { kTcp, kHttp, kDns, kNone, kCustom };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::kTcp;

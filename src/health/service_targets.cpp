@@ -3,6 +3,17 @@
 
 namespace fedns::health {
 
+namespace {
+
+// What the names publish of a headless service (MCS: ready endpoints, or not terminating with
+// publishNotReadyAddresses).
+bool published(const model::ServiceShard& shard, const model::EndpointRecord& endpoint) {
+  return (endpoint.ready || (shard.publish_not_ready && !endpoint.terminating)) &&
+         !endpoint.addresses.empty();
+}
+
+}  // namespace
+
 void ServiceTargets::configure(std::map<model::ServiceKey, ServiceCheck> checks) {
   for (const auto& [key, check] : checks_) {
     const auto next = checks.find(key);
@@ -11,22 +22,73 @@ void ServiceTargets::configure(std::map<model::ServiceKey, ServiceCheck> checks)
   checks_ = std::move(checks);
 }
 
+std::vector<model::ServiceKey> ServiceTargets::set_named_services(std::set<std::string> named) {
+  std::vector<std::string> changed;
+  std::set_symmetric_difference(named.begin(), named.end(), named_.begin(), named_.end(),
+                                std::back_inserter(changed));
+  named_ = std::move(named);
+  std::vector<model::ServiceKey> out;
+  for (const auto& text : changed) {
+    const auto slash = text.find('/');
+    out.push_back({text.substr(0, slash), text.substr(slash + 1)});
+  }
+  return out;
+}
+
+std::optional<ServiceCheck> ServiceTargets::check_for(const model::MergedService& service,
+                                                      std::vector<std::string>& dropped) {
+  if (const auto check = checks_.find(service.key); check != checks_.end()) return check->second;
+  if (service.health_check.empty() || !parse_annotation_) return std::nullopt;
+  auto parsed = parse_annotation_(service.health_check);
+  if (!parsed) {
+    dropped.push_back("service " + service.key.text() + ": annotation fedns.io/health-check: " +
+                      parsed.error().message + "; answered without a health check");
+    return std::nullopt;
+  }
+  return parsed.value();
+}
+
+void ServiceTargets::assign_cluster_targets(model::MergedService& service) {
+  for (auto& shard : service.shards) {
+    const TargetId id = monitor_.cluster_target(shard.cluster);
+    if (service.kind == model::ServiceKind::kHeadless) {
+      for (auto& endpoint : shard.endpoints) {
+        if (published(shard, endpoint)) endpoint.health_target = id;
+      }
+      continue;
+    }
+    shard.address_targets.assign(shard.addresses.size(), id);
+  }
+}
+
 void ServiceTargets::assign(model::MergedService& service, std::vector<std::string>& dropped) {
-  const auto check = checks_.find(service.key);
-  if (check == checks_.end()) {
+  std::optional<ServiceCheck> check = check_for(service, dropped);
+  ProbeSpec spec;
+  if (check) {
+    spec = check->probe;
+    if (spec.port == 0 && !service.ports.empty()) spec.port = service.ports.front().port;
+    if (spec.port == 0) {
+      dropped.push_back("service " + service.key.text() + ": health check without a port, and none to take");
+      check.reset();
+    }
+  }
+  if (!check && !named_.contains(service.key.text())) {
     release(service.key);
+    assign_cluster_targets(service);
     return;
   }
-  ProbeSpec spec = check->second.probe;
-  if (spec.port == 0 && !service.ports.empty()) spec.port = service.ports.front().port;
-  if (spec.port == 0) {
-    dropped.push_back("service " + service.key.text() + ": health check without a port, and none to take");
-    release(service.key);
-    return;
+  if (check) {
+    service.health = check->policy;
+  } else {
+    spec.kind = ProbeKind::kNone;  // named by an override: passive, one per address
   }
-  service.health = check->second.policy;
-  auto& before = assigned_[service.key];
+  if (const auto it = assigned_.find(service.key); it != assigned_.end() && it->second.check != check)
+    release(service.key);
+  auto& assigned = assigned_[service.key];
+  assigned.check = check;
+  auto& before = assigned.targets;
   std::map<Place, TargetId> now;
+  const std::string service_text = service.key.text();
   auto target_for = [&](const std::string& cluster, const std::string& address) -> model::TargetId {
     Place place{cluster, address};
     if (const auto kept = now.find(place); kept != now.end()) return kept->second;
@@ -39,19 +101,20 @@ void ServiceTargets::assign(model::MergedService& service, std::vector<std::stri
     boost::system::error_code ec;
     const auto ip = boost::asio::ip::make_address(address, ec);
     if (ec) return model::kNoTarget;  // validated by the catalog; never probe what is not an address
-    const TargetId id = monitor_.add({"service " + service.key.text() + " in " + cluster + ": " + address +
-                                          ":" + std::to_string(spec.port),
-                                      ip, spec});
+    Target target;
+    target.name = "service " + service_text + " in " + cluster + ": " + address +
+                  (spec.kind == ProbeKind::kNone ? "" : ":" + std::to_string(spec.port));
+    target.address = ip;
+    target.spec = spec;
+    target.scope = {cluster, service_text, ip.to_string(), TargetRole::kEndpoint};
+    const TargetId id = monitor_.add(std::move(target));
     now.emplace(std::move(place), id);
     return id;
   };
   for (auto& shard : service.shards) {
     if (service.kind == model::ServiceKind::kHeadless) {
       for (auto& endpoint : shard.endpoints) {
-        // Only what the names publish (MCS: ready endpoints, or not terminating with
-        // publishNotReadyAddresses).
-        const bool published = endpoint.ready || (shard.publish_not_ready && !endpoint.terminating);
-        if (published && !endpoint.addresses.empty())
+        if (published(shard, endpoint))
           endpoint.health_target = target_for(shard.cluster, endpoint.addresses.front());
       }
       continue;
@@ -68,15 +131,15 @@ void ServiceTargets::assign(model::MergedService& service, std::vector<std::stri
 void ServiceTargets::release(const model::ServiceKey& key) {
   const auto it = assigned_.find(key);
   if (it == assigned_.end()) return;
-  for (const auto& [place, id] : it->second)
+  for (const auto& [place, id] : it->second.targets)
     monitor_.remove(id);
   assigned_.erase(it);
 }
 
 std::size_t ServiceTargets::target_count() const {
   std::size_t n = 0;
-  for (const auto& [key, targets] : assigned_)
-    n += targets.size();
+  for (const auto& [key, assigned] : assigned_)
+    n += assigned.targets.size();
   return n;
 }
 

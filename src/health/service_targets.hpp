@@ -1,15 +1,21 @@
-// Which health targets a service's records point at. For each health-checked service, every address it
-// publishes (each endpoint's address for a headless service) becomes a monitor target, kept for as long as
-// the service publishes that address in that cluster: a catalog change that keeps an address keeps its
-// target and its state; one that drops it removes the target. Runs on the control thread, between the
-// catalog's merge and the rendering of names.
+// Which health targets a service's records point at. Every record of the catalog gets one:
+// - a health-checked service (a check in config, or the fedns.io/health-check annotation): one probed target
+//   per address it publishes (per endpoint for a headless service);
+// - a service an override names: one passive target per address (overrides match per target);
+// - any other: its cluster's shared passive target (HealthMonitor::cluster_target), so that a cluster that is
+//   down (its checks, or an override) takes it out of the answers.
+// A catalog change that keeps an address keeps its target and its state; one that drops it removes the
+// target. Runs on the control thread, between the catalog's merge and the rendering of names.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/result.hpp"
 #include "health/health_monitor.hpp"
 #include "model/catalog.hpp"
 
@@ -24,29 +30,45 @@ struct ServiceCheck {
 
 class ServiceTargets {
  public:
-  explicit ServiceTargets(HealthMonitor& monitor) : monitor_(monitor) {}
+  using AnnotationParser = std::function<Result<ServiceCheck>(const std::string& text)>;
+
+  ServiceTargets(HealthMonitor& monitor, AnnotationParser parse_annotation)
+      : monitor_(monitor), parse_annotation_(std::move(parse_annotation)) {}
   ServiceTargets(const ServiceTargets&) = delete;
   ServiceTargets& operator=(const ServiceTargets&) = delete;
 
-  // The checks to run (at start and on a reload). A service whose check changed or went loses its targets;
-  // the others keep theirs, with their state. Re-render every service afterwards (assign()).
+  // The checks from config (at start and on a reload). A service whose check changed or went loses its
+  // targets; the others keep theirs, with their state. Re-render every service afterwards (assign()).
   void configure(std::map<model::ServiceKey, ServiceCheck> checks);
-  [[nodiscard]] bool checked(const model::ServiceKey& key) const { return checks_.contains(key); }
+  // The services the overrides name ("namespace/name"). Returns those whose targets must change (they now
+  // need, or no longer need, a target per address): render them again.
+  std::vector<model::ServiceKey> set_named_services(std::set<std::string> named);
 
   // Sets the health targets of `service` (ServiceShard::address_targets, EndpointRecord::health_target) and
-  // its fallback policy, adding the targets it gains and removing those it lost. What cannot be probed (no
-  // port) goes to `dropped`.
+  // its fallback policy, adding the targets it gains and removing those it lost. A check that cannot run (no
+  // port, an annotation that does not parse) goes to `dropped` and the service answers unchecked.
   void assign(model::MergedService& service, std::vector<std::string>& dropped);
-  // The service is gone (or no longer checked): its targets go.
+  // The service is gone: its targets go.
   void release(const model::ServiceKey& key);
 
+  // Targets of their own (probed or passive), not counting the clusters' shared ones.
   [[nodiscard]] std::size_t target_count() const;
 
  private:
   using Place = std::pair<std::string, std::string>;  // cluster, address
+  struct Assigned {
+    std::optional<ServiceCheck> check;  // nullopt: passive targets (named by an override)
+    std::map<Place, TargetId> targets;
+  };
+  std::optional<ServiceCheck> check_for(const model::MergedService& service,
+                                        std::vector<std::string>& dropped);
+  void assign_cluster_targets(model::MergedService& service);
+
   HealthMonitor& monitor_;
+  AnnotationParser parse_annotation_;
   std::map<model::ServiceKey, ServiceCheck> checks_;
-  std::map<model::ServiceKey, std::map<Place, TargetId>> assigned_;
+  std::set<std::string> named_;
+  std::map<model::ServiceKey, Assigned> assigned_;
 };
 
 }  // namespace fedns::health

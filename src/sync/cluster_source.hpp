@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/asio.hpp"
+
 namespace fedns::sync {
 
 class Reflector;
@@ -42,6 +44,11 @@ class ClusterSource {
   [[nodiscard]] virtual const ClusterSourceCounters& counters() const = 0;
   // Writes MCS ServiceExport conditions back where the source can (an API that permits it); others ignore it.
   virtual void write_export_status(const ExportStatus& /*status*/) {}
+  // Asks the cluster's API whether it is ready (GET /readyz, the cluster health check): empty when it is,
+  // else why not. A source without an API has nothing to ask.
+  virtual boost::asio::awaitable<std::string> check_api(std::chrono::milliseconds /*timeout*/) {
+    co_return "no API";
+  }
   // The informers behind it by resource ("services", ...), for metrics; none for a manifests directory.
   [[nodiscard]] virtual std::vector<std::pair<std::string, const Reflector*>> informers() const { return {}; }
 };

@@ -1,6 +1,8 @@
 // A member cluster's informers, converting at the edge and feeding the catalog.
 #include "sync/cluster_watch.hpp"
 
+#include <algorithm>
+
 #include "common/log.hpp"
 #include "sync/typed_objects.hpp"
 
@@ -134,6 +136,23 @@ std::chrono::steady_clock::duration ClusterWatch::failing_for(
 
 bool ClusterWatch::has_synced() const {
   return services_->has_synced() && slices_->has_synced() && exports_->has_synced();
+}
+
+asio::awaitable<std::string> ClusterWatch::check_api(std::chrono::milliseconds timeout) {
+  if (stopped_) co_return "stopped";
+  // Counted as running, so the source (and its client) outlives the request: stop() cancels it.
+  ++running_;
+  struct Done {
+    int& running;
+    ~Done() { --running; }
+  } done{running_};
+  // /readyz is what kubectl and the apiserver's own load balancers ask; a 200 means it serves requests.
+  auto response = co_await client_->request("GET", "/readyz", {}, "application/json", timeout);
+  if (!response) co_return response.error().message;
+  if (response->status == 200) co_return std::string{};
+  std::string body = response->body.substr(0, 200);
+  std::replace(body.begin(), body.end(), '\n', ' ');
+  co_return "/readyz answered " + std::to_string(response->status) + (body.empty() ? "" : ": " + body);
 }
 
 }  // namespace fedns::sync

@@ -37,6 +37,7 @@ class ClusterWatch final : public ClusterSource {
       std::chrono::steady_clock::time_point now) const override;
   [[nodiscard]] const ClusterSourceCounters& counters() const override { return counters_; }
   void write_export_status(const ExportStatus& status) override;
+  boost::asio::awaitable<std::string> check_api(std::chrono::milliseconds timeout) override;
   [[nodiscard]] std::vector<std::pair<std::string, const Reflector*>> informers() const override {
     return {
         {"services", services_.get()}, {"endpointslices", slices_.get()}, {"serviceexports", exports_.get()}};

@@ -153,5 +153,167 @@ TEST(Health, AnswersFollowProbedEndpointsAndFailClosed) {
   EXPECT_NE(server.process().log().find("is DOWN"), std::string::npos) << "transitions are logged";
 }
 
+// A Service in `cluster`'s manifests directory with one endpoint at `address` (exported: the namespace is in
+// export_all_namespaces), with `annotations` (a YAML flow mapping) when given.
+void write_service(const std::string& dir, const std::string& cluster, const std::string& name,
+                   const std::string& address, std::uint16_t port, const std::string& annotations = "{}") {
+  write_file(dir + "/" + cluster + "/" + name + ".yaml",
+             "apiVersion: v1\nkind: Service\nmetadata: {name: " + name + ", namespace: shop, annotations: " +
+                 annotations + "}\nspec: {clusterIP: 10.1.0.10, ports: [{name: http, protocol: TCP, port: " +
+                 std::to_string(port) +
+                 "}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+                 "metadata: {name: " +
+                 name + "-1, namespace: shop, labels: {kubernetes.io/service-name: " + name +
+                 "}}\naddressType: IPv4\nendpoints:\n  - addresses: [\"" + address + "\"]\n");
+}
+
+std::string catalog_config(const std::string& dir, const std::string& clusters, const std::string& health) {
+  return "  - origin: clusterset.local.\n    ttl: 5\n    soa: {serial: 1, minimum: 5}\n"
+         "    ns: [ns1.clusterset.local.]\n"
+         "clusters:\n" +
+         clusters + "catalog:\n  publish_address: endpoints\n  export_all_namespaces: [shop]\n" +
+         "health:\n" + health;
+  (void)dir;
+}
+
+// curl against the server's metrics listener: the body, then the status code on the last line.
+CommandResult http(const FednsServer& server, const std::string& path, const std::string& args = "") {
+  return run_command("curl -s -w '\\n%{http_code}' " + args +
+                     " http://127.0.0.1:" + std::to_string(server.metrics_port()) + path);
+}
+
+TEST(Health, OverridesFromTheWatchedFileAndTheEndpointDrainAndExpire) {
+  TempDir dir;
+  write_service(dir.path(), "east", "web", "127.0.0.2", 80);
+  write_service(dir.path(), "west", "web", "127.0.0.3", 80);
+  write_file(dir.path() + "/token", "s3cret-token-0123456789\n");
+  const std::string overrides = dir.path() + "/overrides.yaml";
+  FednsServer server(catalog_config(
+      dir.path(),
+      "  - {name: east, manifests: " + dir.path() + "/east, manifests_poll: 100ms}\n" +
+          "  - {name: west, manifests: " + dir.path() + "/west, manifests_poll: 100ms}\n",
+      "  overrides: {file: " + overrides + ", poll: 100ms, token_file: " + dir.path() + "/token}\n"));
+  const std::string name = "web.shop.svc.clusterset.local";
+  const std::vector<std::string> both{"127.0.0.2", "127.0.0.3"};
+  const std::vector<std::string> east{"127.0.0.2"};
+  const std::vector<std::string> west{"127.0.0.3"};
+  ASSERT_TRUE(time_until([&] { return addresses(server, name) == both; }, 5s)) << server.process().log();
+
+  // A drain of a whole cluster through the file (no health check configured: the cluster's shared target).
+  write_file(overrides, "overrides:\n  - {cluster: east, state: down, reason: maintenance}\n");
+  ASSERT_TRUE(time_until([&] { return addresses(server, name) == west; }, 3s)) << server.process().log();
+
+  // A broken file is rejected with a line naming the problem; the drain stays.
+  write_file(overrides, "overrides:\n  - {cluster: east, state: sideways}\n");
+  ASSERT_TRUE(time_until([&] { return server.process().log().find("rejected") != std::string::npos; }, 3s));
+  EXPECT_NE(server.process().log().find("state must be up or down"), std::string::npos)
+      << server.process().log();
+  EXPECT_EQ(addresses(server, name), west);
+  const auto listed = http(server, "/health/overrides");
+  EXPECT_NE(listed.output.find("\"maintenance\""), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("file_error"), std::string::npos) << listed.output;
+
+  write_file(overrides, "overrides: []\n");
+  ASSERT_TRUE(time_until([&] { return addresses(server, name) == both; }, 3s)) << server.process().log();
+
+  // The endpoint: writes need the token.
+  const std::string body =
+      R"('{"service": "shop/web", "cluster": "west", "address": "127.0.0.3", "state": "down"}')";
+  auto refused = http(server, "/health/overrides", "-X POST -d " + body);
+  EXPECT_TRUE(refused.output.ends_with("401")) << refused.output;
+  refused = http(server, "/health/overrides",
+                 "-X POST -H 'Authorization: Bearer wrong-token-0123456789' -d " + body);
+  EXPECT_TRUE(refused.output.ends_with("401")) << refused.output;
+  const std::string auth = "-H 'Authorization: Bearer s3cret-token-0123456789' ";
+  const auto bad = http(server, "/health/overrides", "-X POST " + auth + R"(-d '{"cluster": "east"}')");
+  EXPECT_TRUE(bad.output.ends_with("400")) << bad.output;
+  EXPECT_NE(bad.output.find("state is required"), std::string::npos) << bad.output;
+  EXPECT_EQ(addresses(server, name), both);
+
+  // One endpoint of one service out (the service gets a target per address).
+  const auto set = http(server, "/health/overrides", "-X POST " + auth + "-d " + body);
+  ASSERT_TRUE(set.output.ends_with("201")) << set.output;
+  EXPECT_NE(set.output.find("\"id\": \"api:1\""), std::string::npos) << set.output;
+  ASSERT_TRUE(time_until([&] { return addresses(server, name) == east; }, 3s)) << server.process().log();
+  const auto targets = http(server, "/health/targets");
+  EXPECT_NE(targets.output.find("\"address\": \"127.0.0.3\""), std::string::npos) << targets.output;
+  const auto metrics = http(server, "/metrics");
+  EXPECT_NE(metrics.output.find("fedns_health_overrides_active{source=\"api\",state=\"down\"} 1"),
+            std::string::npos)
+      << metrics.output;
+  EXPECT_NE(metrics.output.find("fedns_health_override_file_errors_total 1"), std::string::npos)
+      << metrics.output;
+  const auto deleted = http(server, "/health/overrides/api:1", "-X DELETE " + auth);
+  EXPECT_TRUE(deleted.output.ends_with("200")) << deleted.output;
+  ASSERT_TRUE(time_until([&] { return addresses(server, name) == both; }, 3s)) << server.process().log();
+
+  // With an expiry: out now, back by itself.
+  const auto timed = http(
+      server, "/health/overrides",
+      "-X POST " + auth + R"(-d '{"service": "shop/web", "cluster": "east", "state": "down", "for": "1s"}')");
+  ASSERT_TRUE(timed.output.ends_with("201")) << timed.output;
+  ASSERT_TRUE(time_until([&] { return addresses(server, name) == west; }, 3s)) << server.process().log();
+  const auto back = time_until([&] { return addresses(server, name) == both; }, 5s);
+  ASSERT_TRUE(back.has_value()) << "the override never expired\n" << server.process().log();
+  EXPECT_NE(server.process().log().find("expired"), std::string::npos) << server.process().log();
+
+  // Both clusters drained: the default fallback (open) answers every address rather than none.
+  write_file(overrides, "overrides:\n  - {cluster: east, state: down}\n  - {cluster: west, state: down}\n");
+  ASSERT_TRUE(time_until(
+      [&] { return server.process().log().find("cluster west is DOWN") != std::string::npos; }, 3s))
+      << server.process().log();
+  EXPECT_EQ(addresses(server, name), both);
+}
+
+// A member cluster's gateway probe: while it fails, the cluster's addresses leave the answers; a Service's
+// own annotation sets its probe and its fallback.
+TEST(Health, ClusterGatewayDownTakesTheClusterOutAndAnnotationsSetProbes) {
+  Listener gateway("127.0.0.4", 0);
+  ASSERT_TRUE(gateway.ok());
+  Listener db("127.0.0.5", 0);
+  ASSERT_TRUE(db.ok());
+  TempDir dir;
+  write_service(dir.path(), "east", "web", "127.0.0.2", 80);
+  write_service(dir.path(), "west", "web", "127.0.0.3", 80);
+  write_service(dir.path(), "west", "db", "127.0.0.5", db.port(),
+                "{fedns.io/health-check: '{probe: {type: tcp, interval: 200ms, timeout: 100ms, jitter: 0, "
+                "rise: 1, fall: 1}, fallback: closed}'}");
+  FednsServer server(catalog_config(
+      dir.path(),
+      "  - {name: east, manifests: " + dir.path() + "/east, manifests_poll: 100ms}\n" +
+          "  - name: west\n    manifests: " + dir.path() + "/west\n    manifests_poll: 100ms\n" +
+          "    health: {gateway: {address: 127.0.0.4, type: tcp, port: " + std::to_string(gateway.port()) +
+          ", interval: 200ms, timeout: 100ms, jitter: 0, rise: 1, fall: 2}}\n",
+      "  derive_ttl: false\n"));
+  const std::string web = "web.shop.svc.clusterset.local";
+  const std::string db_name = "db.shop.svc.clusterset.local";
+  const std::vector<std::string> both{"127.0.0.2", "127.0.0.3"};
+  ASSERT_TRUE(time_until([&] { return addresses(server, web) == both; }, 5s)) << server.process().log();
+  ASSERT_TRUE(
+      time_until([&] { return addresses(server, db_name) == std::vector<std::string>{"127.0.0.5"}; }, 5s))
+      << server.process().log();
+
+  // The annotation's probe: db fails closed when its only endpoint refuses.
+  db.close();
+  ASSERT_TRUE(time_until([&] { return addresses(server, db_name).empty(); }, 3s)) << server.process().log();
+
+  gateway.close();
+  const auto out =
+      time_until([&] { return addresses(server, web) == std::vector<std::string>{"127.0.0.2"}; }, 3s);
+  ASSERT_TRUE(out.has_value()) << server.process().log();
+  EXPECT_LE(*out, 2 * 200ms + 100ms) << "interval x fall + 100 ms";
+  EXPECT_NE(server.process().log().find("cluster west is DOWN"), std::string::npos) << server.process().log();
+  const auto clusters = http(server, "/health/clusters");
+  EXPECT_NE(clusters.output.find("\"checks_up\": false"), std::string::npos) << clusters.output;
+  EXPECT_NE(clusters.output.find("connect"), std::string::npos) << "the reason is the probe's error\n"
+                                                                << clusters.output;
+  const auto metrics = http(server, "/metrics");
+  EXPECT_NE(metrics.output.find("fedns_health_cluster_up{cluster=\"west\"} 0"), std::string::npos)
+      << metrics.output;
+
+  gateway.open();
+  ASSERT_TRUE(time_until([&] { return addresses(server, web) == both; }, 3s)) << server.process().log();
+}
+
 }  // namespace
 }  // namespace fedns::e2e
