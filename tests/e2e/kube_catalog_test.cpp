@@ -3,6 +3,8 @@
 // endpoints with hostnames and SRV, ExternalName, changes converging, and a cluster whose API vanishes.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -37,6 +39,7 @@ class Catalog : public ::testing::Test {
         "    kubeconfig: " +
         fixture_->kubeconfig(1) +
         "\n"
+        "    health: {api: {interval: 300ms, timeout: 250ms, rise: 1, fall: 2}}\n"
         "catalog:\n"
         "  ttl: 5\n"
         "  debounce: 5ms\n"
@@ -235,6 +238,37 @@ TEST_F(Catalog, AClusterWhoseApiVanishesKeepsItsAnswersUntilStaleThenReturns) {
   // And live again: a change made now arrives.
   ASSERT_EQ(kubectl(1, "delete serviceexport svc -n keep").exit_code, 0);
   converge("svc.keep.svc.clusterset.local A", {});
+}
+
+// Cluster health (issue 5): west's /readyz checks fail once its apiserver is gone, and a service exported
+// from both clusters answers only east's address within interval x fall (plus a check's timeout) -- long
+// before stale_after; the one west-only service stays answered (its only target set is down: fail-open).
+TEST_F(Catalog, AClusterWhoseApiFailsItsReadyzChecksLeavesMultiClusterAnswers) {
+  service_and_export(0, "both", "svc");
+  service_and_export(1, "both", "svc");
+  service_and_export(1, "alone", "svc");
+  const std::string east = cluster_ip(0, "both", "svc");
+  const std::string west = cluster_ip(1, "both", "svc");
+  const std::string alone = cluster_ip(1, "alone", "svc");
+  converge("svc.both.svc.clusterset.local A", {east, west});
+  converge("svc.alone.svc.clusterset.local A", {alone});
+  // The fixture's stop returns once the process is gone (after its graceful shutdown, during which it still
+  // answers): from then on every check fails.
+  ASSERT_TRUE(fixture_->stop_apiserver(1));
+  const auto out = converge("svc.both.svc.clusterset.local A", {east}, 5s);
+  EXPECT_LE(out, 2 * 300ms + 250ms + 300ms) << "interval x fall + a timeout + a check's spread";
+  EXPECT_EQ(answers("svc.alone.svc.clusterset.local A"), std::vector<std::string>{alone});
+  const auto metrics =
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server_->metrics_port()) + "/metrics").output;
+  EXPECT_TRUE(has(metrics, "fedns_health_cluster_up{cluster=\"west\"} 0")) << metrics;
+  EXPECT_TRUE(has(metrics, "fedns_health_cluster_up{cluster=\"east\"} 1")) << metrics;
+  const auto clusters =
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server_->metrics_port()) + "/health/clusters");
+  EXPECT_TRUE(has(clusters.output, "cluster west API")) << clusters.output;
+  ASSERT_TRUE(fixture_->start_apiserver(1));
+  const auto back = converge("svc.both.svc.clusterset.local A", {east, west}, 30s);
+  std::cout << "west out of the answer " << out.count() << " ms after its apiserver was gone, back "
+            << back.count() << " ms after it started\n";
 }
 
 // Dual-stack right: a RequireDualStack Service's IPv6 ClusterIP answers AAAA, beside the IPv4 addresses of

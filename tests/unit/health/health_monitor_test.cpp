@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <thread>
+#include <tuple>
 
 namespace fedns::health {
 namespace {
@@ -161,6 +163,70 @@ TEST_F(HealthMonitorTest, RemovedTargetsStopAndTheirIdsAreReusedOnlyAfterAPublic
   EXPECT_EQ(on_io([&] { return monitor_->target_count(); }), 0u);
   const TargetId third = add_target();
   EXPECT_TRUE(third == first || third == second) << "ids are reused once a table was published";
+}
+
+// A cluster check (a custom probe the test switches) takes the cluster's targets out and brings them back;
+// overrides beat it in their documented order.
+TEST_F(HealthMonitorTest, AFailingClusterCheckTakesTheClustersTargetsOutAndOverridesWin) {
+  auto healthy = std::make_shared<std::atomic<bool>>(true);
+  const auto [check, shared, own, other] = on_io([&] {
+    Target c;
+    c.name = "cluster east API";
+    c.spec.kind = ProbeKind::kCustom;
+    c.spec.interval = 50ms;
+    c.spec.timeout = 50ms;
+    c.spec.jitter = 0;
+    c.spec.thresholds = {.rise = 1, .fall = 1, .ok = 1};
+    c.scope = {"east", "", "", TargetRole::kClusterCheck};
+    c.custom = [healthy](std::chrono::milliseconds) -> asio::awaitable<ProbeResult> {
+      co_return ProbeResult{healthy->load(), {}, healthy->load() ? "" : "readyz said no"};
+    };
+    const TargetId c_id = monitor_->add(std::move(c));
+    Target t{"web in east", asio::ip::make_address("127.0.0.9"), {}, {"east", "shop/web", "127.0.0.9"}};
+    t.spec.kind = ProbeKind::kNone;
+    const TargetId own_id = monitor_->add(t);
+    t.scope.cluster = "west";
+    const TargetId other_id = monitor_->add(t);
+    return std::tuple{c_id, monitor_->cluster_target("east"), own_id, other_id};
+  });
+  ASSERT_TRUE(time_until(shared, true, 1s).has_value());
+  EXPECT_EQ(on_io([&] { return monitor_->cluster_target("east"); }), shared)
+      << "one shared target per cluster";
+
+  healthy->store(false);
+  ASSERT_TRUE(time_until(shared, false, 1s).has_value()) << "the cluster's shared target stayed up";
+  ASSERT_TRUE(time_until(own, false, 1s).has_value()) << "a target of its own in the cluster stayed up";
+  EXPECT_TRUE(published_up(other)) << "another cluster's target went down";
+  const auto clusters = on_io([&] { return monitor_->clusters(); });
+  ASSERT_TRUE(clusters.contains("east"));
+  EXPECT_FALSE(clusters.at("east").up);
+  EXPECT_NE(clusters.at("east").reason.find("readyz said no"), std::string::npos)
+      << clusters.at("east").reason;
+
+  // A cluster UP override ignores the failing check; a service DOWN override beats it for the service.
+  auto set = [&](std::vector<HealthOverride> list) {
+    on_io([&] {
+      monitor_->set_overrides(OverrideSet(list));
+      return 0;
+    });
+  };
+  HealthOverride cluster_up{"api:1", OverrideSource::kApi, "east", "", "", true, {}, ""};
+  HealthOverride service_down{"file:0", OverrideSource::kFile, "", "shop/web", "", false, {}, ""};
+  set({cluster_up});
+  ASSERT_TRUE(time_until(shared, true, 1s).has_value());
+  ASSERT_TRUE(time_until(own, true, 1s).has_value());
+  set({cluster_up, service_down});
+  ASSERT_TRUE(time_until(own, false, 1s).has_value()) << "the more specific override lost";
+  ASSERT_TRUE(time_until(other, false, 1s).has_value())
+      << "a service override without a cluster is everywhere";
+  EXPECT_TRUE(published_up(shared)) << "a service override touched the cluster's shared target";
+
+  set({});
+  healthy->store(true);
+  ASSERT_TRUE(time_until(own, true, 1s).has_value());
+  ASSERT_TRUE(time_until(other, true, 1s).has_value());
+  EXPECT_GE(on_io([&] { return monitor_->stats().cluster_transitions; }), 2u);
+  (void)check;
 }
 
 TEST(RttHistogram, SamplesLandInTheFirstBucketThatHoldsThem) {
