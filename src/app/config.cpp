@@ -291,11 +291,10 @@ void parse_cluster_health(Checker& c, const YAML::Node& node, const std::string&
     }
     if (h.api && !k.manifests.empty()) c.error(n, where + ".api: a manifests cluster has no API to check");
   }
-  if (!k.manifests.empty()) h.api = false;
   if (const auto n = node["watch_max_age"]) {
     if (c.duration(n, where + ".watch_max_age", h.watch_max_age) && h.watch_max_age.count() != 0 &&
-        h.watch_max_age < std::chrono::seconds(10)) {
-      c.error(n, where + ".watch_max_age must be 0 (off) or at least 10s");
+        h.watch_max_age < std::chrono::seconds(1)) {
+      c.error(n, where + ".watch_max_age must be 0 (off) or at least 1s");
     }
     if (!k.manifests.empty()) c.error(n, where + ".watch_max_age: a manifests cluster has no watch");
   }
@@ -392,6 +391,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
   }
   if (const auto n = node["weight"]) c.integer(n, cw + ".weight", k.weight, 0, 1000000);
   if (const auto n = node["health"]) parse_cluster_health(c, n, cw + ".health", k);
+  if (!k.manifests.empty()) k.health.api = false;  // no API to ask
 }
 
 void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {

@@ -5,10 +5,15 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "support/cluster_fixture.hpp"
+#include "support/fedns_server.hpp"
 #include "support/reflector_harness.hpp"
 #include "support/toxiproxy.hpp"
 
@@ -280,6 +285,66 @@ TEST_F(Faults, AVersionsOnlyCacheConvergesThroughARelist) {
   EXPECT_EQ(std::count(log.begin(), log.end(), "DELETE before"), 1) << testing::PrintToString(log);
   EXPECT_EQ(std::count(log.begin(), log.end(), "ADD after"), 1) << testing::PrintToString(log);
   EXPECT_EQ(h->on_io([&] { return h->reflector().cached(); }), 2u);
+}
+
+// Cluster health (issue 5): a member cluster whose API still answers but whose watches fall silent (no event,
+// no bookmark) is taken out of the answers once nothing arrived for clusters[].health.watch_max_age, while
+// the other cluster keeps answering.
+TEST_F(Faults, AClusterWhoseWatchesFallSilentLeavesTheAnswers) {
+  create("web");
+  const std::string west_ip = kubectl("get service web -n " + ns_ + " -o jsonpath={.spec.clusterIP}").output;
+  const LyingApiserver liar(*fixture_, "silent-watch");
+  ASSERT_TRUE(has(liar.log(), "listening")) << liar.log();
+  TempDir dir;
+  std::ifstream in(fixture_->kubeconfig(0, "kubeconfig_token"));
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string kubeconfig = text.str();
+  const std::string server = fixture_->server(0);
+  kubeconfig.replace(kubeconfig.find(server), server.size(),
+                     "https://127.0.0.1:" + std::to_string(liar.port()));
+  const std::string kubeconfig_path = dir.write("west.kubeconfig", kubeconfig);
+  std::filesystem::create_directory(dir.path() + "/east");
+  [[maybe_unused]] const auto east =
+      dir.write("east/web.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: " + ns_ +
+                                     "}\nspec: {clusterIP: 10.99.0.1, ports: [{port: 80}]}\n");
+  FednsServer fedns(
+      "  - origin: clusterset.local.\n    ttl: 5\n    soa: {serial: 1, minimum: 5}\n"
+      "    ns: [ns1.clusterset.local.]\n"
+      "clusters:\n"
+      "  - {name: east, manifests: " +
+      dir.path() + "/east}\n  - {name: west, kubeconfig: " + kubeconfig_path +
+      ", health: {watch_max_age: 2s}}\n"
+      "catalog:\n  export_all_namespaces: [" +
+      ns_ + "]\n");
+  const std::string name = "web." + ns_ + ".svc.clusterset.local";
+  auto answers = [&] {
+    std::istringstream lines(fedns.dig("+short " + name).output);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) out.push_back(line);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto wait_for = [&](std::vector<std::string> expected, std::chrono::seconds limit) {
+    std::sort(expected.begin(), expected.end());
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+      if (answers() == expected) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for({"10.99.0.1", west_ip}, 10s)) << fedns.process().log() << liar.log();
+  const auto synced = std::chrono::steady_clock::now();
+  ASSERT_TRUE(wait_for({"10.99.0.1"}, 10s)) << "a cluster with silent watches stayed in the answers\n"
+                                            << fedns.process().log();
+  // The last contact was the LIST just before `synced`: out after 2 s of silence plus one check (1 s).
+  EXPECT_LE(std::chrono::steady_clock::now() - synced, 3500ms);
+  EXPECT_TRUE(has(liar.log(), "a watch falls silent")) << liar.log();
+  EXPECT_TRUE(has(fedns.process().log(), "cluster west is DOWN")) << fedns.process().log();
+  EXPECT_TRUE(has(fedns.process().log(), "watch silent for")) << fedns.process().log();
 }
 
 INSTANTIATE_TEST_SUITE_P(MemberCluster, Lies,

@@ -10,6 +10,8 @@ just before that event:
   cut           half of the event's line, then the connection closes mid-chunk
   content-length  not a lie but unusual framing (a buffering proxy): the stream up to that event is sent
                 as one body with a Content-Length instead of chunks, then the response ends
+  silent-watch  every watch stream is accepted (200, chunked) and then says nothing, not even bookmarks,
+                until the client hangs up: a cluster whose API answers but whose watches went stale
 
 The real state stays in the real apiserver, so a test can compare the client's cache with `kubectl get`.
 Bearer-token authentication passes through (client certificates cannot cross a TLS-terminating proxy).
@@ -89,6 +91,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
             upstream.close()
             return
+        if server.mode == "silent-watch":
+            upstream.close()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            print("lying-apiserver: a watch falls silent", file=sys.stderr, flush=True)
+            try:
+                while self.rfile.read(1):
+                    pass
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         if server.mode == "content-length" and server.take_lie():
             body = b""
             while True:
@@ -165,7 +182,8 @@ def main():
     parser.add_argument("--cert", required=True, help="serving certificate for 127.0.0.1")
     parser.add_argument("--key", required=True)
     parser.add_argument("--lie", required=True,
-                        choices=["garble", "unknown-type", "wrong-kind", "oversize", "cut", "content-length"])
+                        choices=["garble", "unknown-type", "wrong-kind", "oversize", "cut", "content-length",
+                                 "silent-watch"])
     args = parser.parse_args()
     server = LyingServer(("127.0.0.1", args.port), args.lie, args.upstream, args.ca)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
