@@ -497,22 +497,24 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
 // A probe; `address` (a gateway probe's target) is read by the caller when allowed.
 void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p,
                  bool with_address) {
-  std::set<std::string> known{"type",       "port",       "path",       "host",     "ok_codes",
-                              "body_match", "query_name", "query_type", "interval", "timeout",
-                              "jitter",     "rise",       "fall",       "ok"};
+  std::set<std::string> known{"type",       "port",       "path",       "host",       "ok_codes",
+                              "body_match", "tls_verify", "query_name", "query_type", "interval",
+                              "timeout",    "jitter",     "rise",       "fall",       "ok"};
   if (with_address) known.insert("address");
   if (!c.keys(node, where, known)) return;
   if (const auto n = node["type"]; !n) {
-    c.error(node, where + ".type is required (tcp, http or dns)");
+    c.error(node, where + ".type is required (tcp, http, https or dns)");
   } else if (std::string type; c.string(n, where + ".type", type)) {
     if (type == "tcp") {
       p.kind = health::ProbeKind::kTcp;
     } else if (type == "http") {
       p.kind = health::ProbeKind::kHttp;
+    } else if (type == "https") {
+      p.kind = health::ProbeKind::kHttps;
     } else if (type == "dns") {
       p.kind = health::ProbeKind::kDns;
     } else {
-      c.error(n, where + ".type must be tcp, http or dns");
+      c.error(n, where + ".type must be tcp, http, https or dns");
     }
   }
   const bool dns = p.kind == health::ProbeKind::kDns;
@@ -538,9 +540,17 @@ void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, h
     }
   }
   if (const auto n = node["port"]) c.integer(n, where + ".port", p.port, 1, 65535);
-  const bool http = p.kind == health::ProbeKind::kHttp;
+  const bool http = p.kind == health::ProbeKind::kHttp || p.kind == health::ProbeKind::kHttps;
   for (const char* key : {"path", "host", "ok_codes", "body_match"}) {
-    if (node[key] && !http) c.error(node[key], where + "." + key + " is for http probes");
+    if (node[key] && !http) c.error(node[key], where + "." + key + " is for http and https probes");
+  }
+  if (const auto n = node["tls_verify"]) {
+    if (p.kind != health::ProbeKind::kHttps) c.error(n, where + ".tls_verify is for https probes");
+    try {
+      p.tls_verify = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.error(n, where + ".tls_verify must be true or false");
+    }
   }
   if (const auto n = node["path"]; n && c.string(n, where + ".path", p.path) && !p.path.starts_with('/'))
     c.error(n, where + ".path must start with /");

@@ -24,7 +24,12 @@ void RttHistogram::add(std::chrono::microseconds rtt) {
 
 HealthMonitor::HealthMonitor(asio::io_context& io, SnapshotPublisher<model::HealthTable>& publisher,
                              MonitorOptions options)
-    : io_(io), dns_(io), publisher_(publisher), options_(options), publish_timer_(io) {}
+    : io_(io), dns_(io), publisher_(publisher), options_(options), publish_timer_(io) {
+  tls_insecure_.set_verify_mode(asio::ssl::verify_none);
+  tls_verified_.set_verify_mode(asio::ssl::verify_peer);
+  boost::system::error_code ec;
+  tls_verified_.set_default_verify_paths(ec);  // without system CAs, verifying probes fail and say why
+}
 
 HealthMonitor::~HealthMonitor() {
   try {
@@ -180,6 +185,9 @@ asio::awaitable<ProbeResult> HealthMonitor::probe(const Entry& entry) {
   switch (entry.target.spec.kind) {
     case ProbeKind::kHttp:
       co_return co_await probe_http(io_.get_executor(), endpoint, entry.target.spec);
+    case ProbeKind::kHttps:
+      co_return co_await probe_https(io_.get_executor(), endpoint, entry.target.spec,
+                                     entry.target.spec.tls_verify ? tls_verified_ : tls_insecure_);
     case ProbeKind::kDns:
       co_return co_await dns_.probe({entry.target.address, entry.target.spec.port}, entry.target.spec);
     case ProbeKind::kCustom:

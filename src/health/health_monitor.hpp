@@ -151,6 +151,8 @@ class HealthMonitor {
 
   boost::asio::io_context& io_;
   DnsProber dns_;
+  boost::asio::ssl::context tls_insecure_{boost::asio::ssl::context::tls_client};  // HTTPS probes
+  boost::asio::ssl::context tls_verified_{boost::asio::ssl::context::tls_client};  // ... with tls_verify
   SnapshotPublisher<model::HealthTable>& publisher_;
   MonitorOptions options_;
   std::vector<std::shared_ptr<Entry>> entries_;  // by id; null when free

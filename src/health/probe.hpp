@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/ssl/context.hpp>
+
 #include "common/asio.hpp"
 #include "health/target_state.hpp"
 
@@ -14,7 +16,7 @@ namespace fedns::health {
 
 // kNone: a passive target, never probed (its state comes from cluster health and overrides only); kCustom: a
 // check the owner supplies (a cluster's API /readyz, its watch freshness).
-enum class ProbeKind : std::uint8_t { kTcp, kHttp, kDns, kNone, kCustom };
+enum class ProbeKind : std::uint8_t { kTcp, kHttp, kDns, kNone, kCustom, kHttps };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::kTcp;
@@ -25,6 +27,10 @@ struct ProbeSpec {
   std::string host;
   std::vector<int> ok_codes = {200};
   std::string body_match;
+  // HTTPS: check the certificate against the system's CAs and `host` (else the address). Off by default, as
+  // Route 53's HTTPS checks: a health check asks "does it answer", and internal endpoints often have private
+  // or self-signed certificates.
+  bool tls_verify = false;
   // DNS: a query for `query_name` `query_type` (through c-ares); healthy when the server answers NOERROR.
   std::string query_name;
   std::uint16_t query_type = 1;  // A
@@ -51,5 +57,9 @@ boost::asio::awaitable<ProbeResult> probe_tcp(boost::asio::any_io_executor execu
 // GET over plain HTTP/1.1 (Beast), Connection: close.
 boost::asio::awaitable<ProbeResult> probe_http(boost::asio::any_io_executor executor,
                                                boost::asio::ip::tcp::endpoint target, const ProbeSpec& spec);
+// The same over TLS (SNI from `host` when it is a name). `tls` must verify peers when spec.tls_verify.
+boost::asio::awaitable<ProbeResult> probe_https(boost::asio::any_io_executor executor,
+                                                boost::asio::ip::tcp::endpoint target, const ProbeSpec& spec,
+                                                boost::asio::ssl::context& tls);
 
 }  // namespace fedns::health

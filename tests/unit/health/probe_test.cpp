@@ -1,9 +1,12 @@
 // The TCP and HTTP probers against real servers on loopback: answering, refusing, hanging, sending garbage.
 #include <gtest/gtest.h>
 
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -75,6 +78,17 @@ ProbeResult run(asio::io_context& io, asio::awaitable<ProbeResult> probe) {
   io.run_for(10s);
   EXPECT_TRUE(result.has_value()) << "the probe never finished";
   return result.value_or(ProbeResult{});
+}
+
+// A client context that verifies against the system's CAs only.
+asio::ssl::context& system_ca_verifying() {
+  static asio::ssl::context context = [] {
+    asio::ssl::context c(asio::ssl::context::tls_client);
+    c.set_verify_mode(asio::ssl::verify_peer);
+    c.set_default_verify_paths();
+    return c;
+  }();
+  return context;
 }
 
 ProbeSpec http_spec(std::chrono::milliseconds timeout = 1000ms) {
@@ -158,6 +172,118 @@ TEST(HttpProbe, AHangingOrLyingTargetFailsWithinTheTimeout) {
   const auto lied = run(io, probe_http(io.get_executor(), garbage.endpoint(), http_spec()));
   EXPECT_FALSE(lied.ok);
   EXPECT_NE(lied.error.find("response"), std::string::npos) << lied.error;
+}
+
+// A real TLS server (Asio over OpenSSL) with a certificate for probe.test and 127.0.0.1 made by the openssl
+// command for this test: HTTPS probes with and without verification, and a target that never does TLS.
+class TlsServer {
+ public:
+  explicit TlsServer(asio::io_context& io)
+      : acceptor_(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    if (mkdtemp(dir_.data()) == nullptr) return;
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=probe.test -days 1 -addext "
+        "subjectAltName=DNS:probe.test,IP:127.0.0.1 -keyout " +
+        dir_ + "/key.pem -out " + dir_ + "/cert.pem 2>/dev/null";
+    ok_ = std::system(cmd.c_str()) == 0;
+    if (!ok_) return;
+    context_.use_certificate_chain_file(cert());
+    context_.use_private_key_file(dir_ + "/key.pem", asio::ssl::context::pem);
+  }
+  ~TlsServer() { std::filesystem::remove_all(dir_); }
+  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] std::string cert() const { return dir_ + "/cert.pem"; }
+  [[nodiscard]] tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+
+  asio::awaitable<void> serve() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      asio::ssl::stream<tcp::socket> tls(std::move(socket), context_);
+      co_await tls.async_handshake(asio::ssl::stream_base::server,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) continue;
+      boost::beast::flat_buffer buffer;
+      http::request<http::string_body> request;
+      co_await http::async_read(tls, buffer, request, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) continue;
+      last_host = std::string(request[http::field::host]);
+      http::response<http::string_body> response{http::status::ok, 11};
+      response.body() = "secure ok";
+      response.prepare_payload();
+      co_await http::async_write(tls, response, asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  std::string last_host;
+
+ private:
+  std::string dir_ = "/tmp/fedns-tls-XXXXXX";
+  bool ok_ = false;
+  tcp::acceptor acceptor_;
+  asio::ssl::context context_{asio::ssl::context::tls_server};
+};
+
+TEST(HttpsProbe, AnswersOverTlsWithAndWithoutVerification) {
+  asio::io_context io;
+  TlsServer server(io);
+  ASSERT_TRUE(server.ok()) << "the openssl command could not make a certificate";
+  asio::co_spawn(io, server.serve(), asio::detached);
+  asio::ssl::context insecure(asio::ssl::context::tls_client);
+  insecure.set_verify_mode(asio::ssl::verify_none);
+  asio::ssl::context verified(asio::ssl::context::tls_client);
+  verified.set_verify_mode(asio::ssl::verify_peer);
+  verified.load_verify_file(server.cert());
+
+  auto spec = http_spec();
+  spec.kind = ProbeKind::kHttps;
+  spec.body_match = "secure";
+  const auto plain = run(io, probe_https(io.get_executor(), server.endpoint(), spec, insecure));
+  EXPECT_TRUE(plain.ok) << plain.error;
+
+  spec.tls_verify = true;
+  spec.host = "probe.test";
+  io.restart();
+  const auto checked = run(io, probe_https(io.get_executor(), server.endpoint(), spec, verified));
+  EXPECT_TRUE(checked.ok) << checked.error;
+  EXPECT_EQ(server.last_host, "probe.test");
+
+  spec.host = "";  // the address, which the certificate also names
+  io.restart();
+  EXPECT_TRUE(run(io, probe_https(io.get_executor(), server.endpoint(), spec, verified)).ok);
+
+  spec.host = "other.test:8443";
+  io.restart();
+  const auto wrong_name = run(io, probe_https(io.get_executor(), server.endpoint(), spec, verified));
+  EXPECT_FALSE(wrong_name.ok);
+  EXPECT_NE(wrong_name.error.find("TLS handshake"), std::string::npos) << wrong_name.error;
+
+  spec.host = "probe.test";
+  io.restart();
+  const auto untrusted =
+      run(io, probe_https(io.get_executor(), server.endpoint(), spec, system_ca_verifying()));
+  EXPECT_FALSE(untrusted.ok) << "a self-signed certificate passed verification against the system's CAs";
+}
+
+TEST(HttpsProbe, ATargetThatNeverFinishesTlsFailsWithinTheTimeout) {
+  asio::io_context io;
+  TestServer hanging(io);
+  asio::co_spawn(io, hanging.serve(Behaviour::kHang), asio::detached);
+  asio::ssl::context tls(asio::ssl::context::tls_client);
+  auto spec = http_spec(300ms);
+  spec.kind = ProbeKind::kHttps;
+  const auto start = std::chrono::steady_clock::now();
+  const auto hung = run(io, probe_https(io.get_executor(), hanging.endpoint(), spec, tls));
+  EXPECT_FALSE(hung.ok);
+  EXPECT_NE(hung.error.find("TLS handshake: timed out"), std::string::npos) << hung.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+
+  // A plain-HTTP server on the other end: the handshake fails at once, it does not wait for the timeout.
+  TestServer plain(io);
+  asio::co_spawn(io, plain.serve(Behaviour::kHttp), asio::detached);
+  io.restart();
+  const auto wrong = run(io, probe_https(io.get_executor(), plain.endpoint(), http_spec(2000ms), tls));
+  EXPECT_FALSE(wrong.ok);
 }
 
 // A real DNS server for the DNS probe: a fedns worker serving one zone on a free loopback port.
