@@ -604,11 +604,29 @@ void parse_check(Checker& c, const YAML::Node& item, const std::string& where, H
       static const std::map<std::string, model::HealthFallback> kModes{
           {"open", model::HealthFallback::kOpen},
           {"closed", model::HealthFallback::kClosed},
-          {"threshold", model::HealthFallback::kThreshold}};
+          {"threshold", model::HealthFallback::kThreshold},
+          {"hierarchy", model::HealthFallback::kHierarchy}};
       if (const auto it = kModes.find(mode); it != kModes.end()) {
         check.policy.fallback = it->second;
       } else {
-        c.error(n, where + ".fallback must be open, closed or threshold");
+        c.error(n, where + ".fallback must be open, closed, threshold or hierarchy");
+      }
+    }
+  }
+  if (const auto n = item["last_resort"]) {
+    if (!n.IsSequence() || n.size() == 0 || n.size() > 8) {
+      c.error(n, where + ".last_resort must be a list of 1 to 8 IP addresses");
+    } else {
+      for (const auto& a : n) {
+        std::string text;
+        boost::system::error_code ec;
+        if (!c.string(a, where + ".last_resort entry", text)) continue;
+        const auto ip = boost::asio::ip::make_address(text, ec);
+        if (ec) {
+          c.error(a, where + ".last_resort: \"" + text + "\" is not an IP address");
+        } else {
+          check.last_resort.push_back(ip.to_string());
+        }
       }
     }
   }
@@ -646,7 +664,13 @@ void parse_overrides(Checker& c, const YAML::Node& node, const std::string& base
 }
 
 void parse_health(Checker& c, const YAML::Node& node, const std::string& base_dir, HealthConfig& h) {
-  if (!c.keys(node, "health", {"derive_ttl", "min_ttl", "max_ttl", "services", "overrides"})) return;
+  if (!c.keys(node, "health", {"derive_ttl", "min_ttl", "max_ttl", "services", "overrides", "locality"}))
+    return;
+  if (const auto n = node["locality"]; n && c.keys(n, "health.locality", {"region", "zone"})) {
+    if (const auto r = n["region"]) c.string(r, "health.locality.region", h.region);
+    if (const auto z = n["zone"]) c.string(z, "health.locality.zone", h.zone);
+    if (!h.zone.empty() && h.region.empty()) c.error(n, "health.locality.zone needs its region");
+  }
   if (const auto n = node["overrides"]) parse_overrides(c, n, base_dir, h.overrides);
   if (const auto n = node["derive_ttl"]) {
     try {
@@ -668,7 +692,7 @@ void parse_health(Checker& c, const YAML::Node& node, const std::string& base_di
   for (std::size_t i = 0; i < services.size(); ++i) {
     const YAML::Node item = services[i];
     const std::string where = "health.services[" + std::to_string(i) + "]";
-    if (!c.keys(item, where, {"service", "probe", "fallback", "threshold"})) continue;
+    if (!c.keys(item, where, {"service", "probe", "fallback", "threshold", "last_resort"})) continue;
     HealthCheckConfig check;
     if (const auto n = item["service"]; !n) {
       c.error(item, where + ".service is required (namespace/name)");
@@ -833,7 +857,7 @@ Result<HealthCheckConfig> parse_health_check_annotation(const std::string& text)
   }
   Checker c("the annotation", text);
   HealthCheckConfig check;
-  if (c.keys(root, "the annotation", {"probe", "fallback", "threshold"}))
+  if (c.keys(root, "the annotation", {"probe", "fallback", "threshold", "last_resort"}))
     parse_check(c, root, "annotation", check);
   if (!c.errors().empty()) return Error::from_lines(c.errors());
   return check;

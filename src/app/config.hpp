@@ -105,6 +105,7 @@ struct HealthCheckConfig {
   model::ServiceKey service;
   health::ProbeSpec probe;  // port 0: the service's first port
   model::HealthPolicy policy;
+  std::vector<std::string> last_resort;  // addresses answered when nothing else is up
 };
 
 // Admin overrides (health/health_override.hpp): a watched file, and the HTTP endpoint on the metrics
@@ -123,6 +124,9 @@ struct HealthConfig {
   std::uint32_t max_ttl = 300;
   std::vector<HealthCheckConfig> services;
   OverridesConfig overrides;
+  // Where this replica runs, for the hierarchy fallback (its clusters' records first, then its region's).
+  std::string region;
+  std::string zone;
 };
 
 struct Config {

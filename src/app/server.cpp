@@ -58,17 +58,24 @@ health::MonitorOptions monitor_options(const HealthConfig& health) {
   return {health.derive_ttl, health.min_ttl, health.max_ttl};
 }
 
+void set_localities(health::ServiceTargets& targets, const Config& config) {
+  std::map<std::string, health::ServiceTargets::Locality> clusters;
+  for (const auto& cluster : config.clusters)
+    clusters[cluster.name] = {cluster.region, cluster.zone};
+  targets.set_localities({config.health.region, config.health.zone}, std::move(clusters));
+}
+
 std::map<model::ServiceKey, health::ServiceCheck> checks(const HealthConfig& health) {
   std::map<model::ServiceKey, health::ServiceCheck> out;
   for (const auto& check : health.services)
-    out[check.service] = {check.probe, check.policy};
+    out[check.service] = {check.probe, check.policy, check.last_resort};
   return out;
 }
 
 Result<health::ServiceCheck> check_from_annotation(const std::string& text) {
   auto parsed = parse_health_check_annotation(text);
   if (!parsed) return parsed.error();
-  return health::ServiceCheck{parsed->probe, parsed->policy};
+  return health::ServiceCheck{parsed->probe, parsed->policy, parsed->last_resort};
 }
 
 class Server {
@@ -90,6 +97,7 @@ class Server {
         std::make_unique<health::HealthMonitor>(io_, health_publisher_, monitor_options(config_.health));
     targets_ = std::make_unique<health::ServiceTargets>(*monitor_, check_from_annotation);
     targets_->configure(checks(config_.health));
+    set_localities(*targets_, config_);
     cluster_checks_ = std::make_unique<ClusterChecks>(*monitor_, *catalog_sync_);
     cluster_checks_->configure(config_.clusters);
     overrides_ = std::make_unique<health::OverrideStore>(io_, [this] { overrides_changed(); });
@@ -254,6 +262,7 @@ class Server {
     health_endpoint_->configure(std::move(token.value()), config->health.overrides.allow_remote);
     monitor_->set_options(monitor_options(config->health));
     targets_->configure(checks(config->health));
+    set_localities(*targets_, *config);
     cluster_checks_->configure(config->clusters);
     overrides_->watch(config->health.overrides.file, config->health.overrides.poll);
     factory->set_health(targets_.get());

@@ -99,8 +99,9 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const RenderedN
     model::RData rdata;
     rdata.wire = rr.rdata;
     mark_compressible_names(rr.type, rdata);
-    if (rr.health_target != model::kNoTarget) {
+    if (rr.health_target != model::kNoTarget || rr.tier != 0) {
       rdata.health_target = rr.health_target;
+      rdata.tier = rr.tier;
       set.health_checked = true;
       set.health = rr.health;
     }

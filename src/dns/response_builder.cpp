@@ -52,7 +52,7 @@ bool ResponseBuilder::write_rr_body(std::uint16_t type, std::uint16_t klass, std
 
 bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const model::RRset& set,
                                 std::uint16_t klass, const std::uint32_t* ttl_override,
-                                const model::HealthTable* only_up) noexcept {
+                                RecordFilter filter) noexcept {
   const auto start = writer_.mark();
   const std::uint32_t ttl = ttl_override != nullptr ? *ttl_override : set.ttl;
   // The owner is compressed once; later records of the set repeat its encoding (a pointer) or point at it,
@@ -62,7 +62,11 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
   bool ok = true;
   std::size_t written = 0;
   for (std::size_t i = 0; ok && i < set.rdatas.size(); ++i) {
-    if (only_up != nullptr && !only_up->up(set.rdatas[i].health_target)) continue;
+    const model::RData& rdata = set.rdatas[i];
+    if (filter.tier == RecordFilter::kAnyTier ? rdata.tier == model::kLastResortTier
+                                              : rdata.tier != filter.tier)
+      continue;
+    if (filter.only_up != nullptr && !filter.only_up->up(rdata.health_target)) continue;
     if (written++ == 0) {
       owner_at = writer_.size();
       ok = writer_.name(owner);

@@ -14,6 +14,13 @@ namespace fedns::dns {
 
 enum class Section : std::uint8_t { kAnswer = 0, kAuthority = 1, kAdditional = 2 };
 
+// Which records of a health-checked set an answer holds (zone_answer.cpp's pick decides).
+struct RecordFilter {
+  static constexpr int kAnyTier = -1;           // every record but the last-resort ones
+  const model::HealthTable* only_up = nullptr;  // non-null: leave out records whose target is down
+  int tier = kAnyTier;                          // one tier only (model::kTierZone ...), or any
+};
+
 class ResponseBuilder {
  public:
   // `max_size` is the largest message the client accepts (512, its EDNS payload, or 65535 over TCP).
@@ -26,12 +33,11 @@ class ResponseBuilder {
   // Reserves room for the OPT record written by finish(), so it always fits (RFC 6891 7).
   void reserve_tail(std::size_t bytes) noexcept;
 
-  // Adds every record of the set, or none (the caller decides what a miss means). `ttl_override`, when
-  // non-null, replaces the set's TTL (negative answers, RFC 2308 3; health-derived TTLs). With `only_up`,
-  // records whose health target that table says is down are left out.
+  // Adds every record of the set that `filter` lets through, or none (the caller decides what a miss means).
+  // `ttl_override`, when non-null, replaces the set's TTL (negative answers, RFC 2308 3; health-derived
+  // TTLs).
   bool add_rrset(Section section, std::string_view owner, const model::RRset& set, std::uint16_t klass = 1,
-                 const std::uint32_t* ttl_override = nullptr,
-                 const model::HealthTable* only_up = nullptr) noexcept;
+                 const std::uint32_t* ttl_override = nullptr, RecordFilter filter = {}) noexcept;
   bool add_record(Section section, std::string_view owner, std::uint16_t type, std::uint16_t klass,
                   std::uint32_t ttl, std::span<const std::uint8_t> rdata) noexcept;
 

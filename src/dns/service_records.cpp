@@ -22,9 +22,9 @@ void render_service(const model::MergedService& service, std::string_view zone_w
     dropped.push_back(where + ": its name is longer than DNS allows");
     return;
   }
-  render_records_at(
-      {owner, service.kind, service.external_name, service.ports, service.shards, true, service.health}, ttl,
-      where, out, dropped);
+  render_records_at({owner, service.kind, service.external_name, service.ports, service.shards, true,
+                     service.health, service.last_resort},
+                    ttl, where, out, dropped);
 }
 
 void render_mcs_names(const model::MergedService& service, std::string_view zone_wire, std::uint32_t ttl,
@@ -40,9 +40,23 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
                  model::TargetId target = model::kNoTarget) {
     out.push_back({name, type, ttl, std::move(rdata), where, target, what.health});
   };
-  auto add_address = [&](const std::string& name, const std::string& address, model::TargetId target) {
-    WireRecord rr{name, 0, ttl, {}, where, target, what.health};
+  auto add_address = [&](const std::string& name, const std::string& address, model::TargetId target,
+                         std::uint8_t tier = model::kTierZone) {
+    WireRecord rr{name, 0, ttl, {}, where, target, what.health, tier};
     if (address_record(address, rr)) out.push_back(std::move(rr));
+  };
+
+  // Last-resort addresses stand in for the service's own of the same family: an AAAA set of last resorts
+  // alone would be answered while every IPv4 address is up.
+  auto add_last_resort = [&](const std::vector<std::string>& own) {
+    const bool v6 =
+        std::any_of(own.begin(), own.end(), [](const auto& a) { return a.find(':') != std::string::npos; });
+    const bool v4 =
+        std::any_of(own.begin(), own.end(), [](const auto& a) { return a.find(':') == std::string::npos; });
+    for (const auto& address : what.last_resort) {
+      if (address.find(':') != std::string::npos ? v6 : v4)
+        add_address(owner, address, model::kNoTarget, model::kLastResortTier);
+    }
   };
 
   if (what.kind == model::ServiceKind::kExternalName) {
@@ -64,9 +78,11 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
         if (std::find(seen.begin(), seen.end(), address) != seen.end()) continue;
         seen.push_back(address);
         add_address(owner, address,
-                    i < shard.address_targets.size() ? shard.address_targets[i] : model::kNoTarget);
+                    i < shard.address_targets.size() ? shard.address_targets[i] : model::kNoTarget,
+                    shard.tier);
       }
     }
+    add_last_resort(seen);
     for (const auto& port : what.ports) {
       if (port.name.empty() || seen.empty()) continue;  // SRV needs a port name (MCS DNS spec)
       const std::string srv = make_name({"_" + port.name, protocol_label(port.protocol)}, owner);
@@ -92,12 +108,21 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
         continue;
       }
       for (const auto& address : endpoint.addresses) {
-        add_address(owner, address, endpoint.health_target);
+        add_address(owner, address, endpoint.health_target, shard.tier);
         add_address(target, address, endpoint.health_target);
       }
       targets.emplace_back(target, endpoint.health_target);
     }
   }
+  std::vector<std::string> published_addresses;
+  for (const auto& shard : what.shards) {
+    for (const auto& endpoint : shard.endpoints) {
+      if (published(shard, endpoint))
+        published_addresses.insert(published_addresses.end(), endpoint.addresses.begin(),
+                                   endpoint.addresses.end());
+    }
+  }
+  add_last_resort(published_addresses);
   for (const auto& port : what.ports) {
     if (port.name.empty()) continue;
     const std::string srv = make_name({"_" + port.name, protocol_label(port.protocol)}, owner);

@@ -52,6 +52,8 @@ struct ServiceRecordsAt {
   std::span<const model::ServiceShard> shards;
   bool endpoint_cluster_label = true;
   model::HealthPolicy health;  // for the records that carry health targets
+  // Answered at `owner` when nothing else is up (only with addresses of its own to stand in for).
+  std::span<const std::string> last_resort;
 };
 void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const std::string& where,
                        std::vector<WireRecord>& out, std::vector<std::string>& dropped);

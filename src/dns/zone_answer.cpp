@@ -3,6 +3,8 @@
 // (RFC 8482).
 #include "dns/zone_answer.hpp"
 
+#include <array>
+
 #include <algorithm>
 #include <cstring>
 
@@ -29,42 +31,63 @@ LabelOffsets label_offsets(std::string_view name) noexcept {
 // The outcome of looking one name up in one zone.
 enum class Step : std::uint8_t { kDone, kFollowCname };
 
-// What an answer holds of a set: all of it, the records whose health target is up, or nothing.
+// What an answer holds of a set: all of it (of one tier), the records whose health target is up (of one
+// tier), or nothing.
 enum class Pick : std::uint8_t { kAll, kUp, kNone };
 
 struct Picked {
   Pick pick = Pick::kAll;
   std::uint32_t ttl = 0;
+  int tier = RecordFilter::kAnyTier;
 };
 
-// Health at query time (issue 5): counts the set's records that are up, applies the set's fallback, and
-// takes the smallest health-derived TTL of what is answered. Sets are small; a scan allocates nothing.
+// Health at query time (issue 5): counts the set's records that are up per tier, answers the nearest tier
+// with something up, else the last-resort records, else applies the set's fallback; and takes the smallest
+// health-derived TTL of what is answered. Sets are small; a scan allocates nothing.
 Picked pick(const model::RRset& set, const model::HealthTable* health) noexcept {
-  Picked out{Pick::kAll, set.ttl};
-  if (!set.health_checked || health == nullptr) return out;
-  std::size_t up = 0;
-  std::uint32_t up_ttl = set.ttl;
-  std::uint32_t all_ttl = set.ttl;
+  if (!set.health_checked) return {Pick::kAll, set.ttl};
+  constexpr std::size_t kLastResort = 3;  // counters: tiers zone, region, global, then last resort
+  std::array<std::uint16_t, 4> up{};
+  std::array<std::uint16_t, 4> total{};
+  std::array<std::uint32_t, 4> up_ttl{set.ttl, set.ttl, set.ttl, set.ttl};
+  std::array<std::uint32_t, 4> all_ttl{set.ttl, set.ttl, set.ttl, set.ttl};
   for (const auto& rdata : set.rdatas) {
-    const model::TargetStatus* status =
-        rdata.health_target == model::kNoTarget ? nullptr : health->find(rdata.health_target);
+    const std::size_t tier = rdata.tier == model::kLastResortTier
+                                 ? kLastResort
+                                 : std::min<std::size_t>(rdata.tier, model::kTierGlobal);
+    const model::TargetStatus* status = health == nullptr || rdata.health_target == model::kNoTarget
+                                            ? nullptr
+                                            : health->find(rdata.health_target);
     const std::uint32_t ttl = status != nullptr && status->ttl != 0 ? status->ttl : set.ttl;
-    all_ttl = std::min(all_ttl, ttl);
+    ++total[tier];
+    all_ttl[tier] = std::min(all_ttl[tier], ttl);
     if (status == nullptr || status->up) {
-      ++up;
-      up_ttl = std::min(up_ttl, ttl);
+      ++up[tier];
+      up_ttl[tier] = std::min(up_ttl[tier], ttl);
     }
   }
-  const std::size_t total = set.rdatas.size();
-  if (up == total) return {Pick::kAll, up_ttl};
-  if (up == 0)
-    return set.health.fallback == model::HealthFallback::kClosed ? Picked{Pick::kNone, 0}
-                                                                 : Picked{Pick::kAll, all_ttl};
-  if (set.health.fallback == model::HealthFallback::kThreshold &&
-      up * 100 < static_cast<std::size_t>(set.health.threshold_percent) * total) {
-    return {Pick::kAll, all_ttl};
+  const bool tiered = total[model::kTierRegion] + total[model::kTierGlobal] != 0;
+  if (tiered) {
+    for (int tier = model::kTierZone; tier <= model::kTierGlobal; ++tier) {
+      const auto t = static_cast<std::size_t>(tier);
+      if (up[t] != 0) return {up[t] == total[t] ? Pick::kAll : Pick::kUp, up_ttl[t], tier};
+    }
+  } else {
+    const std::size_t all = total[model::kTierZone];
+    const std::size_t ups = up[model::kTierZone];
+    if (ups == all && all != 0) return {Pick::kAll, up_ttl[0]};
+    if (ups != 0) {
+      if (set.health.fallback == model::HealthFallback::kThreshold &&
+          ups * 100 < static_cast<std::size_t>(set.health.threshold_percent) * all) {
+        return {Pick::kAll, all_ttl[0]};
+      }
+      return {Pick::kUp, up_ttl[0]};
+    }
   }
-  return {Pick::kUp, up_ttl};
+  // Nothing up.
+  if (total[kLastResort] != 0) return {Pick::kAll, all_ttl[kLastResort], model::kLastResortTier};
+  if (set.health.fallback == model::HealthFallback::kClosed) return {Pick::kNone, 0};
+  return {Pick::kAll, std::min({all_ttl[0], all_ttl[1], all_ttl[2]})};
 }
 
 class ZoneAnswerer {
@@ -194,7 +217,7 @@ class ZoneAnswerer {
                   const Picked& picked) noexcept {
     if (picked.pick == Pick::kNone) return true;
     return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl,
-                               picked.pick == Pick::kUp ? health_ : nullptr);
+                               {picked.pick == Pick::kUp ? health_ : nullptr, picked.tier});
   }
   bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {
     return add_picked(section, owner, set, pick(set, health_));

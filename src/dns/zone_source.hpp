@@ -35,6 +35,7 @@ struct WireRecord {
   std::string where;                                 // "service shop/web", for errors
   model::TargetId health_target = model::kNoTarget;  // what the record points at, when health-checked
   model::HealthPolicy health;                        // the service's fallback, for a health-checked set
+  std::uint8_t tier = 0;                             // model::kTierZone ..., or model::kLastResortTier
 };
 
 struct ZoneSource {

@@ -79,6 +79,17 @@ void ServiceTargets::assign(model::MergedService& service, std::vector<std::stri
   }
   if (check) {
     service.health = check->policy;
+    service.last_resort = check->last_resort;
+    if (check->policy.fallback == model::HealthFallback::kHierarchy) {
+      for (auto& shard : service.shards) {
+        const auto it = localities_.find(shard.cluster);
+        const Locality there = it == localities_.end() ? Locality{} : it->second;
+        const bool same_region = !here_.region.empty() && there.region == here_.region;
+        shard.tier = same_region && !here_.zone.empty() && there.zone == here_.zone ? model::kTierZone
+                     : same_region                                                  ? model::kTierRegion
+                                                                                    : model::kTierGlobal;
+      }
+    }
   } else {
     spec.kind = ProbeKind::kNone;  // named by an override: passive, one per address
   }

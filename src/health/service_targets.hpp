@@ -24,6 +24,7 @@ namespace fedns::health {
 struct ServiceCheck {
   ProbeSpec probe;  // port 0: the service's first port
   model::HealthPolicy policy;
+  std::vector<std::string> last_resort;  // addresses answered when nothing else is up
 
   bool operator==(const ServiceCheck&) const = default;
 };
@@ -40,6 +41,17 @@ class ServiceTargets {
   // The checks from config (at start and on a reload). A service whose check changed or went loses its
   // targets; the others keep theirs, with their state. Re-render every service afterwards (assign()).
   void configure(std::map<model::ServiceKey, ServiceCheck> checks);
+  // Where this replica runs, and where each cluster is: the tiers of the hierarchy fallback (the cluster's
+  // records are kTierZone in the same zone, kTierRegion in the same region, else kTierGlobal).
+  struct Locality {
+    std::string region;
+    std::string zone;
+    bool operator==(const Locality&) const = default;
+  };
+  void set_localities(Locality here, std::map<std::string, Locality> clusters) {
+    here_ = std::move(here);
+    localities_ = std::move(clusters);
+  }
   // The services the overrides name ("namespace/name"). Returns those whose targets must change (they now
   // need, or no longer need, a target per address): render them again.
   std::vector<model::ServiceKey> set_named_services(std::set<std::string> named);
@@ -68,6 +80,8 @@ class ServiceTargets {
   AnnotationParser parse_annotation_;
   std::map<model::ServiceKey, ServiceCheck> checks_;
   std::set<std::string> named_;
+  Locality here_;
+  std::map<std::string, Locality> localities_;
   std::map<model::ServiceKey, Assigned> assigned_;
 };
 

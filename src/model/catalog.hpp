@@ -65,6 +65,8 @@ struct ServiceShard {
   // Health targets of `addresses`, index for index, set after the merge when the service is health-checked;
   // empty otherwise. (Not in the catalog's digest: the catalog never sees them.)
   std::vector<TargetId> address_targets;
+  // The tier of this cluster's records for the hierarchy fallback (kTierZone ...), set after the merge.
+  std::uint8_t tier = 0;
 
   bool operator==(const ServiceShard&) const = default;
 };
@@ -88,6 +90,8 @@ struct MergedService {
   HealthPolicy health;  // for health-checked services: what answers do when too little is up
   // The oldest export's fedns.io/health-check annotation (health/service_targets.hpp); empty: none.
   std::string health_check;
+  // Addresses answered when nothing else is up (health.services[].last_resort), set after the merge.
+  std::vector<std::string> last_resort;
 };
 
 }  // namespace fedns::model

@@ -13,12 +13,21 @@ namespace fedns::model {
 using TargetId = std::uint32_t;
 inline constexpr TargetId kNoTarget = 0xFFFFFFFFu;
 
-// What an answer holds when too few of a set's targets are up (issue 5 section 3).
+// What an answer holds when too few of a set's targets are up (issue 5 section 3). Whatever the mode, a set
+// with last-resort records (tier kLastResortTier) answers those when nothing else is up.
 enum class HealthFallback : std::uint8_t {
   kOpen,       // nothing up: every target (Route 53's rule: better a maybe-dead address than none)
   kClosed,     // nothing up: no address (NODATA)
   kThreshold,  // fewer than threshold_percent up: every target (gdnsd's up_thresh)
+  kHierarchy,  // the nearest tier with a target up (zone -> region -> global); nothing up: as kOpen
 };
+
+// Record tiers (RData::tier) for the hierarchy fallback: the nearest tier with something up is answered.
+inline constexpr std::uint8_t kTierZone = 0;
+inline constexpr std::uint8_t kTierRegion = 1;
+inline constexpr std::uint8_t kTierGlobal = 2;
+// Answered only when no other record of the set is up (a "sorry" server, a static fallback address).
+inline constexpr std::uint8_t kLastResortTier = 255;
 
 struct HealthPolicy {
   HealthFallback fallback = HealthFallback::kOpen;

@@ -21,6 +21,7 @@ inline constexpr std::uint32_t kNoNode = 0xFFFFFFFFu;
 struct RData {
   std::string wire;
   std::uint8_t compressible_names = 0;
+  std::uint8_t tier = 0;  // health_table.hpp: kTierZone .. kTierGlobal, or kLastResortTier
   std::uint16_t name_offsets[2] = {0, 0};
   // The health target this record points at (an address, an SRV's endpoint); kNoTarget: not health-checked.
   TargetId health_target = kNoTarget;
@@ -36,8 +37,8 @@ struct RRset {
   // Generated sets name their targets instead (nodes in other shards have no stable index): the target names
   // in the RDATA are looked up at query time.
   bool additional_by_name = false;
-  // Some RDATA carries a health target: answers leave out what the health table says is down, and `health`
-  // says what to do when too little is up.
+  // Some RDATA carries a health target or a tier: answers leave out what the health table says is down, and
+  // `health` says what to do when too little is up.
   bool health_checked = false;
   HealthPolicy health;
 };

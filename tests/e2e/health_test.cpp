@@ -315,5 +315,47 @@ TEST(Health, ClusterGatewayDownTakesTheClusterOutAndAnnotationsSetProbes) {
   ASSERT_TRUE(time_until([&] { return addresses(server, web) == both; }, 3s)) << server.process().log();
 }
 
+// The hierarchy fallback through the real binary: this replica is in zone eu-1 of region eu; the nearest
+// cluster's endpoint answers while it is up, then the region's, then the other region's, then the last
+// resort.
+TEST(Health, HierarchyFallsBackZoneRegionGlobalThenLastResort) {
+  Listener near("127.0.0.2", 0);
+  ASSERT_TRUE(near.ok());
+  Listener region("127.0.0.3", near.port());
+  Listener far("127.0.0.4", near.port());
+  ASSERT_TRUE(region.ok() && far.ok()) << "port " << near.port() << " is taken on 127.0.0.3 or .4";
+  TempDir dir;
+  write_service(dir.path(), "near", "web", "127.0.0.2", near.port());
+  write_service(dir.path(), "region", "web", "127.0.0.3", near.port());
+  write_service(dir.path(), "far", "web", "127.0.0.4", near.port());
+  auto cluster = [&](const std::string& name, const std::string& where) {
+    return "  - {name: " + name + ", manifests: " + dir.path() + "/" + name + ", manifests_poll: 100ms, " +
+           where + "}\n";
+  };
+  FednsServer server(catalog_config(
+      dir.path(),
+      cluster("near", "region: eu, zone: eu-1") + cluster("region", "region: eu, zone: eu-2") +
+          cluster("far", "region: us, zone: us-1"),
+      "  locality: {region: eu, zone: eu-1}\n"
+      "  services:\n"
+      "    - service: shop/web\n"
+      "      fallback: hierarchy\n"
+      "      last_resort: [192.0.2.1]\n"
+      "      probe: {type: tcp, interval: 200ms, timeout: 100ms, jitter: 0, rise: 1, fall: 1}\n"));
+  const std::string name = "web.shop.svc.clusterset.local";
+  auto only = [&](const std::string& address) {
+    return time_until([&] { return addresses(server, name) == std::vector<std::string>{address}; }, 5s);
+  };
+  ASSERT_TRUE(only("127.0.0.2")) << server.process().log();
+  near.close();
+  ASSERT_TRUE(only("127.0.0.3")) << "the region's cluster after the zone's\n" << server.process().log();
+  region.close();
+  ASSERT_TRUE(only("127.0.0.4")) << "any cluster after the region's\n" << server.process().log();
+  far.close();
+  ASSERT_TRUE(only("192.0.2.1")) << "the last resort when nothing is up\n" << server.process().log();
+  near.open();
+  ASSERT_TRUE(only("127.0.0.2")) << "back to the nearest\n" << server.process().log();
+}
+
 }  // namespace
 }  // namespace fedns::e2e

@@ -120,7 +120,7 @@ TEST(Lifecycle, CheckConfigValidatesHealthChecks) {
        {"health.min_ttl must not exceed health.max_ttl",
         ":9:16: health.services[0].service \"shop\" must be namespace/name",
         "health.services[0].probe.type must be tcp, http, https or dns",
-        "health.services[1].fallback must be open, closed or threshold",
+        "health.services[1].fallback must be open, closed, threshold or hierarchy",
         "health.services[1].threshold is for fallback: threshold",
         "health.services[1].probe.path is for http and https probes",
         "health.services[1].probe: timeout (2000 ms) must not exceed interval (1000 ms)",

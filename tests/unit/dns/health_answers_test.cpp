@@ -72,8 +72,30 @@ class HealthAnswersTest : public ::testing::Test {
       east.endpoints.push_back(e);
     }
     db.shards = {east};
+    // Hierarchy: one cluster per tier (targets 11, 12, 13), and a last-resort address.
+    model::MergedService tiers;
+    tiers.key = {"shop", "tiers"};
+    tiers.health = {model::HealthFallback::kHierarchy, 0};
+    tiers.last_resort = {"192.0.2.1"};
+    for (const auto& [cluster, address, target, tier] :
+         {std::tuple{"near", "10.2.0.1", 11u, model::kTierZone},
+          std::tuple{"region", "10.2.0.2", 12u, model::kTierRegion},
+          std::tuple{"far", "10.2.0.3", 13u, model::kTierGlobal}}) {
+      model::ServiceShard shard;
+      shard.cluster = cluster;
+      shard.addresses = {address};
+      shard.address_targets = {target};
+      shard.tier = tier;
+      tiers.shards.push_back(shard);
+    }
+    // A last resort for a fail-closed service without tiers (targets 14, 15).
+    auto sorry = three_addresses("sorry", 14, {model::HealthFallback::kClosed, 0});
+    sorry.shards[0].addresses.pop_back();
+    sorry.shards[0].address_targets.pop_back();
+    sorry.last_resort = {"192.0.2.9", "2001:db8::9"};
     std::vector<std::string> dropped;
-    for (const model::MergedService* s : {&open, &closed, &threshold, &std::as_const(db)})
+    for (const model::MergedService* s :
+         {&open, &closed, &threshold, &std::as_const(db), &std::as_const(tiers), &std::as_const(sorry)})
       names.update(s->key, s, dropped);
     ASSERT_TRUE(dropped.empty()) << testing::PrintToString(dropped);
     served->generated = names.publish();
@@ -91,7 +113,7 @@ class HealthAnswersTest : public ::testing::Test {
 
   // Targets listed in `down` are down; the rest up, with a health-derived TTL of `ttl` (0: none).
   void health(std::initializer_list<model::TargetId> down, std::uint32_t ttl = 0) {
-    std::vector<model::TargetStatus> statuses(11, model::TargetStatus{true, ttl});
+    std::vector<model::TargetStatus> statuses(16, model::TargetStatus{true, ttl});
     for (const auto id : down)
       statuses[id].up = false;
     table_ = model::HealthTable(std::move(statuses), ++generation_);
@@ -183,6 +205,33 @@ TEST_F(HealthAnswersTest, HeadlessEndpointsLeaveTheAddressesTheSrvAndTheAddition
             std::vector<std::string>{"db-0.east.db.shop.svc.clusterset.local. 30 IN A 10.1.0.5"});
   // Its own name fails closed too.
   EXPECT_EQ(ldns_pkt_ancount(ask("db-1.east.db.shop.svc.clusterset.local.", LDNS_RR_TYPE_A).get()), 0);
+}
+
+TEST_F(HealthAnswersTest, HierarchyAnswersTheNearestTierWithSomethingUpThenTheLastResort) {
+  const std::string name = "tiers.shop.svc.clusterset.local.";
+  health({});
+  EXPECT_EQ(answer(name), std::vector<std::string>{name + " 30 IN A 10.2.0.1"}) << "the zone's tier only";
+  health({11});
+  EXPECT_EQ(answer(name), std::vector<std::string>{name + " 30 IN A 10.2.0.2"}) << "then the region's";
+  health({11, 12});
+  EXPECT_EQ(answer(name), std::vector<std::string>{name + " 30 IN A 10.2.0.3"}) << "then everywhere";
+  health({11, 12, 13});
+  EXPECT_EQ(answer(name), std::vector<std::string>{name + " 30 IN A 192.0.2.1"}) << "then the last resort";
+  health({12});
+  EXPECT_EQ(answer(name), std::vector<std::string>{name + " 30 IN A 10.2.0.1"}) << "back to the nearest";
+  const auto any = ask(name, LDNS_RR_TYPE_ANY);
+  EXPECT_EQ(ldns_pkt_ancount(any.get()), 1) << "ANY answers what A answers";
+}
+
+TEST_F(HealthAnswersTest, ALastResortStandsInWhenNothingIsUpWhateverTheFallback) {
+  const std::string name = "sorry.shop.svc.clusterset.local.";
+  health({});
+  EXPECT_EQ(answer(name), (std::vector<std::string>{name + " 30 IN A 10.0.0.1", name + " 30 IN A 10.0.0.2"}))
+      << "never while a target is up";
+  health({14, 15});
+  EXPECT_EQ(answer(name), std::vector<std::string>{name + " 30 IN A 192.0.2.9"});
+  EXPECT_TRUE(answer(name, LDNS_RR_TYPE_AAAA).empty())
+      << "a last resort stands in for the service's own family only (it has no IPv6 address)";
 }
 
 TEST_F(HealthAnswersTest, AnsweringWithHealthAllocatesNothing) {
