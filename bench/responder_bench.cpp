@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "dns/generated_names_builder.hpp"
+#include "dns/name.hpp"
 #include "dns/responder.hpp"
 #include "dns/zone_builder.hpp"
 
@@ -30,6 +32,32 @@ const fedns::dns::ServingSnapshot& snapshot() {
     if (!zones) std::abort();
     auto* s = new fedns::dns::ServingSnapshot;
     s->zones = std::move(zones.value());
+    // Catalog names as the catalog renders them: every record carries a health target (issue 5), read
+    // through the health table at query time.
+    const std::string origin = fedns::dns::name_from_text("bench.test.").value();
+    fedns::model::ServedZone* served = s->zones.mutable_zone(origin);
+    fedns::dns::GeneratedNamesBuilder names(origin, 30, served->base);
+    std::vector<std::string> dropped;
+    auto service = [&](const std::string& name, fedns::model::HealthFallback fallback, bool tiers,
+                       bool checked = true) {
+      fedns::model::MergedService m;
+      m.key = {"shop", name};
+      m.health = {fallback, 50};
+      for (std::uint32_t i = 0; i < 3; ++i) {
+        fedns::model::ServiceShard shard;
+        shard.cluster = "c" + std::to_string(i);
+        shard.addresses = {"10.9.0." + std::to_string(i + 1)};
+        if (checked) shard.address_targets = {i};
+        shard.tier = tiers ? static_cast<std::uint8_t>(i) : 0;
+        m.shards.push_back(shard);
+      }
+      if (tiers) m.last_resort = {"192.0.2.1"};
+      names.update(m.key, &m, dropped);
+    };
+    service("plain", fedns::model::HealthFallback::kOpen, false, false);
+    service("checked", fedns::model::HealthFallback::kOpen, false);
+    service("tiers", fedns::model::HealthFallback::kHierarchy, true);
+    served->generated = names.publish();
     return s;
   }();
   return *built;
@@ -50,12 +78,29 @@ std::vector<std::uint8_t> query(const std::string& name, std::uint16_t qtype, bo
   return q;
 }
 
-void run(benchmark::State& state, const std::vector<std::uint8_t>& q) {
+// The health table of the catalog names above: three targets, the first `down` of them down.
+const fedns::model::HealthTable* health(int down) {
+  static const auto* tables = [] {
+    auto* t = new std::vector<fedns::model::HealthTable>;
+    for (int d = 0; d <= 3; ++d) {
+      std::vector<fedns::model::TargetStatus> statuses(3);
+      for (int i = 0; i < d; ++i)
+        statuses[static_cast<std::size_t>(i)].up = false;
+      t->emplace_back(std::move(statuses), 1);
+    }
+    return t;
+  }();
+  return &(*tables)[static_cast<std::size_t>(down)];
+}
+
+void run(benchmark::State& state, const std::vector<std::uint8_t>& q,
+         const fedns::model::HealthTable* table = nullptr) {
   std::vector<std::uint8_t> out(65535);
   fedns::dns::WorkerCounters counters;
   const auto& snap = snapshot();
   for (auto _ : state) {
-    benchmark::DoNotOptimize(fedns::dns::respond(q, out, {fedns::dns::Transport::kUdp}, snap, counters));
+    benchmark::DoNotOptimize(
+        fedns::dns::respond(q, out, {fedns::dns::Transport::kUdp, table}, snap, counters));
   }
 }
 
@@ -75,7 +120,26 @@ void BM_REFUSED(benchmark::State& s) {
   run(s, query("www.example.org.", 1, false));
 }
 
+// Catalog names (generated): three addresses without health targets (the anchor), the same three
+// health-checked with all up and with one down, and a hierarchy set answering its second tier.
+void BM_A_generated_unchecked(benchmark::State& s) {  // the anchor for the three below
+  run(s, query("plain.shop.svc.bench.test.", 1, true), health(0));
+}
+void BM_A_checked_all_up(benchmark::State& s) {
+  run(s, query("checked.shop.svc.bench.test.", 1, true), health(0));
+}
+void BM_A_checked_one_down(benchmark::State& s) {
+  run(s, query("checked.shop.svc.bench.test.", 1, true), health(1));
+}
+void BM_A_hierarchy_second_tier(benchmark::State& s) {
+  run(s, query("tiers.shop.svc.bench.test.", 1, true), health(1));
+}
+
 BENCHMARK(BM_A_hit);
+BENCHMARK(BM_A_generated_unchecked);
+BENCHMARK(BM_A_checked_all_up);
+BENCHMARK(BM_A_checked_one_down);
+BENCHMARK(BM_A_hierarchy_second_tier);
 BENCHMARK(BM_SRV_hit);
 BENCHMARK(BM_NXDOMAIN);
 BENCHMARK(BM_CNAME_chain);
