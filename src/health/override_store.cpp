@@ -25,7 +25,10 @@ OverrideStore::OverrideStore(asio::io_context& io, std::function<void()> on_chan
     : io_(io), on_change_(std::move(on_change)), poll_timer_(io), expiry_timer_(io) {}
 
 OverrideStore::~OverrideStore() {
-  stop();
+  try {
+    stop();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the timers end with io_
+  }
 }
 
 void OverrideStore::stop() {
