@@ -12,9 +12,15 @@ namespace fedns::dns {
 
 namespace {
 
+// An address a cluster offers, with the health target it carries.
+struct Address {
+  const std::string* text;
+  model::TargetId target;
+};
+
 // The addresses one cluster offers for the service, and whether any of them is backed by a live endpoint.
 struct Targets {
-  std::vector<const std::string*> addresses;
+  std::vector<Address> addresses;
   bool healthy = false;
 };
 
@@ -25,12 +31,14 @@ Targets targets_of(const model::ServiceShard& shard) {
     t.healthy = true;
     if (shard.kind == model::ServiceKind::kHeadless) {
       for (const auto& address : endpoint.addresses)
-        t.addresses.push_back(&address);
+        t.addresses.push_back({&address, endpoint.health_target});
     }
   }
   if (shard.kind == model::ServiceKind::kClusterSetIp) {
-    for (const auto& address : shard.addresses)
-      t.addresses.push_back(&address);
+    for (std::size_t i = 0; i < shard.addresses.size(); ++i) {
+      t.addresses.push_back({&shard.addresses[i],
+                             i < shard.address_targets.size() ? shard.address_targets[i] : model::kNoTarget});
+    }
   }
   if (t.addresses.empty()) t.healthy = false;
   return t;
@@ -105,7 +113,7 @@ void render_federation_names(const model::MergedService& service, const Federati
 
   // Addresses per locality from the healthy clusters, each address once.
   auto collect = [&](const std::string& region, const std::string& zone) {
-    std::vector<const std::string*> addresses;
+    std::vector<Address> addresses;
     for (const auto& shard : service.shards) {
       const auto at = layout.clusters.find(shard.cluster);
       if (!region.empty() && (at == layout.clusters.end() || at->second.region != region ||
@@ -113,52 +121,59 @@ void render_federation_names(const model::MergedService& service, const Federati
         continue;
       const Targets t = targets_of(shard);
       if (!t.healthy) continue;
-      for (const auto* address : t.addresses) {
+      for (const auto& address : t.addresses) {
         const bool seen = std::any_of(addresses.begin(), addresses.end(),
-                                      [&](const std::string* a) { return *a == *address; });
+                                      [&](const Address& a) { return *a.text == *address.text; });
         if (!seen) addresses.push_back(address);
       }
     }
     return addresses;
   };
-  auto publish = [&](const std::string& owner, const std::vector<const std::string*>& addresses) {
-    for (const auto* address : addresses) {
-      WireRecord rr{owner, 0, ttl, {}, where};
-      if (address_record(*address, rr)) out.records.push_back(std::move(rr));
+  // Each address carries its health target; `tier` orders the in-line fallback at query time (the nearest
+  // tier with a target up is answered; the builder keeps an address at its first, nearest, tier).
+  auto publish = [&](const std::string& owner, const std::vector<Address>& addresses,
+                     std::uint8_t tier = model::kTierZone) {
+    for (const auto& address : addresses) {
+      WireRecord rr{owner, 0, ttl, {}, where, address.target, service.health, tier};
+      if (address_record(*address.text, rr)) out.records.push_back(std::move(rr));
     }
   };
 
   const auto everywhere = collect("", "");
   publish(global, everywhere);
-  std::map<std::string, std::vector<const std::string*>> by_region;
+  std::map<std::string, std::vector<Address>> by_region;
   std::map<std::string, std::string> region_owner;
   for_each_locality([&](const Level& level) {
     out.roots.push_back(level.owner);
     if (level.zone.empty()) {
       auto here = collect(level.region, "");
       region_owner[level.region] = level.owner;
-      if (!here.empty()) {
-        publish(level.owner, here);
-      } else if (layout.cname_fallback) {
-        add(level.owner, type::kCNAME, global);
+      if (layout.cname_fallback) {
+        if (here.empty()) {
+          add(level.owner, type::kCNAME, global);
+        } else {
+          publish(level.owner, here);
+        }
       } else {
-        publish(level.owner, everywhere);
+        publish(level.owner, here, model::kTierRegion);
+        publish(level.owner, everywhere, model::kTierGlobal);
       }
       by_region[level.region] = std::move(here);
       return;
     }
     const auto here = collect(level.region, level.zone);
-    if (!here.empty()) {
-      publish(level.owner, here);
-      return;
-    }
-    const auto& region = by_region[level.region];
     if (layout.cname_fallback) {
+      if (!here.empty()) {
+        publish(level.owner, here);
+        return;
+      }
       const auto owner = region_owner.find(level.region);
       add(level.owner, type::kCNAME, owner != region_owner.end() ? owner->second : global);
-    } else {
-      publish(level.owner, region.empty() ? everywhere : region);
+      return;
     }
+    publish(level.owner, here, model::kTierZone);
+    publish(level.owner, by_region[level.region], model::kTierRegion);
+    publish(level.owner, everywhere, model::kTierGlobal);
   });
 }
 

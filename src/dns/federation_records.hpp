@@ -6,7 +6,10 @@
 // addresses, one round trip) or, selectable, as a CNAME to the wider name (zone -> region -> global, as
 // KubeFed did, so a client's cache sees the hop). A cluster's target is healthy while the cluster has a
 // published endpoint (ready, or not terminating with publishNotReadyAddresses); with none anywhere the global
-// name exists without addresses (NODATA): a dead address is not offered. Regions and zones come from the
+// name exists without addresses (NODATA): a dead address is not offered. In-line, each locality's name holds
+// its own addresses and the wider ones' as tiers, every address with its health target, so probes, cluster
+// health and overrides move the answer to the next tier at query time; the CNAME form decides when rendering
+// (from endpoints only) and leaves out what the health table says is down. Regions and zones come from the
 // clusters' configuration; only configured localities have names.
 #pragma once
 

@@ -67,6 +67,7 @@ class FederationZone : public ::testing::Test {
 
   const std::string origin_ = name_from_text("example.com.").value();
   ServingSnapshot snapshot_;
+  model::HealthTable table_;
   test::SnapshotClient client_;
 };
 
@@ -98,6 +99,35 @@ TEST_F(FederationZone, InlineFallbackGoesZoneToRegionToGlobal) {
             (std::vector<std::string>{"web.shop.fed.svc.us.example.com. 5 IN A 203.0.113.2"}));
   EXPECT_EQ(answer("web.shop.fed.svc.example.com."),
             (std::vector<std::string>{"web.shop.fed.svc.example.com. 5 IN A 203.0.113.2"}));
+}
+
+// In-line, health moves the answer to the next locality at query time: east (eu-a) is probed down, so eu-a's
+// name answers north (eu-b); north down too, the other region's west; all three down, the service's fallback
+// (open) answers every address.
+TEST_F(FederationZone, InlineFallbackFollowsTheHealthTableAtQueryTime) {
+  auto east = shard("east", "203.0.113.1", true);
+  auto north = shard("north", "203.0.113.2", true);
+  auto west = shard("west", "203.0.113.3", true);
+  east.address_targets = {0};
+  north.address_targets = {1};
+  west.address_targets = {2};
+  build(false, {east, north, west});
+  const std::string name = "web.shop.fed.svc.eu-a.eu.example.com.";
+  auto with_down = [&](std::initializer_list<model::TargetId> down) {
+    std::vector<model::TargetStatus> statuses(3);
+    for (const auto id : down)
+      statuses[id].up = false;
+    table_ = model::HealthTable(std::move(statuses), 1);
+    client_.set_health(&table_);
+    return answer(name);
+  };
+  EXPECT_EQ(with_down({}), std::vector<std::string>{name + " 5 IN A 203.0.113.1"});
+  EXPECT_EQ(with_down({0}), std::vector<std::string>{name + " 5 IN A 203.0.113.2"});
+  EXPECT_EQ(with_down({0, 1}), std::vector<std::string>{name + " 5 IN A 203.0.113.3"});
+  EXPECT_EQ(with_down({0, 1, 2}).size(), 3u) << "nothing up anywhere: open, every tier's addresses";
+  with_down({1});
+  EXPECT_EQ(answer("web.shop.fed.svc.eu.example.com."),
+            std::vector<std::string>{"web.shop.fed.svc.eu.example.com. 5 IN A 203.0.113.1"});
 }
 
 TEST_F(FederationZone, CnameFallbackIsKubeFedsChain) {

@@ -57,8 +57,8 @@ std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions
 
 Packet SnapshotClient::ask(const dns::ServingSnapshot& snapshot, const std::string& name,
                            std::uint16_t qtype) {
-  const std::size_t size =
-      dns::respond(make_query(name, {.qtype = qtype}), out_, {dns::Transport::kUdp}, snapshot, counters_);
+  const std::size_t size = dns::respond(make_query(name, {.qtype = qtype}), out_,
+                                        {dns::Transport::kUdp, health_}, snapshot, counters_);
   return parse_with_ldns(out_.data(), size);
 }
 

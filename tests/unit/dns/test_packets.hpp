@@ -38,8 +38,11 @@ class SnapshotClient {
   // The answer section as text, sorted.
   std::vector<std::string> answer(const dns::ServingSnapshot& snapshot, const std::string& name,
                                   std::uint16_t qtype);
+  // The health table answers read from now on (null: none).
+  void set_health(const model::HealthTable* health) { health_ = health; }
 
  private:
+  const model::HealthTable* health_ = nullptr;
   dns::WorkerCounters counters_;
   std::vector<std::uint8_t> out_ = std::vector<std::uint8_t>(65535);
 };
