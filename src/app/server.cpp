@@ -65,17 +65,21 @@ void set_localities(health::ServiceTargets& targets, const Config& config) {
   targets.set_localities({config.health.region, config.health.zone}, std::move(clusters));
 }
 
+health::ServiceCheck to_check(const HealthCheckConfig& config) {
+  return {config.probe, config.policy, config.last_resort};
+}
+
 std::map<model::ServiceKey, health::ServiceCheck> checks(const HealthConfig& health) {
   std::map<model::ServiceKey, health::ServiceCheck> out;
   for (const auto& check : health.services)
-    out[check.service] = {check.probe, check.policy, check.last_resort};
+    out[check.service] = to_check(check);
   return out;
 }
 
 Result<health::ServiceCheck> check_from_annotation(const std::string& text) {
   auto parsed = parse_health_check_annotation(text);
   if (!parsed) return parsed.error();
-  return health::ServiceCheck{parsed->probe, parsed->policy, parsed->last_resort};
+  return to_check(parsed.value());
 }
 
 class Server {

@@ -30,10 +30,6 @@ std::string protocol_label(const std::string& protocol);
 // SRV rdata (RFC 2782) with priority 0: the answer policies order clusters, not SRV priorities.
 std::string srv_rdata(std::uint16_t weight, std::uint16_t port, const std::string& target);
 
-// Whether an endpoint's addresses are published: ready, or not terminating when the Service asks for
-// not-ready addresses (publishNotReadyAddresses).
-inline bool published(const model::ServiceShard& shard, const model::EndpointRecord& endpoint) {
-  return endpoint.ready || (shard.publish_not_ready && !endpoint.terminating);
-}
+using model::published;
 
 }  // namespace fedns::dns

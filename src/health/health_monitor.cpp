@@ -134,10 +134,14 @@ bool HealthMonitor::effective_up(TargetId id) const {
 
 std::map<std::string, ClusterHealth> HealthMonitor::clusters() const {
   std::map<std::string, ClusterHealth> out;
+  for (const auto& [name, id] : cluster_targets_)
+    out[name];
+  for (const auto& [name, rtt] : cluster_rtt_)
+    out[name];
   for (const auto& entry : entries_) {
-    if (entry == nullptr || entry->target.scope.cluster.empty()) continue;
+    if (entry == nullptr || entry->target.scope.role != TargetRole::kClusterCheck) continue;
     auto& cluster = out[entry->target.scope.cluster];
-    if (entry->target.scope.role == TargetRole::kClusterCheck && !entry->state.up()) {
+    if (!entry->state.up()) {
       cluster.checks_up = false;
       cluster.reason += (cluster.reason.empty() ? "" : "; ") + entry->target.name + ": " + entry->last_error;
     }

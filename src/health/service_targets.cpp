@@ -5,11 +5,9 @@ namespace fedns::health {
 
 namespace {
 
-// What the names publish of a headless service (MCS: ready endpoints, or not terminating with
-// publishNotReadyAddresses).
-bool published(const model::ServiceShard& shard, const model::EndpointRecord& endpoint) {
-  return (endpoint.ready || (shard.publish_not_ready && !endpoint.terminating)) &&
-         !endpoint.addresses.empty();
+// A headless endpoint the names publish, with an address to point a target at.
+bool targetable(const model::ServiceShard& shard, const model::EndpointRecord& endpoint) {
+  return model::published(shard, endpoint) && !endpoint.addresses.empty();
 }
 
 }  // namespace
@@ -53,7 +51,7 @@ void ServiceTargets::assign_cluster_targets(model::MergedService& service) {
     const TargetId id = monitor_.cluster_target(shard.cluster);
     if (service.kind == model::ServiceKind::kHeadless) {
       for (auto& endpoint : shard.endpoints) {
-        if (published(shard, endpoint)) endpoint.health_target = id;
+        if (targetable(shard, endpoint)) endpoint.health_target = id;
       }
       continue;
     }
@@ -125,7 +123,7 @@ void ServiceTargets::assign(model::MergedService& service, std::vector<std::stri
   for (auto& shard : service.shards) {
     if (service.kind == model::ServiceKind::kHeadless) {
       for (auto& endpoint : shard.endpoints) {
-        if (published(shard, endpoint))
+        if (targetable(shard, endpoint))
           endpoint.health_target = target_for(shard.cluster, endpoint.addresses.front());
       }
       continue;

@@ -71,6 +71,12 @@ struct ServiceShard {
   bool operator==(const ServiceShard&) const = default;
 };
 
+// Whether an endpoint's addresses are published (the names and the health targets agree on it): ready, or
+// not terminating when the Service asks for not-ready addresses (publishNotReadyAddresses).
+inline bool published(const ServiceShard& shard, const EndpointRecord& endpoint) {
+  return endpoint.ready || (shard.publish_not_ready && !endpoint.terminating);
+}
+
 // A property on which a cluster's shard disagrees with the winning (oldest) export.
 struct ExportConflict {
   std::string cluster;
