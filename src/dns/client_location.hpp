@@ -1,0 +1,140 @@
+// Where a client is (issue 6, section 1): its address (the EDNS Client Subnet, else the source address)
+// mapped to a location by, in order, the CIDR table from config, the member clusters' own networks (pod and
+// node CIDRs: an in-cluster client, for local-first answers), and MaxMind-format databases (libmaxminddb).
+// Built once per config, immutable, read by every DNS worker: a lookup allocates nothing and takes no lock.
+// Each answer also says how many bits of the address it depends on, the ECS SCOPE PREFIX-LENGTH (RFC
+// 7871 7.2.1).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace fedns::dns {
+
+// A client address, or the prefix of one an ECS option carries: `prefix` leading bits of `bytes` count.
+struct ClientAddress {
+  bool v6 = false;
+  std::array<std::uint8_t, 16> bytes{};  // network order; IPv4 in the first 4
+  std::uint8_t prefix = 32;
+
+  static ClientAddress v4(const std::array<std::uint8_t, 4>& address, std::uint8_t prefix = 32);
+  static ClientAddress v6_address(const std::array<std::uint8_t, 16>& address, std::uint8_t prefix = 128);
+  // "10.1.2.3", "2001:db8::1"; nullopt for anything else.
+  static std::optional<ClientAddress> parse(const std::string& text);
+};
+
+inline constexpr std::uint16_t kNoName = 0xFFFF;
+
+struct Location {
+  std::uint16_t region = kNoName;  // ids into ClientLocator::name()
+  std::uint16_t zone = kNoName;
+  std::uint16_t cluster = kNoName;  // a member cluster's own network
+  std::array<char, 3> country{};    // ISO 3166-1 alpha-2, or empty
+  bool has_coordinates = false;
+  float latitude = 0;
+  float longitude = 0;
+};
+
+enum class LocationSource : std::uint8_t { kNone, kTable, kCluster, kGeoip };
+
+struct Located {
+  Location location;
+  LocationSource source = LocationSource::kNone;
+  // The leading bits of the address the location depends on: an ECS answer's SCOPE PREFIX-LENGTH (never more
+  // than the query's SOURCE PREFIX-LENGTH; the caller caps it).
+  std::uint8_t scope = 0;
+};
+
+// Longest-prefix match over CIDR entries, one table per family.
+class CidrTable {
+ public:
+  // Fails for a prefix that is not a network ("10.1.2.3/8": host bits set) or a duplicate.
+  Result<void> add(const std::string& cidr, const Location& location);
+  // Call once after the last add(): precomputes each entry's scope.
+  void seal();
+  // The longest matching entry, with the scope it holds for; `scope` alone (source kNone) on a miss: the bits
+  // that could still have decided (the longest entry of the family), so that a cache does not spread a miss
+  // over addresses the table does place.
+  [[nodiscard]] Located find(const ClientAddress& address) const noexcept;
+  [[nodiscard]] bool empty() const { return v4_.lengths.empty() && v6_.lengths.empty(); }
+
+ private:
+  struct Entry {
+    std::array<std::uint8_t, 16> key{};
+    Location location;
+    std::uint8_t scope = 0;  // the longest prefix among the entries inside this one (itself included)
+  };
+  struct Family {
+    std::map<std::uint8_t, std::vector<Entry>, std::greater<>> by_length;  // each sorted by key
+    std::vector<std::uint8_t> lengths;                                     // longest first (seal())
+    std::uint8_t longest = 0;
+  };
+  Family v4_;
+  Family v6_;
+};
+
+// A MaxMind-format database opened read-only (memory-mapped). Both layouts in use are read: MaxMind's
+// (country.iso_code, location.latitude/longitude) and ip-location-db's flat one (country_code, latitude,
+// longitude).
+class GeoipDatabase {
+ public:
+  static Result<std::unique_ptr<GeoipDatabase>> open(const std::string& path);
+  ~GeoipDatabase();
+  GeoipDatabase(const GeoipDatabase&) = delete;
+  GeoipDatabase& operator=(const GeoipDatabase&) = delete;
+
+  // The country and coordinates of the address, with the database's network length as the scope; source
+  // kNone when the database has no entry (or not for that family).
+  [[nodiscard]] Located find(const ClientAddress& address) const noexcept;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] bool has_v6() const;
+
+ private:
+  GeoipDatabase() = default;
+  std::string path_;
+  struct Handle;
+  std::unique_ptr<Handle> handle_;
+};
+
+// Everything that places a client, in order.
+class ClientLocator {
+ public:
+  struct Config {
+    struct Entry {
+      std::string cidr;
+      std::string region;
+      std::string zone;
+    };
+    std::vector<Entry> table;  // config `locations`
+    struct ClusterNetworks {
+      std::string cluster;
+      std::string region;
+      std::string zone;
+      std::vector<std::string> cidrs;
+    };
+    std::vector<ClusterNetworks> clusters;
+    std::vector<std::string> geoip;  // database paths (e.g. one IPv4 and one IPv6 file)
+  };
+  // Fails naming the entry or the database; a database that cannot be opened is an error here (the config
+  // check), and the caller decides whether to run without it.
+  static Result<ClientLocator> build(const Config& config);
+
+  [[nodiscard]] Located locate(const ClientAddress& address) const noexcept;
+  [[nodiscard]] const std::string& name(std::uint16_t id) const;
+
+ private:
+  std::uint16_t intern(const std::string& name);
+  std::vector<std::string> names_;
+  CidrTable table_;
+  CidrTable clusters_;
+  std::vector<std::shared_ptr<GeoipDatabase>> geoip_;
+};
+
+}  // namespace fedns::dns
