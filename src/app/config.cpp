@@ -320,7 +320,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
   const std::string where = "clusters[" + std::to_string(index) + "]";
   if (!c.keys(node, where,
               {"name", "kubeconfig", "context", "in_cluster", "manifests", "manifests_poll", "region", "zone",
-               "labels", "location", "weight", "health"})) {
+               "labels", "location", "weight", "health", "networks"})) {
     return;
   }
   if (const auto n = node["name"]; !n) {
@@ -391,6 +391,16 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
   }
   if (const auto n = node["weight"]) c.integer(n, cw + ".weight", k.weight, 0, 1000000);
   if (const auto n = node["health"]) parse_cluster_health(c, n, cw + ".health", k);
+  if (const auto n = node["networks"]) {
+    if (!n.IsSequence()) {
+      c.error(n, cw + ".networks must be a list of CIDRs (the cluster's pod and node networks)");
+    } else {
+      for (const auto& item : n) {
+        std::string cidr;
+        if (c.string(item, cw + ".networks entry", cidr)) k.networks.push_back(cidr);
+      }
+    }
+  }
   if (!k.manifests.empty()) k.health.api = false;  // no API to ask
 }
 
@@ -639,6 +649,42 @@ void parse_check(Checker& c, const YAML::Node& item, const std::string& where, H
   }
 }
 
+void parse_geo(Checker& c, const YAML::Node& node, const std::string& base_dir, GeoConfig& g) {
+  if (!c.keys(node, "geo", {"locations", "geoip"})) return;
+  if (const auto list = node["locations"]) {
+    if (!list.IsSequence()) {
+      c.error(list, "geo.locations must be a list of {cidr, region, zone}");
+    } else {
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const std::string where = "geo.locations[" + std::to_string(i) + "]";
+        if (!c.keys(list[i], where, {"cidr", "region", "zone"})) continue;
+        GeoConfig::Location l;
+        if (const auto n = list[i]["cidr"]; !n) {
+          c.error(list[i], where + ".cidr is required");
+        } else {
+          c.string(n, where + ".cidr", l.cidr);
+        }
+        if (const auto n = list[i]["region"]) c.string(n, where + ".region", l.region);
+        if (const auto n = list[i]["zone"]) c.string(n, where + ".zone", l.zone);
+        if (l.region.empty()) c.error(list[i], where + ".region is required");
+        g.locations.push_back(std::move(l));
+      }
+    }
+  }
+  if (const auto list = node["geoip"]) {
+    if (!list.IsSequence()) {
+      c.error(list, "geo.geoip must be a list of MaxMind-format database paths");
+    } else {
+      for (const auto& item : list) {
+        std::string path;
+        if (!c.string(item, "geo.geoip entry", path)) continue;
+        if (!path.empty() && path.front() != '/') path = base_dir + "/" + path;
+        g.geoip.push_back(std::move(path));
+      }
+    }
+  }
+}
+
 void parse_overrides(Checker& c, const YAML::Node& node, const std::string& base_dir, OverridesConfig& o) {
   if (!c.keys(node, "health.overrides", {"file", "poll", "token_file", "allow_remote"})) return;
   auto path = [&](const char* key, std::string& out) {
@@ -728,7 +774,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   config.server.listen = {*dns::parse_listen_address("127.0.0.1:53")};
   if (!root.IsMap()) {
     c.error(root, "the config must be a mapping with server: and zones:");
-  } else if (c.keys(root, "the top level", {"server", "zones", "clusters", "catalog", "health"})) {
+  } else if (c.keys(root, "the top level", {"server", "zones", "clusters", "catalog", "health", "geo"})) {
     if (const auto server = root["server"]) parse_server(c, server, config.server);
     if (const auto zones = root["zones"]) {
       if (!zones.IsSequence()) {
@@ -754,6 +800,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   if (root.IsMap()) {
     if (const auto n = root["catalog"]) parse_catalog(c, n, config.catalog);
     if (const auto n = root["health"]) parse_health(c, n, base_dir, config.health);
+    if (const auto n = root["geo"]) parse_geo(c, n, base_dir, config.geo);
     if (const auto clusters = root["clusters"]) {
       if (!clusters.IsSequence()) {
         c.error(clusters, "clusters must be a list");

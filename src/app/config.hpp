@@ -68,6 +68,8 @@ struct ClusterConfig {
   std::optional<double> longitude;
   std::uint32_t weight = 100;
   ClusterHealthConfig health;
+  // The cluster's pod and node networks: a client there is in this cluster (local-first answers).
+  std::vector<std::string> networks;
 };
 
 // The MCS zone built from the clusters' exported services.
@@ -129,8 +131,21 @@ struct HealthConfig {
   std::string zone;
 };
 
+// Client location (docs/configuration.md, "geo"): where a client is, from its EDNS Client Subnet or source
+// address.
+struct GeoConfig {
+  struct Location {
+    std::string cidr;
+    std::string region;
+    std::string zone;
+  };
+  std::vector<Location> locations;  // first: the longest matching network
+  std::vector<std::string> geoip;   // MaxMind-format databases, after the table and the clusters' networks
+};
+
 struct Config {
   ServerConfig server;
+  GeoConfig geo;
   std::vector<dns::ZoneSource> zones;
   std::vector<ClusterConfig> clusters;
   CatalogConfig catalog;

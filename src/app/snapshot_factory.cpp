@@ -2,6 +2,7 @@
 #include "app/snapshot_factory.hpp"
 
 #include <functional>
+#include <tuple>
 
 #include "dns/cluster_view_records.hpp"
 #include "dns/federation_records.hpp"
@@ -14,6 +15,17 @@ namespace fedns::app {
 
 Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
   SnapshotFactory factory;
+  dns::ClientLocator::Config where;
+  for (const auto& l : config.geo.locations)
+    where.table.push_back({l.cidr, l.region, l.zone});
+  for (const auto& cluster : config.clusters)
+    where.clusters.push_back({cluster.name, cluster.region, cluster.zone, cluster.networks});
+  where.geoip = config.geo.geoip;
+  auto locator = dns::ClientLocator::build(where);
+  if (!locator) return locator.error().wrap("geo");
+  factory.locator_ = std::make_shared<const dns::ClientLocator>(std::move(locator.value()));
+  for (const auto& cluster : config.clusters)
+    factory.localities_[cluster.name] = {factory.locator_->id(cluster.region), factory.locator_->id(cluster.zone)};
   std::vector<dns::ZoneSource> sources = config.zones;
   const bool catalog = !config.clusters.empty();
   if (catalog) {
@@ -112,6 +124,10 @@ void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedSe
     if (service != nullptr) {
       targeted = *service;
       targets_->assign(*targeted, dropped);
+      for (auto& shard : targeted->shards) {  // where each cluster is, for answers ranked by the client's
+        if (const auto it = localities_.find(shard.cluster); it != localities_.end())
+          std::tie(shard.region, shard.zone) = it->second;
+      }
       service = &*targeted;
     } else {
       targets_->release(key);
@@ -154,6 +170,7 @@ std::shared_ptr<const dns::ServingSnapshot> SnapshotFactory::make(bool catalog_r
     served->unsure_negatives = !catalog_ready;
   }
   snapshot->options = options_;
+  snapshot->locator = locator_;
   snapshot->built_at = std::chrono::system_clock::now();
   return snapshot;
 }

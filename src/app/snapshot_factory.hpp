@@ -2,6 +2,7 @@
 // catalog change a new snapshot that shares them and carries the catalog zone's updated generated names.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,8 @@ class SnapshotFactory {
   };
   std::vector<ExtraZone> extra_;
   health::ServiceTargets* targets_ = nullptr;
+  std::shared_ptr<const dns::ClientLocator> locator_;
+  std::map<std::string, std::pair<std::uint16_t, std::uint16_t>> localities_;  // cluster -> region, zone ids
 };
 
 // The catalog's part of a one-off snapshot: its merged services, and whether every member cluster has synced.

@@ -202,6 +202,11 @@ const std::string& ClientLocator::name(std::uint16_t id) const {
   return id < names_.size() ? names_[id] : kNone;
 }
 
+std::uint16_t ClientLocator::id(const std::string& name) const {
+  const auto it = std::find(names_.begin(), names_.end(), name);
+  return name.empty() || it == names_.end() ? kNoName : static_cast<std::uint16_t>(it - names_.begin());
+}
+
 Result<ClientLocator> ClientLocator::build(const Config& config) {
   ClientLocator locator;
   for (std::size_t i = 0; i < config.table.size(); ++i) {

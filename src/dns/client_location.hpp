@@ -30,7 +30,7 @@ struct ClientAddress {
   static std::optional<ClientAddress> parse(const std::string& text);
 };
 
-inline constexpr std::uint16_t kNoName = 0xFFFF;
+inline constexpr std::uint16_t kNoName = 0xFFFF;  // == model::kNoLocality
 
 struct Location {
   std::uint16_t region = kNoName;  // ids into ClientLocator::name()
@@ -128,6 +128,8 @@ class ClientLocator {
 
   [[nodiscard]] Located locate(const ClientAddress& address) const noexcept;
   [[nodiscard]] const std::string& name(std::uint16_t id) const;
+  // The id of a region, zone or cluster name (records carry these), or kNoName.
+  [[nodiscard]] std::uint16_t id(const std::string& name) const;
 
  private:
   std::uint16_t intern(const std::string& name);
@@ -135,6 +137,35 @@ class ClientLocator {
   CidrTable table_;
   CidrTable clusters_;
   std::vector<std::shared_ptr<GeoipDatabase>> geoip_;
+};
+
+// One query's client: placed on first use only (most answers do not depend on where the client is), and
+// remembering whether an answer did, for the ECS scope.
+class ClientContext {
+ public:
+  ClientContext() = default;
+  ClientContext(const ClientLocator* locator, const ClientAddress& address) noexcept
+      : locator_(locator), address_(address) {}
+
+  // The client's location, or null when there is no locator or the client has no region.
+  const Located* location() noexcept {
+    if (!done_) {
+      done_ = true;
+      if (locator_ != nullptr) located_ = locator_->locate(address_);
+    }
+    return located_.location.region != kNoName ? &located_ : nullptr;
+  }
+  // An answer was chosen by the client's location (or by its absence): the ECS scope says how far that holds.
+  void depended() noexcept { depended_ = true; }
+  [[nodiscard]] bool depends() const noexcept { return depended_; }
+  [[nodiscard]] std::uint8_t scope() const noexcept { return located_.scope; }
+
+ private:
+  const ClientLocator* locator_ = nullptr;
+  ClientAddress address_;
+  Located located_;
+  bool done_ = false;
+  bool depended_ = false;
 };
 
 }  // namespace fedns::dns

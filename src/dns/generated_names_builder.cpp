@@ -102,6 +102,8 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const RenderedN
     if (rr.health_target != model::kNoTarget || rr.tier != 0) {
       rdata.health_target = rr.health_target;
       rdata.tier = rr.tier;
+      rdata.region = rr.region;
+      rdata.zone = rr.zone;
       set.health_checked = true;
       set.health = rr.health;
     }

@@ -2,7 +2,11 @@
 // query on. Later issues add stages (ACL, service answers, policies) to this one table.
 #include "dns/responder.hpp"
 
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <cstring>
+#include <iterator>
 #include <string_view>
 
 #include "dns/chaos_answer.hpp"
@@ -17,8 +21,45 @@ struct QueryState {
   const RequestInfo& info;
   const ServingSnapshot& snapshot;
   ResponseBuilder& response;
+  ClientContext& client;
   const model::ServedZone* zone = nullptr;  // set by the authority stage
 };
+
+// Where the client is asked from: its EDNS Client Subnet when it sent one (RFC 7871 7.1.1), else the source
+// address of the query.
+ClientAddress client_address(const Query& query, const sockaddr* peer) noexcept {
+  ClientAddress a;
+  if (query.edns.has_client_subnet) {
+    const ClientSubnet& ecs = query.edns.client_subnet;
+    a.v6 = ecs.family == 2;
+    std::copy(std::begin(ecs.address), std::end(ecs.address), a.bytes.begin());
+    a.prefix = ecs.source_prefix;
+    return a;
+  }
+  if (peer == nullptr) {
+    a.prefix = 0;
+  } else if (peer->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
+    std::memcpy(a.bytes.data(), &in->sin_addr, 4);
+    a.prefix = 32;
+  } else if (peer->sa_family == AF_INET6) {
+    const auto* in = reinterpret_cast<const sockaddr_in6*>(peer);
+    const auto* b = reinterpret_cast<const std::uint8_t*>(&in->sin6_addr);
+    // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d: placed as the IPv4 address it is.
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (std::memcmp(b, kMapped, 12) == 0) {
+      std::memcpy(a.bytes.data(), b + 12, 4);
+      a.prefix = 32;
+    } else {
+      a.v6 = true;
+      std::memcpy(a.bytes.data(), b, 16);
+      a.prefix = 128;
+    }
+  } else {
+    a.prefix = 0;
+  }
+  return a;
+}
 
 enum class Flow : std::uint8_t { kNext, kAnswered };
 
@@ -78,7 +119,8 @@ Flow stage_authority(QueryState& s) noexcept {
 }
 
 Flow stage_zone_answer(QueryState& s) noexcept {
-  answer_from_zone(s.snapshot.zones, *s.zone, s.query, s.info.transport, s.response, s.info.health);
+  answer_from_zone(s.snapshot.zones, *s.zone, s.query, s.info.transport, s.response, s.info.health,
+                   &s.client);
   return Flow::kAnswered;
 }
 
@@ -125,7 +167,7 @@ std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_
     opt.udp_payload = snapshot.options.edns_udp_payload;
     opt.dnssec_ok = query.edns.dnssec_ok;
     if (query.edns.nsid_requested) opt.nsid = snapshot.options.nsid;
-    // We echo the client subnet with scope 0 until an answer policy depends on it (RFC 7871 7.2.1).
+    // Echoed with scope 0 unless the answer depended on where the client is (RFC 7871 7.2.1; set below).
     if (query.edns.has_client_subnet) opt.client_subnet = &query.edns.client_subnet;
     response.reserve_tail(ResponseBuilder::opt_size(opt));
   }
@@ -137,10 +179,13 @@ std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_
     response.set_rcode(rcode::kNotImp);
   } else {
     counters.queries_by_qtype[static_cast<std::size_t>(qtype_bucket(query.qtype))].add();
-    QueryState state{query, info, snapshot, response};
+    ClientContext client(snapshot.locator.get(), client_address(query, info.peer));
+    QueryState state{query, info, snapshot, response, client};
     for (const Stage& stage : kPipeline) {
       if (stage.run(state) == Flow::kAnswered) break;
     }
+    // The SCOPE PREFIX-LENGTH: how many bits of the client's address the answer holds for.
+    if (client.depends()) opt.client_subnet_scope = client.scope();
   }
 
   const std::size_t size = response.finish(edns_usable ? &opt : nullptr);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <span>
 
+#include <sys/socket.h>
+
 #include "dns/serving_snapshot.hpp"
 #include "dns/worker_counters.hpp"
 
@@ -13,6 +15,7 @@ namespace fedns::dns {
 struct RequestInfo {
   Transport transport = Transport::kUdp;
   const model::HealthTable* health = nullptr;  // null: no health checks, every record is answered
+  const sockaddr* peer = nullptr;              // the client's address (placed when it has no ECS option)
 };
 
 // Answers one message. Returns the response length written to `out` (which must hold 65535 bytes), or 0 when

@@ -19,7 +19,19 @@ struct RecordFilter {
   static constexpr int kAnyTier = -1;           // every record but the last-resort ones
   const model::HealthTable* only_up = nullptr;  // non-null: leave out records whose target is down
   int tier = kAnyTier;                          // one tier only (model::kTierZone ...), or any
+  // The client's region and zone ids when tiers rank records by where the client is (tier_of()).
+  std::uint16_t client_region = model::kNoLocality;
+  std::uint16_t client_zone = model::kNoLocality;
 };
+
+// The tier a record is answered in: its own (rendered relative to this replica), or, when the client is
+// placed, by the client's location: its zone, its region, anywhere else. Last-resort records stay last.
+inline std::uint8_t tier_of(const model::RData& rdata, std::uint16_t client_region,
+                            std::uint16_t client_zone) noexcept {
+  if (client_region == model::kNoLocality || rdata.tier == model::kLastResortTier) return rdata.tier;
+  if (rdata.region != client_region) return model::kTierGlobal;
+  return client_zone != model::kNoLocality && rdata.zone == client_zone ? model::kTierZone : model::kTierRegion;
+}
 
 class ResponseBuilder {
  public:

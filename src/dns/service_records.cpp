@@ -41,8 +41,17 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
     out.push_back({name, type, ttl, std::move(rdata), where, target, what.health});
   };
   auto add_address = [&](const std::string& name, const std::string& address, model::TargetId target,
-                         std::uint8_t tier = model::kTierZone) {
-    WireRecord rr{name, 0, ttl, {}, where, target, what.health, tier};
+                         std::uint8_t tier = model::kTierZone, const model::ServiceShard* shard = nullptr) {
+    WireRecord rr{name,
+                  0,
+                  ttl,
+                  {},
+                  where,
+                  target,
+                  what.health,
+                  tier,
+                  shard != nullptr ? shard->region : model::kNoLocality,
+                  shard != nullptr ? shard->zone : model::kNoLocality};
     if (address_record(address, rr)) out.push_back(std::move(rr));
   };
 
@@ -79,7 +88,7 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
         seen.push_back(address);
         add_address(owner, address,
                     i < shard.address_targets.size() ? shard.address_targets[i] : model::kNoTarget,
-                    shard.tier);
+                    shard.tier, &shard);
       }
     }
     add_last_resort(seen);
@@ -108,7 +117,7 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
         continue;
       }
       for (const auto& address : endpoint.addresses) {
-        add_address(owner, address, endpoint.health_target, shard.tier);
+        add_address(owner, address, endpoint.health_target, shard.tier, &shard);
         add_address(target, address, endpoint.health_target);
       }
       targets.emplace_back(target, endpoint.health_target);

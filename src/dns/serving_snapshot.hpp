@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/snapshot.hpp"
+#include "dns/client_location.hpp"
 #include "model/health_table.hpp"
 #include "model/zone_set.hpp"
 
@@ -22,6 +23,7 @@ struct AnswerOptions {
 struct ServingSnapshot {
   model::ZoneSet zones;
   AnswerOptions options;
+  std::shared_ptr<const ClientLocator> locator;  // null: clients are not placed
   std::chrono::system_clock::time_point built_at;
 };
 

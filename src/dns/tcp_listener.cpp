@@ -121,6 +121,8 @@ asio::awaitable<void> TcpService::session(tcp::socket socket) {
   counters_.tcp_open.fetch_add(1, std::memory_order_relaxed);
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
+  const tcp::endpoint peer = socket.remote_endpoint(ec);  // where answers that depend on the client look
+  const sockaddr* peer_address = ec ? nullptr : peer.data();
   Connection self;
   self.socket = &socket;
   self.last_active = std::chrono::steady_clock::now();
@@ -144,7 +146,8 @@ asio::awaitable<void> TcpService::session(tcp::socket socket) {
         snapshot == nullptr
             ? 0
             : respond({query.get() + 2, length}, {answer.get() + 2, kMaxMessage},
-                      RequestInfo{Transport::kTcp, snapshots_.health()}, *snapshot, counters_);
+                      RequestInfo{Transport::kTcp, snapshots_.health(), peer_address}, *snapshot,
+                      counters_);
     if (size != 0) {
       answer[0] = static_cast<std::uint8_t>(size >> 8);
       answer[1] = static_cast<std::uint8_t>(size);

@@ -103,7 +103,8 @@ std::size_t UdpListener::answer_batch() noexcept {
     }
     const std::size_t size =
         respond({s.query, rx_[static_cast<std::size_t>(i)].msg_len}, {s.response, kResponseSize},
-                RequestInfo{Transport::kUdp, snapshots_.health()}, *snapshot, counters_);
+                RequestInfo{Transport::kUdp, snapshots_.health(), reinterpret_cast<const sockaddr*>(&s.peer)},
+                *snapshot, counters_);
     if (size == 0) continue;
     s.tx_iov = {s.response, size};
     msghdr& out = tx_[to_send].msg_hdr;

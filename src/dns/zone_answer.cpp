@@ -39,22 +39,24 @@ struct Picked {
   Pick pick = Pick::kAll;
   std::uint32_t ttl = 0;
   int tier = RecordFilter::kAnyTier;
+  std::uint16_t client_region = model::kNoLocality;  // tiers ranked by the client's location
+  std::uint16_t client_zone = model::kNoLocality;
 };
 
 // Health at query time (issue 5): counts the set's records that are up per tier, answers the nearest tier
 // with something up, else the last-resort records, else applies the set's fallback; and takes the smallest
 // health-derived TTL of what is answered. Sets are small; a scan allocates nothing.
-Picked pick(const model::RRset& set, const model::HealthTable* health) noexcept {
-  if (!set.health_checked) return {Pick::kAll, set.ttl};
+Picked pick_tiers(const model::RRset& set, const model::HealthTable* health, std::uint16_t client_region,
+                  std::uint16_t client_zone) noexcept {
   constexpr std::size_t kLastResort = 3;  // counters: tiers zone, region, global, then last resort
   std::array<std::uint16_t, 4> up{};
   std::array<std::uint16_t, 4> total{};
   std::array<std::uint32_t, 4> up_ttl{set.ttl, set.ttl, set.ttl, set.ttl};
   std::array<std::uint32_t, 4> all_ttl{set.ttl, set.ttl, set.ttl, set.ttl};
   for (const auto& rdata : set.rdatas) {
-    const std::size_t tier = rdata.tier == model::kLastResortTier
-                                 ? kLastResort
-                                 : std::min<std::size_t>(rdata.tier, model::kTierGlobal);
+    const std::uint8_t rank = tier_of(rdata, client_region, client_zone);
+    const std::size_t tier =
+        rank == model::kLastResortTier ? kLastResort : std::min<std::size_t>(rank, model::kTierGlobal);
     const model::TargetStatus* status = health == nullptr || rdata.health_target == model::kNoTarget
                                             ? nullptr
                                             : health->find(rdata.health_target);
@@ -90,11 +92,29 @@ Picked pick(const model::RRset& set, const model::HealthTable* health) noexcept 
   return {Pick::kAll, std::min({all_ttl[0], all_ttl[1], all_ttl[2]})};
 }
 
+// `client`: the query's client, placed on demand (null: none), for hierarchy sets.
+Picked pick(const model::RRset& set, const model::HealthTable* health, ClientContext* client) noexcept {
+  if (!set.health_checked) return {Pick::kAll, set.ttl};
+  std::uint16_t client_region = model::kNoLocality;
+  std::uint16_t client_zone = model::kNoLocality;
+  if (set.health.fallback == model::HealthFallback::kHierarchy && client != nullptr) {
+    client->depended();  // placed or not, the answer is the client's: the ECS scope says how far it holds
+    if (const Located* located = client->location()) {
+      client_region = located->location.region;
+      client_zone = located->location.zone;
+    }
+  }
+  Picked out = pick_tiers(set, health, client_region, client_zone);
+  out.client_region = client_region;
+  out.client_zone = client_zone;
+  return out;
+}
+
 class ZoneAnswerer {
  public:
   ZoneAnswerer(const Query& query, Transport transport, ResponseBuilder& response,
-               const model::HealthTable* health) noexcept
-      : query_(query), transport_(transport), response_(response), health_(health) {}
+               const model::HealthTable* health, ClientContext* client) noexcept
+      : query_(query), transport_(transport), response_(response), health_(health), client_(client) {}
 
   Step lookup(const model::ServedZone& zone, std::string_view name, NameBuffer& next) noexcept {
     const LabelOffsets labels = label_offsets(name);
@@ -163,7 +183,7 @@ class ZoneAnswerer {
       // targets are all down and that fails closed does not count as an answer.
       bool answered = false;
       for (const auto& set : node.rrsets) {
-        const Picked picked = pick(set, health_);
+        const Picked picked = pick(set, health_, client_);
         if (picked.pick == Pick::kNone) continue;
         if (!add(Section::kAnswer, owner, set, picked)) return Step::kDone;
         answered = true;
@@ -174,7 +194,7 @@ class ZoneAnswerer {
       return Step::kDone;
     }
     const model::RRset* set = node.find(qtype);
-    const Picked picked = set == nullptr ? Picked{Pick::kNone, 0} : pick(*set, health_);
+    const Picked picked = set == nullptr ? Picked{Pick::kNone, 0} : pick(*set, health_, client_);
     if (picked.pick == Pick::kNone) {
       // NODATA: the name exists, the type does not (RFC 2308 2.2), or nothing it points at is up and the
       // service fails closed.
@@ -217,10 +237,11 @@ class ZoneAnswerer {
                   const Picked& picked) noexcept {
     if (picked.pick == Pick::kNone) return true;
     return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl,
-                               {picked.pick == Pick::kUp ? health_ : nullptr, picked.tier});
+                               {picked.pick == Pick::kUp ? health_ : nullptr, picked.tier, picked.client_region,
+                                picked.client_zone});
   }
   bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {
-    return add_picked(section, owner, set, pick(set, health_));
+    return add_picked(section, owner, set, pick(set, health_, client_));
   }
 
   // Adds the set as picked (computed once by the caller), or sets TC when it does not fit.
@@ -230,7 +251,7 @@ class ZoneAnswerer {
     return false;
   }
   bool add(Section section, std::string_view owner, const model::RRset& set) noexcept {
-    return add(section, owner, set, pick(set, health_));
+    return add(section, owner, set, pick(set, health_, client_));
   }
 
   void additional_for_answer(const model::ServedZone& zone) noexcept {
@@ -271,6 +292,7 @@ class ZoneAnswerer {
   Transport transport_;
   ResponseBuilder& response_;
   const model::HealthTable* health_;
+  ClientContext* client_;
   const model::RRset* answered_ = nullptr;
 };
 
@@ -278,10 +300,10 @@ class ZoneAnswerer {
 
 void answer_from_zone(const model::ZoneSet& zones, const model::ServedZone& zone, const Query& query,
                       Transport transport, ResponseBuilder& response,
-                      const model::HealthTable* health) noexcept {
+                      const model::HealthTable* health, ClientContext* client) noexcept {
   response.set_flags(flag::kAA);
   response.set_rcode(rcode::kNoError);
-  ZoneAnswerer answerer(query, transport, response, health);
+  ZoneAnswerer answerer(query, transport, response, health, client);
   const model::ServedZone* current = &zone;
   NameBuffer names[2];
   std::string_view name = query.qname.view();

@@ -36,6 +36,8 @@ struct WireRecord {
   model::TargetId health_target = model::kNoTarget;  // what the record points at, when health-checked
   model::HealthPolicy health;                        // the service's fallback, for a health-checked set
   std::uint8_t tier = 0;                             // model::kTierZone ..., or model::kLastResortTier
+  std::uint16_t region = model::kNoLocality;         // the record's cluster's locality ids
+  std::uint16_t zone = model::kNoLocality;
 };
 
 struct ZoneSource {

@@ -67,6 +67,8 @@ struct ServiceShard {
   std::vector<TargetId> address_targets;
   // The tier of this cluster's records for the hierarchy fallback (kTierZone ...), set after the merge.
   std::uint8_t tier = 0;
+  std::uint16_t region = kNoLocality;  // the cluster's region and zone ids, set with the tier
+  std::uint16_t zone = kNoLocality;
 
   bool operator==(const ServiceShard&) const = default;
 };

@@ -28,6 +28,8 @@ inline constexpr std::uint8_t kTierRegion = 1;
 inline constexpr std::uint8_t kTierGlobal = 2;
 // Answered only when no other record of the set is up (a "sorry" server, a static fallback address).
 inline constexpr std::uint8_t kLastResortTier = 255;
+// A region or zone id (names interned per config, dns::ClientLocator::id()); kNoLocality: none.
+inline constexpr std::uint16_t kNoLocality = 0xFFFF;
 
 struct HealthPolicy {
   HealthFallback fallback = HealthFallback::kOpen;

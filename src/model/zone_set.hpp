@@ -22,6 +22,10 @@ struct RData {
   std::string wire;
   std::uint8_t compressible_names = 0;
   std::uint8_t tier = 0;  // health_table.hpp: kTierZone .. kTierGlobal, or kLastResortTier
+  // Where the record's cluster is (region and zone ids): a hierarchy set ranks its records by the client's
+  // location with these, when the client is placed.
+  std::uint16_t region = kNoLocality;
+  std::uint16_t zone = kNoLocality;
   std::uint16_t name_offsets[2] = {0, 0};
   // The health target this record points at (an address, an SRV's endpoint); kNoTarget: not health-checked.
   TargetId health_target = kNoTarget;

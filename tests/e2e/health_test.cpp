@@ -341,8 +341,23 @@ TEST(Health, HierarchyFallsBackZoneRegionGlobalThenLastResort) {
       "    - service: shop/web\n"
       "      fallback: hierarchy\n"
       "      last_resort: [192.0.2.1]\n"
-      "      probe: {type: tcp, interval: 200ms, timeout: 100ms, jitter: 0, rise: 1, fall: 1}\n"));
+      "      probe: {type: tcp, interval: 200ms, timeout: 100ms, jitter: 0, rise: 1, fall: 1}\n"
+      "geo:\n"
+      "  locations:\n"
+      "    - {cidr: 198.51.100.0/24, region: us, zone: us-1}\n"
+      "    - {cidr: 203.0.113.0/24, region: eu, zone: eu-2}\n"));
   const std::string name = "web.shop.svc.clusterset.local";
+  // A client the table places (issue 6): ranked by where it is, with the ECS scope saying how far that holds.
+  auto from = [&](const std::string& subnet) {
+    const auto r = server.dig("+short +subnet=" + subnet + " " + name);
+    return r.output.substr(0, r.output.find('\n'));
+  };
+  ASSERT_TRUE(time_until([&] { return from("198.51.100.0/24") == "127.0.0.4"; }, 5s))
+      << "a us client gets the us cluster\n"
+      << server.process().log();
+  EXPECT_EQ(from("203.0.113.0/24"), "127.0.0.3") << "an eu-2 client gets its zone's cluster";
+  const auto scoped = server.dig("+subnet=198.51.100.0/24 " + name);
+  EXPECT_NE(scoped.output.find("CLIENT-SUBNET: 198.51.100.0/24/24"), std::string::npos) << scoped.output;
   auto only = [&](const std::string& address) {
     return time_until([&] { return addresses(server, name) == std::vector<std::string>{address}; }, 5s);
   };
