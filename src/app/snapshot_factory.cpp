@@ -25,7 +25,8 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
   if (!locator) return locator.error().wrap("geo");
   factory.locator_ = std::make_shared<const dns::ClientLocator>(std::move(locator.value()));
   for (const auto& cluster : config.clusters)
-    factory.localities_[cluster.name] = {factory.locator_->id(cluster.region), factory.locator_->id(cluster.zone)};
+    factory.localities_[cluster.name] = {factory.locator_->id(cluster.region),
+                                         factory.locator_->id(cluster.zone)};
   std::vector<dns::ZoneSource> sources = config.zones;
   const bool catalog = !config.clusters.empty();
   if (catalog) {

@@ -36,9 +36,9 @@ ClientAddress client_address(const Query& query, const sockaddr* peer) noexcept 
     a.prefix = ecs.source_prefix;
     return a;
   }
-  if (peer == nullptr) {
-    a.prefix = 0;
-  } else if (peer->sa_family == AF_INET) {
+  a.prefix = 0;  // no address to go by (a test, an unknown family): nobody is placed
+  if (peer == nullptr) return a;
+  if (peer->sa_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
     std::memcpy(a.bytes.data(), &in->sin_addr, 4);
     a.prefix = 32;
@@ -55,8 +55,6 @@ ClientAddress client_address(const Query& query, const sockaddr* peer) noexcept 
       std::memcpy(a.bytes.data(), b, 16);
       a.prefix = 128;
     }
-  } else {
-    a.prefix = 0;
   }
   return a;
 }

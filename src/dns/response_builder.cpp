@@ -64,7 +64,8 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
   for (std::size_t i = 0; ok && i < set.rdatas.size(); ++i) {
     const model::RData& rdata = set.rdatas[i];
     const std::uint8_t tier = tier_of(rdata, filter.client_region, filter.client_zone);
-    if (filter.tier == RecordFilter::kAnyTier ? tier == model::kLastResortTier : tier != filter.tier) continue;
+    if (filter.tier == RecordFilter::kAnyTier ? tier == model::kLastResortTier : tier != filter.tier)
+      continue;
     if (filter.only_up != nullptr && !filter.only_up->up(rdata.health_target)) continue;
     if (written++ == 0) {
       owner_at = writer_.size();

@@ -30,7 +30,8 @@ inline std::uint8_t tier_of(const model::RData& rdata, std::uint16_t client_regi
                             std::uint16_t client_zone) noexcept {
   if (client_region == model::kNoLocality || rdata.tier == model::kLastResortTier) return rdata.tier;
   if (rdata.region != client_region) return model::kTierGlobal;
-  return client_zone != model::kNoLocality && rdata.zone == client_zone ? model::kTierZone : model::kTierRegion;
+  return client_zone != model::kNoLocality && rdata.zone == client_zone ? model::kTierZone
+                                                                        : model::kTierRegion;
 }
 
 class ResponseBuilder {

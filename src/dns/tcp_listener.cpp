@@ -146,8 +146,7 @@ asio::awaitable<void> TcpService::session(tcp::socket socket) {
         snapshot == nullptr
             ? 0
             : respond({query.get() + 2, length}, {answer.get() + 2, kMaxMessage},
-                      RequestInfo{Transport::kTcp, snapshots_.health(), peer_address}, *snapshot,
-                      counters_);
+                      RequestInfo{Transport::kTcp, snapshots_.health(), peer_address}, *snapshot, counters_);
     if (size != 0) {
       answer[0] = static_cast<std::uint8_t>(size >> 8);
       answer[1] = static_cast<std::uint8_t>(size);

@@ -237,8 +237,8 @@ class ZoneAnswerer {
                   const Picked& picked) noexcept {
     if (picked.pick == Pick::kNone) return true;
     return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl,
-                               {picked.pick == Pick::kUp ? health_ : nullptr, picked.tier, picked.client_region,
-                                picked.client_zone});
+                               {picked.pick == Pick::kUp ? health_ : nullptr, picked.tier,
+                                picked.client_region, picked.client_zone});
   }
   bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {
     return add_picked(section, owner, set, pick(set, health_, client_));
@@ -299,8 +299,8 @@ class ZoneAnswerer {
 }  // namespace
 
 void answer_from_zone(const model::ZoneSet& zones, const model::ServedZone& zone, const Query& query,
-                      Transport transport, ResponseBuilder& response,
-                      const model::HealthTable* health, ClientContext* client) noexcept {
+                      Transport transport, ResponseBuilder& response, const model::HealthTable* health,
+                      ClientContext* client) noexcept {
   response.set_flags(flag::kAA);
   response.set_rcode(rcode::kNoError);
   ZoneAnswerer answerer(query, transport, response, health, client);
