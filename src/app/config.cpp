@@ -650,7 +650,18 @@ void parse_check(Checker& c, const YAML::Node& item, const std::string& where, H
 }
 
 void parse_geo(Checker& c, const YAML::Node& node, const std::string& base_dir, GeoConfig& g) {
-  if (!c.keys(node, "geo", {"locations", "geoip"})) return;
+  if (!c.keys(node, "geo", {"locations", "geoip", "countries"})) return;
+  if (const auto map = node["countries"]) {
+    if (!map.IsMap()) {
+      c.error(map, "geo.countries must be a mapping such as {GB: eu, AU: ap}");
+    } else {
+      for (const auto& item : map) {
+        std::string region;
+        const std::string country = item.first.as<std::string>("");
+        if (c.string(item.second, "geo.countries." + country, region)) g.countries[country] = region;
+      }
+    }
+  }
   if (const auto list = node["locations"]) {
     if (!list.IsSequence()) {
       c.error(list, "geo.locations must be a list of {cidr, region, zone}");

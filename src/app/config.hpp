@@ -141,6 +141,7 @@ struct GeoConfig {
   };
   std::vector<Location> locations;  // first: the longest matching network
   std::vector<std::string> geoip;   // MaxMind-format databases, after the table and the clusters' networks
+  std::map<std::string, std::string> countries;  // a database's country -> region
 };
 
 struct Config {

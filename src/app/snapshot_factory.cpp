@@ -21,6 +21,7 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
   for (const auto& cluster : config.clusters)
     where.clusters.push_back({cluster.name, cluster.region, cluster.zone, cluster.networks});
   where.geoip = config.geo.geoip;
+  where.countries = config.geo.countries;
   auto locator = dns::ClientLocator::build(where);
   if (!locator) return locator.error().wrap("geo");
   factory.locator_ = std::make_shared<const dns::ClientLocator>(std::move(locator.value()));

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 namespace fedns::dns {
@@ -230,6 +231,16 @@ Result<ClientLocator> ClientLocator::build(const Config& config) {
   if (locator.names_.size() >= kNoName) return Error{"too many distinct region, zone and cluster names"};
   locator.table_.seal();
   locator.clusters_.seal();
+  for (const auto& [country, region] : config.countries) {
+    if (country.size() != 2 || !std::isupper(static_cast<unsigned char>(country[0])) ||
+        !std::isupper(static_cast<unsigned char>(country[1]))) {
+      return Error{"countries: \"" + country + "\" is not an ISO 3166-1 alpha-2 code such as GB"};
+    }
+    const auto code = static_cast<std::uint16_t>((country[0] << 8) | country[1]);
+    locator.country_regions_.emplace_back(code, locator.intern(region));
+  }
+  std::sort(locator.country_regions_.begin(), locator.country_regions_.end());
+  if (locator.names_.size() >= kNoName) return Error{"too many distinct region, zone and cluster names"};
   for (const auto& path : config.geoip) {
     auto db = GeoipDatabase::open(path);
     if (!db) return db.error();
@@ -252,7 +263,14 @@ Located ClientLocator::locate(const ClientAddress& address) const noexcept {
   for (const auto& db : geoip_) {
     found = db->find(address);
     found.scope = std::max(found.scope, scope);
-    if (found.source != LocationSource::kNone) return found;
+    if (found.source != LocationSource::kNone) {
+      const auto code =
+          static_cast<std::uint16_t>((found.location.country[0] << 8) | found.location.country[1]);
+      const auto it = std::lower_bound(country_regions_.begin(), country_regions_.end(),
+                                       std::pair<std::uint16_t, std::uint16_t>{code, 0});
+      if (it != country_regions_.end() && it->first == code) found.location.region = it->second;
+      return found;
+    }
     scope = found.scope;
   }
   return {{}, LocationSource::kNone, scope};

