@@ -72,6 +72,20 @@ class Checker {
     return true;
   }
 
+  // A list of strings; `must_be` completes "WHAT must be ..." when it is not a list.
+  bool strings(const YAML::Node& node, const std::string& what, const std::string& must_be,
+               std::vector<std::string>& out) {
+    if (!node.IsSequence()) {
+      error(node, what + " must be " + must_be);
+      return false;
+    }
+    for (const auto& item : node) {
+      std::string text;
+      if (string(item, what + " entry", text)) out.push_back(std::move(text));
+    }
+    return true;
+  }
+
   template <class T>
   bool integer(const YAML::Node& node, const std::string& what, T& out, std::uint64_t min,
                std::uint64_t max) {
@@ -391,16 +405,8 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
   }
   if (const auto n = node["weight"]) c.integer(n, cw + ".weight", k.weight, 0, 1000000);
   if (const auto n = node["health"]) parse_cluster_health(c, n, cw + ".health", k);
-  if (const auto n = node["networks"]) {
-    if (!n.IsSequence()) {
-      c.error(n, cw + ".networks must be a list of CIDRs (the cluster's pod and node networks)");
-    } else {
-      for (const auto& item : n) {
-        std::string cidr;
-        if (c.string(item, cw + ".networks entry", cidr)) k.networks.push_back(cidr);
-      }
-    }
-  }
+  if (const auto n = node["networks"])
+    c.strings(n, cw + ".networks", "a list of CIDRs (the cluster's pod and node networks)", k.networks);
   if (!k.manifests.empty()) k.health.api = false;  // no API to ask
 }
 
@@ -416,16 +422,8 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
     }
   }
   if (const auto n = node["ttl"]) c.integer(n, "catalog.ttl", k.ttl, 0, 86400);
-  if (const auto n = node["export_all_namespaces"]) {
-    if (!n.IsSequence()) {
-      c.error(n, "catalog.export_all_namespaces must be a list");
-    } else {
-      for (const auto& item : n) {
-        std::string ns;
-        if (c.string(item, "catalog.export_all_namespaces entry", ns)) k.export_all_namespaces.push_back(ns);
-      }
-    }
-  }
+  if (const auto n = node["export_all_namespaces"])
+    c.strings(n, "catalog.export_all_namespaces", "a list", k.export_all_namespaces);
   if (const auto n = node["reverse_zones"]) {
     if (!n.IsSequence()) {
       c.error(n, "catalog.reverse_zones must be a list");
@@ -682,16 +680,10 @@ void parse_geo(Checker& c, const YAML::Node& node, const std::string& base_dir, 
       }
     }
   }
-  if (const auto list = node["geoip"]) {
-    if (!list.IsSequence()) {
-      c.error(list, "geo.geoip must be a list of MaxMind-format database paths");
-    } else {
-      for (const auto& item : list) {
-        std::string path;
-        if (!c.string(item, "geo.geoip entry", path)) continue;
-        if (!path.empty() && path.front() != '/') path = base_dir + "/" + path;
-        g.geoip.push_back(std::move(path));
-      }
+  if (const auto list = node["geoip"];
+      list && c.strings(list, "geo.geoip", "a list of MaxMind-format database paths", g.geoip)) {
+    for (auto& path : g.geoip) {
+      if (!path.empty() && path.front() != '/') path = base_dir + "/" + path;
     }
   }
 }
