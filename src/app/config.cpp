@@ -1,6 +1,7 @@
 // Config loading: a strict YAML schema. Unknown keys, wrong types and bad values are all errors, collected in
 // one pass so a user fixes every mistake in one round (a typo must never be silently ignored).
 #include "app/config.hpp"
+#include "app/config_checker.hpp"
 
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -23,103 +24,22 @@
 namespace fedns::app {
 namespace {
 
-class Checker {
- public:
-  Checker(std::string file, const std::string& text) : file_(std::move(file)), text_(text) {}
-
-  // The 1-based line where a scalar's content starts: the next line for a block scalar ("key: |").
-  [[nodiscard]] int content_line(const YAML::Node& node) const {
-    const auto mark = node.Mark();
-    const auto pos = static_cast<std::size_t>(mark.pos);
-    const bool block = pos < text_.size() && (text_[pos] == '|' || text_[pos] == '>');
-    return mark.line + (block ? 2 : 1);
+// {latitude, longitude}, both required.
+void parse_coordinates(Checker& c, const YAML::Node& n, const std::string& what,
+                       std::optional<double>& latitude, std::optional<double>& longitude) {
+  if (!c.keys(n, what, {"latitude", "longitude"})) return;
+  double v = 0;
+  if (const auto lat = n["latitude"]; !lat) {
+    c.error(n, what + ".latitude is required");
+  } else if (c.number(lat, what + ".latitude", -90, 90, v)) {
+    latitude = v;
   }
-
-  void error(const YAML::Node& node, const std::string& message) {
-    const auto mark = node.Mark();
-    std::ostringstream out;
-    out << file_;
-    if (!mark.is_null()) out << ":" << mark.line + 1 << ":" << mark.column + 1;
-    out << ": " << message;
-    errors_.push_back(out.str());
+  if (const auto lon = n["longitude"]; !lon) {
+    c.error(n, what + ".longitude is required");
+  } else if (c.number(lon, what + ".longitude", -180, 180, v)) {
+    longitude = v;
   }
-  void error(const std::string& message) { errors_.push_back(file_ + ": " + message); }
-
-  // Checks that a mapping has only the known keys; returns false (after reporting) when it is not a mapping.
-  bool keys(const YAML::Node& node, const std::string& what, const std::set<std::string>& known) {
-    if (!node.IsMap()) {
-      error(node, what + " must be a mapping");
-      return false;
-    }
-    for (const auto& item : node) {
-      const auto key = item.first.as<std::string>("");
-      if (!known.contains(key)) {
-        std::string list;
-        for (const auto& k : known)
-          list += (list.empty() ? "" : ", ") + k;
-        error(item.first, "unknown key \"" + key + "\" in " + what + " (known: " + list + ")");
-      }
-    }
-    return true;
-  }
-
-  bool string(const YAML::Node& node, const std::string& what, std::string& out) {
-    if (!node.IsScalar()) {
-      error(node, what + " must be a string");
-      return false;
-    }
-    out = node.Scalar();
-    return true;
-  }
-
-  // A list of strings; `must_be` completes "WHAT must be ..." when it is not a list.
-  bool strings(const YAML::Node& node, const std::string& what, const std::string& must_be,
-               std::vector<std::string>& out) {
-    if (!node.IsSequence()) {
-      error(node, what + " must be " + must_be);
-      return false;
-    }
-    for (const auto& item : node) {
-      std::string text;
-      if (string(item, what + " entry", text)) out.push_back(std::move(text));
-    }
-    return true;
-  }
-
-  template <class T>
-  bool integer(const YAML::Node& node, const std::string& what, T& out, std::uint64_t min,
-               std::uint64_t max) {
-    std::uint64_t value = 0;
-    const std::string text = node.IsScalar() ? node.Scalar() : "";
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (!node.IsScalar() || text.empty() || ec != std::errc{} || end != text.data() + text.size() ||
-        value < min || value > max) {
-      error(node,
-            what + " must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-      return false;
-    }
-    out = static_cast<T>(value);
-    return true;
-  }
-
-  // common/duration.hpp's forms: "250ms", "10s", "2m", "1h", or a bare number of seconds.
-  bool duration(const YAML::Node& node, const std::string& what, std::chrono::milliseconds& out) {
-    const auto parsed = node.IsScalar() ? parse_duration(node.Scalar()) : std::nullopt;
-    if (!parsed) {
-      error(node, what + " must be a duration such as 500ms, 10s, 2m");
-      return false;
-    }
-    out = *parsed;
-    return true;
-  }
-
-  [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::string file_;
-  const std::string& text_;
-  std::vector<std::string> errors_;
-};
+}
 
 std::string default_identity() {
   char host[256] = {};
@@ -271,21 +191,6 @@ void parse_zone(Checker& c, const YAML::Node& node, std::size_t index, const std
   if (z.file.empty() && !z.soa) c.error(node, zone_where + " needs soa: (or a master file with its SOA)");
 }
 
-bool number(Checker& c, const YAML::Node& node, const std::string& what, double min, double max,
-            double& out) {
-  try {
-    out = node.as<double>();
-  } catch (const YAML::Exception&) {
-    c.error(node, what + " must be a number");
-    return false;
-  }
-  if (out < min || out > max) {
-    c.error(node, what + " must be from " + std::to_string(min) + " to " + std::to_string(max));
-    return false;
-  }
-  return true;
-}
-
 void parse_schedule(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p);
 void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p,
                  bool with_address = false);
@@ -390,19 +295,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
       }
     }
   }
-  if (const auto n = node["location"]; n && c.keys(n, cw + ".location", {"latitude", "longitude"})) {
-    double v = 0;
-    if (const auto lat = n["latitude"]; !lat) {
-      c.error(n, cw + ".location.latitude is required");
-    } else if (number(c, lat, cw + ".location.latitude", -90, 90, v)) {
-      k.latitude = v;
-    }
-    if (const auto lon = n["longitude"]; !lon) {
-      c.error(n, cw + ".location.longitude is required");
-    } else if (number(c, lon, cw + ".location.longitude", -180, 180, v)) {
-      k.longitude = v;
-    }
-  }
+  if (const auto n = node["location"]) parse_coordinates(c, n, cw + ".location", k.latitude, k.longitude);
   if (const auto n = node["weight"]) c.integer(n, cw + ".weight", k.weight, 0, 1000000);
   if (const auto n = node["health"]) parse_cluster_health(c, n, cw + ".health", k);
   if (const auto n = node["networks"])
@@ -593,7 +486,7 @@ void parse_schedule(Checker& c, const YAML::Node& node, const std::string& where
                       " ms) must not exceed interval (" + std::to_string(p.interval.count()) +
                       " ms): probes of one target would overlap");
   }
-  if (const auto n = node["jitter"]) number(c, n, where + ".jitter", 0, 0.5, p.jitter);
+  if (const auto n = node["jitter"]) c.number(n, where + ".jitter", 0, 0.5, p.jitter);
   if (const auto n = node["rise"]) c.integer(n, where + ".rise", p.thresholds.rise, 1, 1000);
   if (const auto n = node["fall"]) c.integer(n, where + ".fall", p.thresholds.fall, 1, 1000);
   if (const auto n = node["ok"]) c.integer(n, where + ".ok", p.thresholds.ok, 1, 1000);
@@ -648,7 +541,24 @@ void parse_check(Checker& c, const YAML::Node& item, const std::string& where, H
 }
 
 void parse_geo(Checker& c, const YAML::Node& node, const std::string& base_dir, GeoConfig& g) {
-  if (!c.keys(node, "geo", {"locations", "geoip", "countries"})) return;
+  if (!c.keys(node, "geo", {"locations", "geoip", "countries", "latency"})) return;
+  if (const auto map = node["latency"]) {
+    if (!map.IsMap()) {
+      c.error(map, "geo.latency must be a mapping of region -> {region: latency}, such as {eu: {us: 80ms}}");
+    } else {
+      for (const auto& from : map) {
+        const std::string a = from.first.as<std::string>("");
+        if (!from.second.IsMap()) {
+          c.error(from.second, "geo.latency." + a + " must be a mapping such as {us: 80ms}");
+          continue;
+        }
+        for (const auto& to : from.second) {
+          GeoConfig::Latency l{a, to.first.as<std::string>(""), {}};
+          if (c.duration(to.second, "geo.latency." + a + "." + l.to, l.latency)) g.latency.push_back(l);
+        }
+      }
+    }
+  }
   if (const auto map = node["countries"]) {
     if (!map.IsMap()) {
       c.error(map, "geo.countries must be a mapping such as {GB: eu, AU: ap}");
@@ -666,7 +576,7 @@ void parse_geo(Checker& c, const YAML::Node& node, const std::string& base_dir, 
     } else {
       for (std::size_t i = 0; i < list.size(); ++i) {
         const std::string where = "geo.locations[" + std::to_string(i) + "]";
-        if (!c.keys(list[i], where, {"cidr", "region", "zone"})) continue;
+        if (!c.keys(list[i], where, {"cidr", "region", "zone", "location"})) continue;
         GeoConfig::Location l;
         if (const auto n = list[i]["cidr"]; !n) {
           c.error(list[i], where + ".cidr is required");
@@ -676,6 +586,8 @@ void parse_geo(Checker& c, const YAML::Node& node, const std::string& base_dir, 
         if (const auto n = list[i]["region"]) c.string(n, where + ".region", l.region);
         if (const auto n = list[i]["zone"]) c.string(n, where + ".zone", l.zone);
         if (l.region.empty()) c.error(list[i], where + ".region is required");
+        if (const auto n = list[i]["location"])
+          parse_coordinates(c, n, where + ".location", l.latitude, l.longitude);
         g.locations.push_back(std::move(l));
       }
     }
@@ -777,7 +689,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   config.server.listen = {*dns::parse_listen_address("127.0.0.1:53")};
   if (!root.IsMap()) {
     c.error(root, "the config must be a mapping with server: and zones:");
-  } else if (c.keys(root, "the top level", {"server", "zones", "clusters", "catalog", "health", "geo"})) {
+  } else if (c.keys(root, "the top level",
+                    {"server", "zones", "clusters", "catalog", "health", "geo", "policies"})) {
     if (const auto server = root["server"]) parse_server(c, server, config.server);
     if (const auto zones = root["zones"]) {
       if (!zones.IsSequence()) {
@@ -818,6 +731,15 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
           }
           config.clusters.push_back(std::move(cluster));
         }
+      }
+    }
+    if (const auto policies = root["policies"]) {
+      parse_policies(c, policies, config.policies);
+      for (std::size_t i = 0; i < config.policies.size() && policies.IsSequence(); ++i) {
+        const PolicyConfig& p = config.policies[i];
+        const std::string where = "policies[" + std::to_string(i) + "] (" + p.service.text() + ")";
+        for (const auto& problem : policy_problems(p, config.clusters, config.geo))
+          c.error(policies[i], where + ": " + problem);
       }
     }
     if (!config.clusters.empty()) {

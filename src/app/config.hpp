@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/policy_config.hpp"
 #include "common/result.hpp"
 #include "dns/listen_address.hpp"
 #include "dns/zone_source.hpp"
@@ -138,10 +139,19 @@ struct GeoConfig {
     std::string cidr;
     std::string region;
     std::string zone;
+    std::optional<double> latitude;  // for geo-nearest answers to the clients there
+    std::optional<double> longitude;
   };
   std::vector<Location> locations;  // first: the longest matching network
   std::vector<std::string> geoip;   // MaxMind-format databases, after the table and the clusters' networks
   std::map<std::string, std::string> countries;  // a database's country -> region
+  // Region -> region latency for latency answers (one direction given stands for both).
+  struct Latency {
+    std::string from;
+    std::string to;
+    std::chrono::milliseconds latency{0};
+  };
+  std::vector<Latency> latency;
 };
 
 struct Config {
@@ -151,6 +161,7 @@ struct Config {
   std::vector<ClusterConfig> clusters;
   CatalogConfig catalog;
   HealthConfig health;
+  std::vector<PolicyConfig> policies;  // answer policies per service (app/policy_config.hpp)
 };
 
 // Reads and validates a config file. On failure the error holds one line per problem, "FILE:LINE:COL: ...".

@@ -12,22 +12,43 @@
 #include "dns/zone_builder.hpp"
 
 namespace fedns::app {
+namespace {
+constexpr std::size_t kMaxAnnotatedPolicies = 10000;  // distinct annotation texts remembered
+}  // namespace
 
 Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
   SnapshotFactory factory;
   dns::ClientLocator::Config where;
+  using Coordinates = dns::ClientLocator::Config::Coordinates;
+  auto coordinates = [](const std::optional<double>& lat, const std::optional<double>& lon) {
+    return lat && lon ? std::optional<Coordinates>({static_cast<float>(*lat), static_cast<float>(*lon)})
+                      : std::nullopt;
+  };
   for (const auto& l : config.geo.locations)
-    where.table.push_back({l.cidr, l.region, l.zone});
-  for (const auto& cluster : config.clusters)
-    where.clusters.push_back({cluster.name, cluster.region, cluster.zone, cluster.networks});
+    where.table.push_back({l.cidr, l.region, l.zone, coordinates(l.latitude, l.longitude)});
+  for (const auto& cluster : config.clusters) {
+    where.clusters.push_back({cluster.name, cluster.region, cluster.zone, cluster.networks,
+                              coordinates(cluster.latitude, cluster.longitude)});
+  }
   where.geoip = config.geo.geoip;
   where.countries = config.geo.countries;
+  for (const auto& l : config.geo.latency)
+    where.latency.push_back({l.from, l.to, static_cast<float>(l.latency.count())});
   auto locator = dns::ClientLocator::build(where);
   if (!locator) return locator.error().wrap("geo");
   factory.locator_ = std::make_shared<const dns::ClientLocator>(std::move(locator.value()));
-  for (const auto& cluster : config.clusters)
+  for (const auto& cluster : config.clusters) {
     factory.localities_[cluster.name] = {factory.locator_->id(cluster.region),
                                          factory.locator_->id(cluster.zone)};
+    factory.cluster_ids_[cluster.name] = factory.locator_->id(cluster.name);
+  }
+  for (std::size_t i = 0; i < config.policies.size(); ++i) {
+    const PolicyConfig& policy = config.policies[i];
+    factory.policies_[policy.service] =
+        make_answer_policy(policy, "policies[" + std::to_string(i) + "]", config.clusters, *factory.locator_);
+  }
+  factory.clusters_ = config.clusters;
+  factory.geo_ = config.geo;
   std::vector<dns::ZoneSource> sources = config.zones;
   const bool catalog = !config.clusters.empty();
   if (catalog) {
@@ -118,22 +139,50 @@ void SnapshotFactory::load_catalog(const sync::Catalog& catalog, std::vector<std
       [&](const model::MergedService& service) { render(service.key, &service, dropped); });
 }
 
+std::shared_ptr<const model::AnswerPolicy> SnapshotFactory::policy_for(const model::MergedService& service,
+                                                                       std::vector<std::string>& dropped) {
+  if (const auto it = policies_.find(service.key); it != policies_.end()) return it->second;  // config wins
+  if (service.answer_policy.empty()) return nullptr;
+  if (annotated_policies_.size() >= kMaxAnnotatedPolicies)
+    annotated_policies_.clear();  // texts are untrusted
+  const auto [it, fresh] = annotated_policies_.try_emplace(service.answer_policy);
+  if (!fresh) return it->second;
+  const std::string where = "service " + service.key.text() + ": annotation fedns.io/answer-policy: ";
+  auto parsed = parse_answer_policy_annotation(service.answer_policy);
+  std::vector<std::string> problems;
+  if (!parsed) {
+    problems.push_back(parsed.error().message);
+  } else {
+    problems = policy_problems(parsed.value(), clusters_, geo_);
+  }
+  if (!problems.empty()) {  // answered without a policy, and said once per text
+    for (const auto& problem : problems)
+      dropped.push_back(where + problem);
+    return nullptr;
+  }
+  it->second = make_answer_policy(parsed.value(), "annotation", clusters_, *locator_);
+  return it->second;
+}
+
 // One render per changed service, shared by the MCS names and the PTR records.
 void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedService* service,
                              std::vector<std::string>& dropped) {
-  std::optional<model::MergedService> targeted;  // a copy with health targets
-  if (targets_ != nullptr) {
-    if (service != nullptr) {
-      targeted = *service;
-      targets_->assign(*targeted, dropped);
-      for (auto& shard : targeted->shards) {  // where each cluster is, for answers ranked by the client's
-        if (const auto it = localities_.find(shard.cluster); it != localities_.end())
-          std::tie(shard.region, shard.zone) = it->second;
-      }
-      service = &*targeted;
-    } else {
-      targets_->release(key);
+  std::optional<model::MergedService> placed;  // a copy with health targets, localities and the policy
+  std::shared_ptr<const model::AnswerPolicy> policy =
+      service != nullptr ? policy_for(*service, dropped) : nullptr;
+  if (service != nullptr && (targets_ != nullptr || policy != nullptr)) {
+    placed = *service;
+    if (targets_ != nullptr) targets_->assign(*placed, dropped);
+    placed->policy = std::move(policy);
+    for (auto& shard : placed->shards) {  // where each cluster is, for answers ranked by the client's
+      if (const auto it = localities_.find(shard.cluster); it != localities_.end())
+        std::tie(shard.region, shard.zone) = it->second;
+      if (const auto it = cluster_ids_.find(shard.cluster); it != cluster_ids_.end())
+        shard.cluster_id = it->second;
     }
+    service = &*placed;
+  } else if (service == nullptr && targets_ != nullptr) {
+    targets_->release(key);
   }
   dns::RenderedNames names;
   if (service != nullptr) dns::render_mcs_names(*service, catalog_zone_, ttl_, names, dropped);

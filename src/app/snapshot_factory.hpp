@@ -57,6 +57,15 @@ class SnapshotFactory {
   health::ServiceTargets* targets_ = nullptr;
   std::shared_ptr<const dns::ClientLocator> locator_;
   std::map<std::string, std::pair<std::uint16_t, std::uint16_t>> localities_;  // cluster -> region, zone ids
+  std::map<std::string, std::uint16_t> cluster_ids_;
+  // Answer policies: from config by service, and from annotations by their text (parsed once per text; null
+  // for one that is wrong, whose errors went to `dropped` when it was first seen).
+  std::map<model::ServiceKey, std::shared_ptr<const model::AnswerPolicy>> policies_;
+  std::map<std::string, std::shared_ptr<const model::AnswerPolicy>> annotated_policies_;
+  std::vector<ClusterConfig> clusters_;
+  GeoConfig geo_;
+  [[nodiscard]] std::shared_ptr<const model::AnswerPolicy> policy_for(const model::MergedService& service,
+                                                                      std::vector<std::string>& dropped);
 };
 
 // The catalog's part of a one-off snapshot: its merged services, and whether every member cluster has synced.

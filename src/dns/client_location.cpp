@@ -215,6 +215,11 @@ Result<ClientLocator> ClientLocator::build(const Config& config) {
     Location location;
     location.region = locator.intern(entry.region);
     location.zone = locator.intern(entry.zone);
+    if (entry.coordinates) {
+      location.has_coordinates = true;
+      location.latitude = entry.coordinates->latitude;
+      location.longitude = entry.coordinates->longitude;
+    }
     if (auto r = locator.table_.add(entry.cidr, location); !r)
       return r.error().wrap("locations[" + std::to_string(i) + "]");
   }
@@ -223,6 +228,11 @@ Result<ClientLocator> ClientLocator::build(const Config& config) {
     location.cluster = locator.intern(cluster.cluster);
     location.region = locator.intern(cluster.region);
     location.zone = locator.intern(cluster.zone);
+    if (cluster.coordinates) {
+      location.has_coordinates = true;
+      location.latitude = cluster.coordinates->latitude;
+      location.longitude = cluster.coordinates->longitude;
+    }
     for (const auto& cidr : cluster.cidrs) {
       if (auto r = locator.clusters_.add(cidr, location); !r)
         return r.error().wrap("cluster " + cluster.cluster);
@@ -240,7 +250,32 @@ Result<ClientLocator> ClientLocator::build(const Config& config) {
     locator.country_regions_.emplace_back(code, locator.intern(region));
   }
   std::sort(locator.country_regions_.begin(), locator.country_regions_.end());
+  for (const auto& entry : config.latency) {
+    locator.intern(entry.from);
+    locator.intern(entry.to);
+  }
   if (locator.names_.size() >= kNoName) return Error{"too many distinct region, zone and cluster names"};
+  // Dense: regions are few (a 50-region matrix is 10 KB) and a lookup is one load.
+  locator.regions_ = config.latency.empty() ? 0 : locator.names_.size();
+  locator.latency_.assign(locator.regions_ * locator.regions_, -1.0F);
+  for (std::size_t i = 0; i < locator.regions_; ++i)
+    locator.latency_[i * locator.regions_ + i] = 0;
+  auto set = [&](std::uint16_t from, std::uint16_t to, float ms) {
+    locator.latency_[static_cast<std::size_t>(from) * locator.regions_ + to] = ms;
+  };
+  for (const auto& entry : config.latency) {  // given directions first, then the reverse where not given
+    if (!(entry.milliseconds >= 0))
+      return Error{"latency " + entry.from + " -> " + entry.to + " is negative"};
+    set(locator.id(entry.from), locator.id(entry.to), entry.milliseconds);
+  }
+  for (const auto& entry : config.latency) {
+    const std::uint16_t from = locator.id(entry.from);
+    const std::uint16_t to = locator.id(entry.to);
+    bool reverse_given = false;
+    for (const auto& other : config.latency)
+      reverse_given = reverse_given || (other.from == entry.to && other.to == entry.from);
+    if (!reverse_given) set(to, from, entry.milliseconds);
+  }
   for (const auto& path : config.geoip) {
     auto db = GeoipDatabase::open(path);
     if (!db) return db.error();

@@ -6,6 +6,7 @@
 // 7871 7.2.1).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -107,10 +108,15 @@ class GeoipDatabase {
 class ClientLocator {
  public:
   struct Config {
+    struct Coordinates {
+      float latitude = 0;
+      float longitude = 0;
+    };
     struct Entry {
       std::string cidr;
       std::string region;
       std::string zone;
+      std::optional<Coordinates> coordinates;  // for geo-nearest answers to clients placed by the table
     };
     std::vector<Entry> table;  // config `locations`
     struct ClusterNetworks {
@@ -118,11 +124,19 @@ class ClientLocator {
       std::string region;
       std::string zone;
       std::vector<std::string> cidrs;
+      std::optional<Coordinates> coordinates;
     };
     std::vector<ClusterNetworks> clusters;
     std::vector<std::string> geoip;  // database paths (e.g. one IPv4 and one IPv6 file)
     // A database's country (ISO 3166-1 alpha-2, upper case) -> region, so database hits have a region too.
     std::map<std::string, std::string> countries;
+    // Region -> region latency (milliseconds) for latency answers; one direction given stands for both.
+    struct Latency {
+      std::string from;
+      std::string to;
+      float milliseconds = 0;
+    };
+    std::vector<Latency> latency;
   };
   // Fails naming the entry or the database; a database that cannot be opened is an error here (the config
   // check), and the caller decides whether to run without it.
@@ -132,6 +146,12 @@ class ClientLocator {
   [[nodiscard]] const std::string& name(std::uint16_t id) const;
   // The id of a region, zone or cluster name (records carry these), or kNoName.
   [[nodiscard]] std::uint16_t id(const std::string& name) const;
+  // The configured latency from one region to another in milliseconds (0 within a region unless configured),
+  // or a negative number when the matrix does not say.
+  [[nodiscard]] float latency(std::uint16_t from, std::uint16_t to) const noexcept {
+    if (from >= regions_ || to >= regions_) return -1;
+    return latency_[static_cast<std::size_t>(from) * regions_ + to];
+  }
 
  private:
   std::uint16_t intern(const std::string& name);
@@ -140,6 +160,8 @@ class ClientLocator {
   CidrTable clusters_;
   std::vector<std::shared_ptr<GeoipDatabase>> geoip_;
   std::vector<std::pair<std::uint16_t, std::uint16_t>> country_regions_;  // (two letters, region id), sorted
+  std::size_t regions_ = 0;     // the latency matrix's side: every name id below it
+  std::vector<float> latency_;  // regions_ x regions_, -1 where unknown
 };
 
 // One query's client: placed on first use only (most answers do not depend on where the client is), and
@@ -152,21 +174,33 @@ class ClientContext {
 
   // The client's location, or null when there is no locator or the client has no region.
   const Located* location() noexcept {
+    const Located& found = located();
+    return found.location.region != kNoName ? &found : nullptr;
+  }
+  // Whatever placed the client (source kNone: nothing did), with the scope it holds for.
+  const Located& located() noexcept {
     if (!done_) {
       done_ = true;
       if (locator_ != nullptr) located_ = locator_->locate(address_);
     }
-    return located_.location.region != kNoName ? &located_ : nullptr;
+    return located_;
   }
-  // An answer was chosen by the client's location (or by its absence): the ECS scope says how far that holds.
-  void depended() noexcept { depended_ = true; }
+  // An answer was chosen by the client's location (or by its absence): the ECS scope says how far that holds;
+  // `bits`: the answer also depends on that many leading bits of the address itself (a sticky hash).
+  void depended(std::uint8_t bits = 0) noexcept {
+    depended_ = true;
+    bits_ = std::max(bits_, bits);
+  }
   [[nodiscard]] bool depends() const noexcept { return depended_; }
-  [[nodiscard]] std::uint8_t scope() const noexcept { return located_.scope; }
+  [[nodiscard]] std::uint8_t scope() const noexcept { return std::max(located_.scope, bits_); }
+  [[nodiscard]] const ClientAddress& address() const noexcept { return address_; }
+  [[nodiscard]] const ClientLocator* locator() const noexcept { return locator_; }
 
  private:
   const ClientLocator* locator_ = nullptr;
   ClientAddress address_;
   Located located_;
+  std::uint8_t bits_ = 0;
   bool done_ = false;
   bool depended_ = false;
 };

@@ -99,6 +99,8 @@ void GeneratedNamesBuilder::update(const model::ServiceKey& key, const RenderedN
     model::RData rdata;
     rdata.wire = rr.rdata;
     mark_compressible_names(rr.type, rdata);
+    rdata.cluster = rr.cluster;
+    if (rr.policy != nullptr) set.policy = rr.policy;
     if (rr.health_target != model::kNoTarget || rr.tier != 0) {
       rdata.health_target = rr.health_target;
       rdata.tier = rr.tier;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <random>
 #include <string_view>
 
 #include "dns/chaos_answer.hpp"
@@ -116,9 +117,17 @@ Flow stage_authority(QueryState& s) noexcept {
   return Flow::kAnswered;
 }
 
+// Each worker thread draws from its own generator: no sharing between threads, no lock.
+PolicyRandom& thread_random() noexcept {
+  thread_local SplitMixRandom random(std::random_device{}() ^
+                                     (static_cast<std::uint64_t>(std::random_device{}()) << 32U));
+  return random;
+}
+
 Flow stage_zone_answer(QueryState& s) noexcept {
-  answer_from_zone(s.snapshot.zones, *s.zone, s.query, s.info.transport, s.response, s.info.health,
-                   &s.client);
+  const AnswerInputs inputs{s.info.health, &s.client,
+                            s.info.random != nullptr ? s.info.random : &thread_random(), nullptr};
+  answer_from_zone(s.snapshot.zones, *s.zone, s.query, s.info.transport, s.response, inputs);
   return Flow::kAnswered;
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include "dns/answer_policy.hpp"
 #include "dns/serving_snapshot.hpp"
 #include "dns/worker_counters.hpp"
 
@@ -16,6 +17,7 @@ struct RequestInfo {
   Transport transport = Transport::kUdp;
   const model::HealthTable* health = nullptr;  // null: no health checks, every record is answered
   const sockaddr* peer = nullptr;              // the client's address (placed when it has no ECS option)
+  PolicyRandom* random = nullptr;              // answer policies' draws; null: the thread's own generator
 };
 
 // Answers one message. Returns the response length written to `out` (which must hold 65535 bytes), or 0 when

@@ -50,23 +50,19 @@ bool ResponseBuilder::write_rr_body(std::uint16_t type, std::uint16_t klass, std
   return true;
 }
 
-bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const model::RRset& set,
-                                std::uint16_t klass, const std::uint32_t* ttl_override,
-                                RecordFilter filter) noexcept {
+template <class Next>
+bool ResponseBuilder::add_each(Section section, std::string_view owner, std::uint16_t type,
+                               std::uint16_t klass, std::uint32_t ttl, Next next) noexcept {
   const auto start = writer_.mark();
-  const std::uint32_t ttl = ttl_override != nullptr ? *ttl_override : set.ttl;
   // The owner is compressed once; later records of the set repeat its encoding (a pointer) or point at it,
   // which is what a compression search would find, without searching again.
   std::size_t owner_at = 0;
   std::size_t owner_len = 0;
   bool ok = true;
   std::size_t written = 0;
-  for (std::size_t i = 0; ok && i < set.rdatas.size(); ++i) {
-    const model::RData& rdata = set.rdatas[i];
-    const std::uint8_t tier = tier_of(rdata, filter.client_region, filter.client_zone);
-    if (filter.tier == RecordFilter::kAnyTier ? tier == model::kLastResortTier : tier != filter.tier)
-      continue;
-    if (filter.only_up != nullptr && !filter.only_up->up(rdata.health_target)) continue;
+  while (ok) {
+    const model::RData* rdata = next();
+    if (rdata == nullptr) break;
     if (written++ == 0) {
       owner_at = writer_.size();
       ok = writer_.name(owner);
@@ -78,7 +74,7 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
     } else {
       ok = writer_.name(owner);
     }
-    ok = ok && write_rr_body(set.type, klass, ttl, set.rdatas[i]);
+    ok = ok && write_rr_body(type, klass, ttl, *rdata);
   }
   if (!ok) {
     writer_.rollback(start);
@@ -87,6 +83,29 @@ bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const m
   counts_[static_cast<int>(section)] =
       static_cast<std::uint16_t>(counts_[static_cast<int>(section)] + written);
   return true;
+}
+
+bool ResponseBuilder::add_rrset(Section section, std::string_view owner, const model::RRset& set,
+                                std::uint16_t klass, const std::uint32_t* ttl_override,
+                                RecordFilter filter) noexcept {
+  std::size_t i = 0;
+  return add_each(section, owner, set.type, klass, ttl_override != nullptr ? *ttl_override : set.ttl,
+                  [&]() noexcept -> const model::RData* {
+                    while (i < set.rdatas.size()) {
+                      const model::RData& rdata = set.rdatas[i++];
+                      if (passes(filter, rdata)) return &rdata;
+                    }
+                    return nullptr;
+                  });
+}
+
+bool ResponseBuilder::add_records(Section section, std::string_view owner, const model::RRset& set,
+                                  std::span<const std::uint16_t> indices, std::uint16_t klass,
+                                  std::uint32_t ttl) noexcept {
+  std::size_t i = 0;
+  return add_each(section, owner, set.type, klass, ttl, [&]() noexcept -> const model::RData* {
+    return i < indices.size() ? &set.rdatas[indices[i++]] : nullptr;
+  });
 }
 
 bool ResponseBuilder::add_record(Section section, std::string_view owner, std::uint16_t type,

@@ -34,6 +34,14 @@ inline std::uint8_t tier_of(const model::RData& rdata, std::uint16_t client_regi
                                                                         : model::kTierRegion;
 }
 
+// Whether `filter` lets the record through.
+inline bool passes(const RecordFilter& filter, const model::RData& rdata) noexcept {
+  const std::uint8_t tier = tier_of(rdata, filter.client_region, filter.client_zone);
+  if (filter.tier == RecordFilter::kAnyTier ? tier == model::kLastResortTier : tier != filter.tier)
+    return false;
+  return filter.only_up == nullptr || filter.only_up->up(rdata.health_target);
+}
+
 class ResponseBuilder {
  public:
   // `max_size` is the largest message the client accepts (512, its EDNS payload, or 65535 over TCP).
@@ -51,6 +59,9 @@ class ResponseBuilder {
   // TTLs).
   bool add_rrset(Section section, std::string_view owner, const model::RRset& set, std::uint16_t klass = 1,
                  const std::uint32_t* ttl_override = nullptr, RecordFilter filter = {}) noexcept;
+  // Adds the records of the set at `indices`, in that order (an answer policy's choice), with `ttl`.
+  bool add_records(Section section, std::string_view owner, const model::RRset& set,
+                   std::span<const std::uint16_t> indices, std::uint16_t klass, std::uint32_t ttl) noexcept;
   bool add_record(Section section, std::string_view owner, std::uint16_t type, std::uint16_t klass,
                   std::uint32_t ttl, std::span<const std::uint8_t> rdata) noexcept;
 
@@ -78,6 +89,10 @@ class ResponseBuilder {
   static std::size_t opt_size(const OptReply& edns) noexcept;
 
  private:
+  // Writes the records `next()` yields (an RData pointer each, null at the end), all or none.
+  template <class Next>
+  bool add_each(Section section, std::string_view owner, std::uint16_t type, std::uint16_t klass,
+                std::uint32_t ttl, Next next) noexcept;
   // TYPE, CLASS, TTL, RDLENGTH and RDATA of one record whose owner is already written.
   bool write_rr_body(std::uint16_t type, std::uint16_t klass, std::uint32_t ttl,
                      const model::RData& rdata) noexcept;

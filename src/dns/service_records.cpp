@@ -23,7 +23,7 @@ void render_service(const model::MergedService& service, std::string_view zone_w
     return;
   }
   render_records_at({owner, service.kind, service.external_name, service.ports, service.shards, true,
-                     service.health, service.last_resort},
+                     service.health, service.last_resort, service.policy},
                     ttl, where, out, dropped);
 }
 
@@ -52,6 +52,10 @@ void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const st
                   tier,
                   shard != nullptr ? shard->region : model::kNoLocality,
                   shard != nullptr ? shard->zone : model::kNoLocality};
+    if (shard != nullptr || tier == model::kLastResortTier) {  // the service's own name: its policy decides
+      rr.cluster = shard != nullptr ? shard->cluster_id : model::kNoLocality;
+      rr.policy = what.policy;
+    }
     if (address_record(address, rr)) out.push_back(std::move(rr));
   };
 

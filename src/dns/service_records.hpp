@@ -54,6 +54,8 @@ struct ServiceRecordsAt {
   model::HealthPolicy health;  // for the records that carry health targets
   // Answered at `owner` when nothing else is up (only with addresses of its own to stand in for).
   std::span<const std::string> last_resort;
+  // The answer policy of the A/AAAA sets at `owner` (null: none).
+  std::shared_ptr<const model::AnswerPolicy> policy;
 };
 void render_records_at(const ServiceRecordsAt& what, std::uint32_t ttl, const std::string& where,
                        std::vector<WireRecord>& out, std::vector<std::string>& dropped);

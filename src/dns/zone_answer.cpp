@@ -113,8 +113,8 @@ Picked pick(const model::RRset& set, const model::HealthTable* health, ClientCon
 class ZoneAnswerer {
  public:
   ZoneAnswerer(const Query& query, Transport transport, ResponseBuilder& response,
-               const model::HealthTable* health, ClientContext* client) noexcept
-      : query_(query), transport_(transport), response_(response), health_(health), client_(client) {}
+               const AnswerInputs& inputs) noexcept
+      : query_(query), transport_(transport), response_(response), in_(inputs) {}
 
   Step lookup(const model::ServedZone& zone, std::string_view name, NameBuffer& next) noexcept {
     const LabelOffsets labels = label_offsets(name);
@@ -183,7 +183,7 @@ class ZoneAnswerer {
       // targets are all down and that fails closed does not count as an answer.
       bool answered = false;
       for (const auto& set : node.rrsets) {
-        const Picked picked = pick(set, health_, client_);
+        const Picked picked = pick(set, in_.health, in_.client);
         if (picked.pick == Pick::kNone) continue;
         if (!add(Section::kAnswer, owner, set, picked)) return Step::kDone;
         answered = true;
@@ -194,7 +194,7 @@ class ZoneAnswerer {
       return Step::kDone;
     }
     const model::RRset* set = node.find(qtype);
-    const Picked picked = set == nullptr ? Picked{Pick::kNone, 0} : pick(*set, health_, client_);
+    const Picked picked = set == nullptr ? Picked{Pick::kNone, 0} : pick(*set, in_.health, in_.client);
     if (picked.pick == Pick::kNone) {
       // NODATA: the name exists, the type does not (RFC 2308 2.2), or nothing it points at is up and the
       // service fails closed.
@@ -232,16 +232,24 @@ class ZoneAnswerer {
     }
   }
 
-  // Adds what the health table lets through of the set (nothing, and true, when it fails closed).
+  // Adds what the health table lets through of the set (nothing, and true, when it fails closed), and of
+  // that what the set's answer policy chooses, in its order.
   bool add_picked(Section section, std::string_view owner, const model::RRset& set,
                   const Picked& picked) noexcept {
     if (picked.pick == Pick::kNone) return true;
-    return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl,
-                               {picked.pick == Pick::kUp ? health_ : nullptr, picked.tier,
-                                picked.client_region, picked.client_zone});
+    const RecordFilter filter{picked.pick == Pick::kUp ? in_.health : nullptr, picked.tier,
+                              picked.client_region, picked.client_zone};
+    if (set.policy == nullptr)
+      return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl, filter);
+    Candidates candidates;
+    for (std::size_t i = 0; i < set.rdatas.size() && i < kMaxPolicyCandidates; ++i) {
+      if (passes(filter, set.rdatas[i])) candidates.push(static_cast<std::uint16_t>(i));
+    }
+    apply_policy(set, *set.policy, candidates, in_);
+    return response_.add_records(section, owner, set, candidates.view(), klass::kIN, picked.ttl);
   }
   bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {
-    return add_picked(section, owner, set, pick(set, health_, client_));
+    return add_picked(section, owner, set, pick(set, in_.health, in_.client));
   }
 
   // Adds the set as picked (computed once by the caller), or sets TC when it does not fit.
@@ -251,7 +259,7 @@ class ZoneAnswerer {
     return false;
   }
   bool add(Section section, std::string_view owner, const model::RRset& set) noexcept {
-    return add(section, owner, set, pick(set, health_, client_));
+    return add(section, owner, set, pick(set, in_.health, in_.client));
   }
 
   void additional_for_answer(const model::ServedZone& zone) noexcept {
@@ -291,19 +299,17 @@ class ZoneAnswerer {
   const Query& query_;
   Transport transport_;
   ResponseBuilder& response_;
-  const model::HealthTable* health_;
-  ClientContext* client_;
+  const AnswerInputs& in_;
   const model::RRset* answered_ = nullptr;
 };
 
 }  // namespace
 
 void answer_from_zone(const model::ZoneSet& zones, const model::ServedZone& zone, const Query& query,
-                      Transport transport, ResponseBuilder& response, const model::HealthTable* health,
-                      ClientContext* client) noexcept {
+                      Transport transport, ResponseBuilder& response, const AnswerInputs& inputs) noexcept {
   response.set_flags(flag::kAA);
   response.set_rcode(rcode::kNoError);
-  ZoneAnswerer answerer(query, transport, response, health, client);
+  ZoneAnswerer answerer(query, transport, response, inputs);
   const model::ServedZone* current = &zone;
   NameBuffer names[2];
   std::string_view name = query.qname.view();

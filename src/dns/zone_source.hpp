@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "model/answer_policy.hpp"
 #include "model/health_table.hpp"
 
 namespace fedns::dns {
@@ -38,6 +40,8 @@ struct WireRecord {
   std::uint8_t tier = 0;                             // model::kTierZone ..., or model::kLastResortTier
   std::uint16_t region = model::kNoLocality;         // the record's cluster's locality ids
   std::uint16_t zone = model::kNoLocality;
+  std::uint16_t cluster = model::kNoLocality;         // the record's cluster's id (answer policies)
+  std::shared_ptr<const model::AnswerPolicy> policy;  // the service's answer policy, if any
 };
 
 struct ZoneSource {

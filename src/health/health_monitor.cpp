@@ -242,8 +242,26 @@ asio::awaitable<void> HealthMonitor::run(std::shared_ptr<Entry> entry, TargetId 
     if (transition || ttl != entry->ttl) {
       entry->ttl = ttl;
       changed();
+    } else if (result.ok && rtt_drifted(id, *entry)) {
+      changed();
     }
   }
+}
+
+// Whether the table should be published again for latency answers: the target's RTT moved by more than a
+// quarter (and 200 us) since the last table, and the last such publication is a second old (RTT alone never
+// publishes more than once a second).
+bool HealthMonitor::rtt_drifted(TargetId id, const Entry& entry) {
+  const auto rtt = entry.rtt.value();
+  if (!rtt) return false;
+  const std::int64_t now_us = rtt->count();
+  const std::int64_t was_us = id < published_rtt_.size() ? published_rtt_[id] : 0;
+  const std::int64_t delta = now_us > was_us ? now_us - was_us : was_us - now_us;
+  if (was_us != 0 && (delta * 4 <= was_us || delta <= 200)) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_rtt_publish_ < std::chrono::seconds(1)) return false;
+  last_rtt_publish_ = now;
+  return true;
 }
 
 void HealthMonitor::changed() {
@@ -276,8 +294,18 @@ void HealthMonitor::publish() {
     clusters_down_ = down;
   }
   std::vector<model::TargetStatus> statuses(entries_.size());
+  published_rtt_.assign(entries_.size(), 0);
   for (std::size_t id = 0; id < entries_.size(); ++id) {
-    if (entries_[id] != nullptr) statuses[id] = {effective_up(*entries_[id], down), entries_[id]->ttl};
+    if (entries_[id] == nullptr) continue;
+    const Entry& entry = *entries_[id];
+    // Measured latency answers (issue 6) read each record's RTT: an endpoint's own probes, else (a cluster's
+    // passive target) its cluster's endpoints'.
+    std::optional<std::chrono::microseconds> rtt = entry.rtt.value();
+    if (!rtt && entry.target.spec.kind == ProbeKind::kNone) rtt = cluster_rtt(entry.target.scope.cluster);
+    const auto rtt_us =
+        rtt ? static_cast<std::uint32_t>(std::clamp<std::int64_t>(rtt->count(), 1, 0xFFFFFFFF)) : 0U;
+    statuses[id] = {effective_up(entry, down), entry.ttl, rtt_us};
+    published_rtt_[id] = rtt_us;
   }
   publisher_.publish(std::make_shared<const model::HealthTable>(std::move(statuses), ++generation_));
   // Records of a zone snapshot published before this table may still name the ids released since the last

@@ -144,6 +144,7 @@ class HealthMonitor {
   boost::asio::awaitable<ProbeResult> probe(const Entry& entry);
   std::chrono::milliseconds next_wait(const ProbeSpec& spec, bool first);
   void changed();
+  bool rtt_drifted(TargetId id, const Entry& entry);
   void publish();
   // Clusters whose own health is down now (an override, else a failing check).
   [[nodiscard]] std::set<std::string> clusters_down() const;
@@ -167,7 +168,9 @@ class HealthMonitor {
   OverrideSet overrides_;
   std::map<std::string, TargetId> cluster_targets_;
   std::map<std::string, LatencyAverage> cluster_rtt_;
-  std::set<std::string> clusters_down_;  // as of the last publication, to log transitions
+  std::set<std::string> clusters_down_;       // as of the last publication, to log transitions
+  std::vector<std::uint32_t> published_rtt_;  // by id, microseconds, as of the last publication
+  std::chrono::steady_clock::time_point last_rtt_publish_{};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -4,9 +4,11 @@
 
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "model/answer_policy.hpp"
 #include "model/health_table.hpp"
 
 namespace fedns::model {
@@ -61,7 +63,8 @@ struct ServiceShard {
   // When the cluster exported the service (its ServiceExport's creationTimestamp, RFC 3339 UTC, so that text
   // order is time order); the oldest export wins MCS conflicts. Empty for services exported without one.
   std::string exported_at;
-  std::string health_check;  // the Service's fedns.io/health-check annotation, if any
+  std::string health_check;   // the Service's fedns.io/health-check annotation, if any
+  std::string answer_policy;  // the Service's fedns.io/answer-policy annotation, if any
   // Health targets of `addresses`, index for index, set after the merge when the service is health-checked;
   // empty otherwise. (Not in the catalog's digest: the catalog never sees them.)
   std::vector<TargetId> address_targets;
@@ -69,6 +72,7 @@ struct ServiceShard {
   std::uint8_t tier = 0;
   std::uint16_t region = kNoLocality;  // the cluster's region and zone ids, set with the tier
   std::uint16_t zone = kNoLocality;
+  std::uint16_t cluster_id = kNoLocality;  // the cluster's id for answer policies, set with the tier
 
   bool operator==(const ServiceShard&) const = default;
 };
@@ -98,6 +102,10 @@ struct MergedService {
   HealthPolicy health;  // for health-checked services: what answers do when too little is up
   // The oldest export's fedns.io/health-check annotation (health/service_targets.hpp); empty: none.
   std::string health_check;
+  // The oldest export's fedns.io/answer-policy annotation (app/policy_config.hpp); empty: none.
+  std::string answer_policy;
+  // The answer policy in force (config, else the annotation), set after the merge; null: none.
+  std::shared_ptr<const AnswerPolicy> policy;
   // Addresses answered when nothing else is up (health.services[].last_resort), set after the merge.
   std::vector<std::string> last_resort;
 };

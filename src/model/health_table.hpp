@@ -40,7 +40,8 @@ struct HealthPolicy {
 
 struct TargetStatus {
   bool up = true;
-  std::uint32_t ttl = 0;  // a health-derived TTL (seconds), 0 when the record's own TTL applies
+  std::uint32_t ttl = 0;     // a health-derived TTL (seconds), 0 when the record's own TTL applies
+  std::uint32_t rtt_us = 0;  // the measured probe RTT (microseconds, an average), 0 when unknown
 };
 
 class HealthTable {

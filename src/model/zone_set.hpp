@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "model/answer_policy.hpp"
 #include "model/health_table.hpp"
 
 namespace fedns::model {
@@ -27,6 +28,7 @@ struct RData {
   std::uint16_t region = kNoLocality;
   std::uint16_t zone = kNoLocality;
   std::uint16_t name_offsets[2] = {0, 0};
+  std::uint16_t cluster = kNoLocality;  // the member cluster the record comes from (answer policies)
   // The health target this record points at (an address, an SRV's endpoint); kNoTarget: not health-checked.
   TargetId health_target = kNoTarget;
 };
@@ -45,6 +47,9 @@ struct RRset {
   // `health` says what to do when too little is up.
   bool health_checked = false;
   HealthPolicy health;
+  // The service's answer policy (model/answer_policy.hpp): which of what health lets through is answered,
+  // in which order. Null: all of it, in set order.
+  std::shared_ptr<const AnswerPolicy> policy;
 };
 
 struct Node {

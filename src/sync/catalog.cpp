@@ -67,6 +67,7 @@ std::uint64_t digest(const model::MergedService& service) {
   d.add(static_cast<std::uint64_t>(service.kind));
   d.add(service.external_name);
   d.add(service.health_check);
+  d.add(service.answer_policy);
   ports(service.ports);
   d.add(service.shards.size());
   for (const auto& shard : service.shards) {
@@ -90,6 +91,7 @@ std::uint64_t digest(const model::MergedService& service) {
     d.add(shard.publish_not_ready ? 1U : 0U);
     d.add(shard.exported_at);
     d.add(shard.health_check);
+    d.add(shard.answer_policy);
   }
   d.add(service.conflicts.size());
   for (const auto& c : service.conflicts) {

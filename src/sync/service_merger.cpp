@@ -41,6 +41,7 @@ model::MergedService merge_service(model::ServiceKey key, std::vector<model::Ser
   merged.kind = shards.front().kind;
   merged.external_name = shards.front().external_name;
   merged.health_check = shards.front().health_check;
+  merged.answer_policy = shards.front().answer_policy;
   for (auto& shard : shards) {
     if (shard.kind != merged.kind) {
       merged.conflicts.push_back({shard.cluster, "type",

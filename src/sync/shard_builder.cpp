@@ -81,6 +81,8 @@ ServiceSource to_service_source(Service service) {
     source.address_annotation = it->second;
   if (const auto it = service.annotations.find(kHealthCheckAnnotation); it != service.annotations.end())
     source.health_check = it->second;
+  if (const auto it = service.annotations.find(kAnswerPolicyAnnotation); it != service.annotations.end())
+    source.answer_policy = it->second;
   // No spare capacity: the catalog holds one of these per service and cluster.
   for (auto* list : {&source.cluster_ips, &source.external_ips, &source.load_balancer_ips})
     list->shrink_to_fit();
@@ -143,6 +145,7 @@ Result<ShardResult> build_shard(const ShardInput& input) {
   shard.cluster = input.cluster;
   shard.publish_not_ready = service.publish_not_ready_addresses;
   shard.health_check = service.health_check;
+  shard.answer_policy = service.answer_policy;
   if (input.service_export != nullptr) shard.exported_at = input.service_export->creation_timestamp;
   shard.ports.reserve(service.ports.size());
   for (const auto& p : service.ports) {

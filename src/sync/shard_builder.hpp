@@ -29,6 +29,9 @@ inline constexpr const char* kAddressAnnotation = "fedns.io/publish-address";
 // The Service's own health check (health/service_targets.hpp reads it; parsed by the app as a
 // health.services entry without `service`).
 inline constexpr const char* kHealthCheckAnnotation = "fedns.io/health-check";
+// A service's answer policy (docs/configuration.md "policies"): a YAML or JSON mapping like a policies entry
+// without `service`.
+inline constexpr const char* kAnswerPolicyAnnotation = "fedns.io/answer-policy";
 
 // A Service with more ports than this is refused: every port is an SRV owner name and a line in each answer.
 inline constexpr std::size_t kMaxPorts = 100;
@@ -55,6 +58,7 @@ struct ServiceSource {
   std::vector<ServicePort> ports;
   std::optional<std::string> address_annotation;  // the value of kAddressAnnotation, if set
   std::string health_check;                       // the value of kHealthCheckAnnotation, if set
+  std::string answer_policy;                      // the value of kAnswerPolicyAnnotation, if set
 };
 ServiceSource to_service_source(Service service);
 
