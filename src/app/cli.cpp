@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "app/explain_command.hpp"
 #include "app/server.hpp"
 #include "app/snapshot_factory.hpp"
 #include "common/log.hpp"
@@ -20,6 +21,7 @@ constexpr const char* kUsage =
     "usage:\n"
     "  fedns serve --config FILE [--listen ADDR:PORT ...] [--log-level debug|info|warn|error]\n"
     "  fedns check-config FILE\n"
+    "  fedns explain NAME --client IP [--ecs PREFIX] [--type A|AAAA] [--server ADDR:PORT | --config FILE]\n"
     "  fedns version\n";
 
 int usage_error(const std::string& message) {
@@ -79,6 +81,34 @@ int run_cli(int argc, char** argv) {
   if (command == "check-config") {
     if (args.size() != 2) return usage_error("check-config takes exactly one FILE");
     return check_config(std::string(args[1]));
+  }
+  if (command == "explain") {
+    ExplainArguments e;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      const auto arg = args[i];
+      const bool has_value = i + 1 < args.size();
+      if (arg == "--client" && has_value) {
+        e.client = args[++i];
+      } else if (arg == "--ecs" && has_value) {
+        const std::string value(args[++i]);
+        if (value.empty() || value.size() > 3 || value.find_first_not_of("0123456789") != std::string::npos)
+          return usage_error("--ecs takes a prefix length such as 24");
+        e.ecs_prefix = std::stoi(value);
+      } else if (arg == "--type" && has_value) {
+        e.type = args[++i];
+        if (e.type != "A" && e.type != "AAAA") return usage_error("--type is A or AAAA");
+      } else if (arg == "--server" && has_value) {
+        e.server = args[++i];
+      } else if (arg == "--config" && has_value) {
+        e.config = args[++i];
+      } else if (!arg.starts_with("-") && e.name.empty()) {
+        e.name = arg;
+      } else {
+        return usage_error("unexpected argument \"" + std::string(arg) + "\"");
+      }
+    }
+    if (e.name.empty() || e.client.empty()) return usage_error("explain needs NAME and --client IP");
+    return explain_command(e);
   }
   if (command == "serve") {
     ServeOptions options;

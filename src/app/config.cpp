@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "common/duration.hpp"
+#include "dns/client_location.hpp"
 #include "dns/name.hpp"
 #include "sync/shard_builder.hpp"
 
@@ -48,7 +49,8 @@ std::string default_identity() {
 }
 
 void parse_server(Checker& c, const YAML::Node& node, ServerConfig& s) {
-  if (!c.keys(node, "server", {"listen", "workers", "metrics", "nsid", "identity", "version", "limits"}))
+  if (!c.keys(node, "server",
+              {"listen", "workers", "metrics", "nsid", "identity", "version", "limits", "explain"}))
     return;
   if (const auto listen = node["listen"]) {
     if (!listen.IsSequence() || listen.size() == 0) {
@@ -79,6 +81,27 @@ void parse_server(Checker& c, const YAML::Node& node, ServerConfig& s) {
       c.error(n, "server.nsid is longer than 128 octets");
   }
   if (const auto n = node["identity"]) c.string(n, "server.identity", s.identity);
+  if (const auto n = node["explain"]) {
+    if (n.IsScalar() && (n.Scalar() == "false" || n.Scalar() == "off")) {
+      s.explain_label.clear();
+    } else if (c.keys(n, "server.explain", {"label", "allow"})) {
+      if (const auto l = n["label"]; l && c.string(l, "server.explain.label", s.explain_label)) {
+        if (s.explain_label.empty() || s.explain_label.size() > 63 ||
+            s.explain_label.find('.') != std::string::npos)
+          c.error(l, "server.explain.label must be one DNS label, such as _explain");
+      }
+      if (const auto a = n["allow"]) {
+        s.explain_allow.clear();
+        if (c.strings(a, "server.explain.allow", "a list of networks (CIDR)", s.explain_allow)) {
+          dns::CidrTable table;
+          for (std::size_t i = 0; i < s.explain_allow.size(); ++i) {
+            if (auto added = table.add(s.explain_allow[i], {}); !added)
+              c.error(a[i], "server.explain.allow: " + added.error().message);
+          }
+        }
+      }
+    }
+  }
   if (const auto n = node["version"]) c.string(n, "server.version", s.version);
   if (const auto limits = node["limits"]) {
     if (c.keys(limits, "server.limits", {"tcp_clients", "tcp_idle_timeout", "edns_udp_payload"})) {

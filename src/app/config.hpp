@@ -29,6 +29,10 @@ struct ServerConfig {
   std::size_t tcp_clients = 1000;
   std::chrono::milliseconds tcp_idle_timeout{10000};
   std::uint16_t edns_udp_payload = 1232;
+  // TXT <label>.<name> answers the decision trace for <name> to clients whose source address is in
+  // explain_allow (dns/explain_answer.hpp); empty label: off.
+  std::string explain_label = "_explain";
+  std::vector<std::string> explain_allow = {"127.0.0.0/8", "::1/128"};
 };
 
 // A member cluster whose Services, EndpointSlices and ServiceExports feed the catalog.

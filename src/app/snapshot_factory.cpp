@@ -130,6 +130,17 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
   factory.options_.nsid = config.server.nsid;
   factory.options_.identity = config.server.identity;
   factory.options_.version = config.server.version;
+  if (!config.server.explain_label.empty()) {
+    auto allow = std::make_shared<dns::CidrTable>();
+    for (const auto& cidr : config.server.explain_allow) {
+      if (auto added = allow->add(cidr, {}); !added) return added.error().wrap("server.explain.allow");
+    }
+    allow->seal();
+    factory.options_.explain.label = config.server.explain_label;
+    for (auto& ch : factory.options_.explain.label)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    factory.options_.explain.allow = std::move(allow);
+  }
   return factory;
 }
 

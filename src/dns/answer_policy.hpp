@@ -54,6 +54,10 @@ struct Candidates {
 class PolicyTrace {
  public:
   virtual ~PolicyTrace() = default;
+  // A set being answered at `owner`: `passed` are the records health let through (in set order), before the
+  // policy; `answered` what the answer holds, with `ttl`.
+  virtual void begin_set(std::string_view owner, const model::RRset& set, const Candidates& passed) = 0;
+  virtual void end_set(const model::RRset& set, const Candidates& answered, std::uint32_t ttl) = 0;
   virtual void step(const model::PolicyStep& step, const model::RRset& set, const Candidates& before,
                     std::span<const float> values, const Candidates& after, std::string_view note) = 0;
 };

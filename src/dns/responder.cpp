@@ -26,17 +26,22 @@ struct QueryState {
   const model::ServedZone* zone = nullptr;  // set by the authority stage
 };
 
+ClientAddress source_address(const sockaddr* peer) noexcept;
+
 // Where the client is asked from: its EDNS Client Subnet when it sent one (RFC 7871 7.1.1), else the source
 // address of the query.
 ClientAddress client_address(const Query& query, const sockaddr* peer) noexcept {
+  if (!query.edns.has_client_subnet) return source_address(peer);
   ClientAddress a;
-  if (query.edns.has_client_subnet) {
-    const ClientSubnet& ecs = query.edns.client_subnet;
-    a.v6 = ecs.family == 2;
-    std::copy(std::begin(ecs.address), std::end(ecs.address), a.bytes.begin());
-    a.prefix = ecs.source_prefix;
-    return a;
-  }
+  const ClientSubnet& ecs = query.edns.client_subnet;
+  a.v6 = ecs.family == 2;
+  std::copy(std::begin(ecs.address), std::end(ecs.address), a.bytes.begin());
+  a.prefix = ecs.source_prefix;
+  return a;
+}
+
+ClientAddress source_address(const sockaddr* peer) noexcept {
+  ClientAddress a;
   a.prefix = 0;  // no address to go by (a test, an unknown family): nobody is placed
   if (peer == nullptr) return a;
   if (peer->sa_family == AF_INET) {
@@ -124,6 +129,20 @@ PolicyRandom& thread_random() noexcept {
   return random;
 }
 
+// TXT _explain.<name> from a client the ACL allows: the decision trace instead of a lookup.
+Flow stage_explain(QueryState& s) noexcept {
+  std::string_view name;
+  if (!is_explain_query(s.query, s.snapshot.options.explain, source_address(s.info.peer), name))
+    return Flow::kNext;
+  const model::ServedZone* zone = s.snapshot.zones.find_zone(name);
+  if (zone == nullptr) return Flow::kNext;
+  answer_explain(
+      {s.query, name, s.snapshot.zones, *zone, s.info.health, s.client, s.query.edns.has_client_subnet,
+       s.info.random != nullptr ? s.info.random : &thread_random(), s.snapshot.options.identity},
+      s.response);
+  return Flow::kAnswered;
+}
+
 Flow stage_zone_answer(QueryState& s) noexcept {
   const AnswerInputs inputs{s.info.health, &s.client,
                             s.info.random != nullptr ? s.info.random : &thread_random(), nullptr};
@@ -138,9 +157,9 @@ struct Stage {
 
 // The query pipeline, in order. One table, so the whole path is visible in one place.
 constexpr Stage kPipeline[] = {
-    {"opcode", stage_opcode},       {"edns-version", stage_edns_version},
-    {"class", stage_class},         {"meta-qtype", stage_meta_qtype},
-    {"authority", stage_authority}, {"zone-answer", stage_zone_answer},
+    {"opcode", stage_opcode},           {"edns-version", stage_edns_version}, {"class", stage_class},
+    {"meta-qtype", stage_meta_qtype},   {"authority", stage_authority},       {"explain", stage_explain},
+    {"zone-answer", stage_zone_answer},
 };
 
 std::size_t max_response_size(const Query& query, const RequestInfo& info,

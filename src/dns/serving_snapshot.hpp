@@ -8,6 +8,7 @@
 
 #include "common/snapshot.hpp"
 #include "dns/client_location.hpp"
+#include "dns/explain_answer.hpp"
 #include "model/health_table.hpp"
 #include "model/zone_set.hpp"
 
@@ -18,6 +19,7 @@ struct AnswerOptions {
   std::string nsid;                       // raw NSID payload; empty = NSID off (RFC 5001)
   std::string identity;                   // CHAOS id.server / hostname.bind; empty = refused
   std::string version;                    // CHAOS version.bind / version.server; empty = refused
+  ExplainOptions explain;                 // TXT _explain.<name> (dns/explain_answer.hpp)
 };
 
 struct ServingSnapshot {

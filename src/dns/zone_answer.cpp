@@ -239,13 +239,15 @@ class ZoneAnswerer {
     if (picked.pick == Pick::kNone) return true;
     const RecordFilter filter{picked.pick == Pick::kUp ? in_.health : nullptr, picked.tier,
                               picked.client_region, picked.client_zone};
-    if (set.policy == nullptr)
+    if (set.policy == nullptr && in_.trace == nullptr)
       return response_.add_rrset(section, owner, set, klass::kIN, &picked.ttl, filter);
     Candidates candidates;
     for (std::size_t i = 0; i < set.rdatas.size() && i < kMaxPolicyCandidates; ++i) {
       if (passes(filter, set.rdatas[i])) candidates.push(static_cast<std::uint16_t>(i));
     }
-    apply_policy(set, *set.policy, candidates, in_);
+    if (in_.trace != nullptr) in_.trace->begin_set(owner, set, candidates);
+    if (set.policy != nullptr) apply_policy(set, *set.policy, candidates, in_);
+    if (in_.trace != nullptr) in_.trace->end_set(set, candidates, picked.ttl);
     return response_.add_records(section, owner, set, candidates.view(), klass::kIN, picked.ttl);
   }
   bool add_picked(Section section, std::string_view owner, const model::RRset& set) noexcept {

@@ -252,6 +252,8 @@ TEST_F(AnswerPolicyTest, StepsChainInOrder) {
 // What the trace sees: each step's candidates before and after, what it measured, why it did nothing.
 class RecordingTrace final : public PolicyTrace {
  public:
+  void begin_set(std::string_view, const model::RRset&, const Candidates&) override {}
+  void end_set(const model::RRset&, const Candidates&, std::uint32_t) override {}
   void step(const model::PolicyStep& step, const model::RRset&, const Candidates& before,
             std::span<const float> values, const Candidates& after, std::string_view note) override {
     lines.push_back(std::string(model::step_name(step.kind)) + " " + std::to_string(before.size) + "->" +

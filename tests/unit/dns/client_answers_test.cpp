@@ -55,6 +55,19 @@ class ClientAnswersTest : public ::testing::Test {
     }
     std::vector<std::string> dropped;
     names.update(web.key, &web, dropped);
+    // api: the same clusters with an answer policy (locality, then one record drawn by weight).
+    model::MergedService api = web;
+    api.key = {"shop", "api"};
+    api.health = {};
+    auto policy = std::make_shared<model::AnswerPolicy>();
+    policy->source = "test";
+    policy->steps = {{model::PolicyStepKind::kLocality}, {model::PolicyStepKind::kWeighted, 1}};
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      api.shards[i].tier = 0;
+      api.shards[i].cluster_id = shared->id(clusters[i]);
+    }
+    api.policy = policy;
+    names.update(api.key, &api, dropped);
     ASSERT_TRUE(dropped.empty()) << testing::PrintToString(dropped);
     served->generated = names.publish();
     set_down({});
@@ -109,7 +122,7 @@ class ClientAnswersTest : public ::testing::Test {
   }
 
   const std::string origin_ = name_from_text("clusterset.local.").value();
-  const std::string name_ = "web.shop.svc.clusterset.local.";
+  std::string name_ = "web.shop.svc.clusterset.local.";
   ServingSnapshot snapshot_;
   model::HealthTable table_;
   std::uint64_t generation_ = 0;
@@ -139,6 +152,32 @@ TEST_F(ClientAnswersTest, TheSourceAddressPlacesAClientWithoutEcsAndAnUnplacedCl
   EXPECT_EQ(scope(unplaced), 16) << "unplaced as far as the table's longest entry";
   // An ECS /8 cannot be placed by /16 entries: unplaced, the replica's view.
   EXPECT_EQ(answer(ask("10.0.0.0", 8)), std::vector<std::string>{name_ + " 30 IN A 192.0.2.1"});
+}
+
+TEST_F(ClientAnswersTest, APolicyAnswersThroughTheQueryPathWithTheScopeItDependsOn) {
+  name_ = "api.shop.svc.clusterset.local.";
+  const auto eu1 = ask("10.1.7.0", 24);
+  EXPECT_EQ(answer(eu1), std::vector<std::string>{name_ + " 30 IN A 192.0.2.1"}) << "locality: its zone";
+  EXPECT_EQ(scope(eu1), 16);
+  const auto unplaced = answer(ask("198.51.100.0", 24));
+  EXPECT_EQ(unplaced.size(), 1u) << "locality cannot decide, weighted draws one of three";
+  set_down({0});
+  EXPECT_EQ(answer(ask("10.1.7.0", 24)), std::vector<std::string>{name_ + " 30 IN A 192.0.2.2"})
+      << "its zone's cluster down: its region's";
+}
+
+TEST_F(ClientAnswersTest, APolicyDecisionAllocatesNothing) {
+  test::QueryOptions options;
+  options.edns = true;
+  test::append_option(options.edns_options, 8, {0, 1, 24, 0, 10, 3, 7});
+  const auto query = test::make_query("api.shop.svc.clusterset.local.", options);
+  std::size_t size = 0;
+  EXPECT_EQ(test::allocations_after_warmup([&] {
+              size = respond(query, out_, {Transport::kUdp, &table_}, snapshot_, counters_);
+            }),
+            0)
+      << "allocations while answering";
+  EXPECT_GT(size, 0u);
 }
 
 TEST_F(ClientAnswersTest, PlacingTheClientAllocatesNothing) {
