@@ -54,6 +54,41 @@ const fedns::dns::ServingSnapshot& snapshot() {
       if (tiers) m.last_resort = {"192.0.2.1"};
       names.update(m.key, &m, dropped);
     };
+    // Answer policies (issue 6), for a client placed by the table (10.1.0.0/16 in eu at London).
+    fedns::dns::ClientLocator::Config where;
+    where.table = {
+        {"10.1.0.0/16", "eu", "eu-1", fedns::dns::ClientLocator::Config::Coordinates{51.5F, -0.1F}}};
+    where.clusters = {{"c0", "eu", "eu-1", {}, std::nullopt},
+                      {"c1", "us", "us-1", {}, std::nullopt},
+                      {"c2", "ap", "ap-1", {}, std::nullopt}};
+    auto locator =
+        std::make_shared<fedns::dns::ClientLocator>(fedns::dns::ClientLocator::build(where).value());
+    s->locator = locator;
+    auto policy_service = [&](const std::string& name, std::vector<fedns::model::PolicyStep> steps) {
+      auto policy = std::make_shared<fedns::model::AnswerPolicy>();
+      policy->steps = std::move(steps);
+      const float coordinates[3][2] = {{50.1F, 8.7F}, {38.9F, -77.0F}, {-33.9F, 151.2F}};
+      fedns::model::MergedService m;
+      m.key = {"shop", name};
+      for (std::uint32_t i = 0; i < 3; ++i) {
+        fedns::model::ServiceShard shard;
+        shard.cluster = "c" + std::to_string(i);
+        shard.addresses = {"10.9.0." + std::to_string(i + 1)};
+        shard.address_targets = {i};
+        shard.cluster_id = locator->id(shard.cluster);
+        shard.region = locator->id(i == 0 ? "eu" : i == 1 ? "us" : "ap");
+        if (policy->clusters.size() <= shard.cluster_id) policy->clusters.resize(shard.cluster_id + 1U);
+        policy->clusters[shard.cluster_id].weight = 100U * (i + 1);
+        policy->clusters[shard.cluster_id].set_coordinates(coordinates[i][0], coordinates[i][1]);
+        m.shards.push_back(shard);
+      }
+      m.policy = policy;
+      names.update(m.key, &m, dropped);
+    };
+    using Kind = fedns::model::PolicyStepKind;
+    policy_service("geo", {{Kind::kGeoNearest}});
+    policy_service("weighted", {{Kind::kLocality}, {Kind::kWeighted, 2}});
+    policy_service("sticky", {{Kind::kSticky}});
     service("plain", fedns::model::HealthFallback::kOpen, false, false);
     service("checked", fedns::model::HealthFallback::kOpen, false);
     service("tiers", fedns::model::HealthFallback::kHierarchy, true);
@@ -75,6 +110,14 @@ std::vector<std::uint8_t> query(const std::string& name, std::uint16_t qtype, bo
   }
   q.insert(q.end(), {0, static_cast<std::uint8_t>(qtype >> 8), static_cast<std::uint8_t>(qtype), 0, 1});
   if (edns) q.insert(q.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0});
+  return q;
+}
+
+// The same with an EDNS Client Subnet option for 10.1.7.0/24 (a client the table places).
+std::vector<std::uint8_t> query_ecs(const std::string& name) {
+  std::vector<std::uint8_t> q = query(name, 1, true);
+  q.resize(q.size() - 2);
+  q.insert(q.end(), {0, 11, 0, 8, 0, 7, 0, 1, 24, 0, 10, 1, 7});
   return q;
 }
 
@@ -135,7 +178,25 @@ void BM_A_hierarchy_second_tier(benchmark::State& s) {
   run(s, query("tiers.shop.svc.bench.test.", 1, true), health(1));
 }
 
+// Policies, each against the same generated name answered without one, both with ECS (the anchor).
+void BM_A_ecs_no_policy(benchmark::State& s) {
+  run(s, query_ecs("checked.shop.svc.bench.test."), health(0));
+}
+void BM_A_ecs_geo_nearest(benchmark::State& s) {
+  run(s, query_ecs("geo.shop.svc.bench.test."), health(0));
+}
+void BM_A_ecs_locality_weighted(benchmark::State& s) {
+  run(s, query_ecs("weighted.shop.svc.bench.test."), health(0));
+}
+void BM_A_ecs_sticky(benchmark::State& s) {
+  run(s, query_ecs("sticky.shop.svc.bench.test."), health(0));
+}
+
 BENCHMARK(BM_A_hit);
+BENCHMARK(BM_A_ecs_no_policy);
+BENCHMARK(BM_A_ecs_geo_nearest);
+BENCHMARK(BM_A_ecs_locality_weighted);
+BENCHMARK(BM_A_ecs_sticky);
 BENCHMARK(BM_A_generated_unchecked);
 BENCHMARK(BM_A_checked_all_up);
 BENCHMARK(BM_A_checked_one_down);

@@ -30,14 +30,15 @@ using PacketPtr = std::unique_ptr<ldns_pkt, PacketDeleter>;
 
 // The ECS option (RFC 7871 6): family, source prefix, scope 0, the address's first ceil(prefix/8) octets.
 std::vector<std::uint8_t> ecs_option(const dns::ClientAddress& client) {
-  std::vector<std::uint8_t> data = {0, static_cast<std::uint8_t>(client.v6 ? 2 : 1), client.prefix, 0};
-  for (unsigned bit = 0; bit < client.prefix; bit += 8) {
-    const unsigned left = client.prefix - bit;
-    data.push_back(
-        static_cast<std::uint8_t>(client.bytes[bit / 8] & (left >= 8 ? 0xFF : 0xFF << (8 - left))));
+  const unsigned octets = (client.prefix + 7U) / 8U;
+  std::vector<std::uint8_t> option;
+  option.reserve(8 + octets);
+  for (const unsigned byte : {0U, 8U, 0U, 4U + octets, 0U, client.v6 ? 2U : 1U, unsigned{client.prefix}, 0U})
+    option.push_back(static_cast<std::uint8_t>(byte));
+  for (unsigned i = 0; i < octets; ++i) {
+    const unsigned left = client.prefix - i * 8;
+    option.push_back(static_cast<std::uint8_t>(client.bytes[i] & (left >= 8 ? 0xFF : 0xFF << (8 - left))));
   }
-  std::vector<std::uint8_t> option = {0, 8, 0, static_cast<std::uint8_t>(data.size())};
-  option.insert(option.end(), data.begin(), data.end());
   return option;
 }
 

@@ -233,11 +233,8 @@ std::shared_ptr<const model::AnswerPolicy> make_answer_policy(const PolicyConfig
     traits.weight = weight != policy.weights.end() ? weight->second : cluster.weight;
     const auto priority = policy.priorities.find(cluster.name);
     if (priority != policy.priorities.end()) traits.priority = priority->second;
-    if (cluster.latitude && cluster.longitude) {
-      traits.has_coordinates = true;
-      traits.latitude = static_cast<float>(*cluster.latitude);
-      traits.longitude = static_cast<float>(*cluster.longitude);
-    }
+    if (cluster.latitude && cluster.longitude)
+      traits.set_coordinates(static_cast<float>(*cluster.latitude), static_cast<float>(*cluster.longitude));
   }
   return out;
 }

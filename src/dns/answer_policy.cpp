@@ -9,6 +9,7 @@ namespace fedns::dns {
 namespace {
 
 constexpr float kUnknown = std::numeric_limits<float>::infinity();
+constexpr double kEarthRadiusKm = 6371.0088;  // the mean radius
 
 using Values = std::array<float, kMaxPolicyCandidates>;
 
@@ -32,8 +33,8 @@ class StepRunner {
 
   void run(const model::PolicyStep& step) noexcept {
     step_ = &step;
-    before_ = c_;
-    std::size_t measured = 0;  // how many values the step filled (for the trace)
+    if (in_.trace != nullptr) before_ = c_;  // only the trace needs the candidates as they were
+    std::size_t measured = 0;                // how many values the step filled (for the trace)
     const char* note = "";
     switch (step.kind) {
       case model::PolicyStepKind::kLocality:
@@ -106,24 +107,37 @@ class StepRunner {
     return "";
   }
 
+  // Values are angles' cosines, negated (smaller is nearer, as keep_best wants); the slack in kilometres
+  // becomes a cosine once per query. Explain shows kilometres (angle_km()).
   const char* geo_nearest(std::size_t& measured) noexcept {
     if (in_.client == nullptr) return "no client";
     in_.client->depended();
     const Location& l = in_.client->located().location;
-    float lat = l.latitude;
-    float lon = l.longitude;
-    if (!l.has_coordinates) {
+    model::UnitVector client;
+    if (l.has_coordinates) {
+      client = model::UnitVector::from_degrees(l.latitude, l.longitude);
+    } else {
       const model::PolicyCluster& own = policy_.cluster(l.cluster);
       if (l.cluster == kNoName || !own.has_coordinates) return "client has no coordinates";
-      lat = own.latitude;
-      lon = own.longitude;
+      client = own.position;
     }
+    float nearest = -2;
     for (std::size_t i = 0; i < c_.size; ++i) {
       const model::PolicyCluster& at = policy_.cluster(rdata(i).cluster);
-      values_[i] = at.has_coordinates ? distance_km(lat, lon, at.latitude, at.longitude) : kUnknown;
+      const float cosine = at.position.dot(client);
+      values_[i] = at.has_coordinates ? -cosine : kUnknown;
+      if (at.has_coordinates) nearest = std::max(nearest, cosine);
     }
     measured = c_.size;
-    return keep_best(step_->within) ? "" : "no candidate has coordinates";
+    if (nearest < -1.5F) return "no candidate has coordinates";
+    float slack = 0;
+    if (step_->within > 0) {  // within `within` km of the nearest: cosine above cos(angle + within / R)
+      const double angle =
+          std::acos(std::clamp(static_cast<double>(nearest), -1.0, 1.0)) + step_->within / kEarthRadiusKm;
+      slack = nearest - static_cast<float>(std::cos(std::min(angle, 3.14159265358979323846)));
+    }
+    keep_best(slack + 1e-6F);  // float rounding: two candidates in one place must not split
+    return "";
   }
 
   const char* latency(std::size_t& measured) noexcept {
@@ -152,7 +166,7 @@ class StepRunner {
   // Draws `count` records by weight without replacement, in draw order: each draw picks a remaining record
   // with probability weight / remaining weight (zero weights only once nothing else is left).
   std::size_t weighted() noexcept {
-    std::array<std::uint32_t, kMaxPolicyCandidates> weight{};
+    std::array<std::uint32_t, kMaxPolicyCandidates> weight;  // NOLINT: written before read, not zeroed
     for (std::size_t i = 0; i < c_.size; ++i) {
       weight[i] = policy_.cluster(rdata(i).cluster).weight;
       values_[i] = static_cast<float>(weight[i]);  // the trace's, in the order before the step
@@ -201,7 +215,7 @@ class StepRunner {
       }
       key = fnv1a(key, subnet.data(), subnet.size());
     }
-    std::array<std::uint64_t, kMaxPolicyCandidates> score{};
+    std::array<std::uint64_t, kMaxPolicyCandidates> score;  // NOLINT: written before read, not zeroed
     for (std::size_t i = 0; i < c_.size; ++i) {
       const std::string& wire = rdata(i).wire;
       score[i] = mix(fnv1a(key, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()));
@@ -227,7 +241,7 @@ class StepRunner {
   const AnswerInputs& in_;
   const model::PolicyStep* step_ = nullptr;
   Candidates before_;
-  Values values_{};
+  Values values_;  // NOLINT: each step writes its candidates' values before reading them
 };
 
 }  // namespace
@@ -238,14 +252,12 @@ std::uint64_t SplitMixRandom::next() noexcept {
 }
 
 float distance_km(float lat1, float lon1, float lat2, float lon2) noexcept {
-  constexpr double kEarthRadiusKm = 6371.0088;
-  constexpr double kRadians = 3.14159265358979323846 / 180.0;
-  const double dlat = (lat2 - lat1) * kRadians;
-  const double dlon = (lon2 - lon1) * kRadians;
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) + std::cos(lat1 * kRadians) *
-                                                                 std::cos(lat2 * kRadians) *
-                                                                 std::sin(dlon / 2) * std::sin(dlon / 2);
-  return static_cast<float>(2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a))));
+  return angle_km(
+      model::UnitVector::from_degrees(lat1, lon1).dot(model::UnitVector::from_degrees(lat2, lon2)));
+}
+
+float angle_km(float cosine) noexcept {
+  return static_cast<float>(kEarthRadiusKm * std::acos(std::clamp(static_cast<double>(cosine), -1.0, 1.0)));
 }
 
 void apply_policy(const model::RRset& set, const model::AnswerPolicy& policy, Candidates& candidates,

@@ -49,8 +49,8 @@ struct Candidates {
 };
 
 // What explain records of each step (dns/explain_answer.hpp). `values`: what the step measured per candidate
-// of `before` (distance, latency, rank, priority, weight, hash), index for index, or empty; `note`: why the
-// step did nothing, or empty.
+// of `before` (geo-nearest: the angle's cosine negated, angle_km(-v) km; latency ms; locality rank; priority;
+// weight; hash), index for index, or empty; `note`: why the step did nothing, or empty.
 class PolicyTrace {
  public:
   virtual ~PolicyTrace() = default;
@@ -76,7 +76,9 @@ struct AnswerInputs {
 void apply_policy(const model::RRset& set, const model::AnswerPolicy& policy, Candidates& candidates,
                   const AnswerInputs& inputs) noexcept;
 
-// Great-circle distance in kilometres (haversine, mean Earth radius).
+// Great-circle distance in kilometres (mean Earth radius).
 float distance_km(float lat1, float lon1, float lat2, float lon2) noexcept;
+// The great-circle distance of an angle given by its cosine (geo-nearest's measure is the cosine, negated).
+float angle_km(float cosine) noexcept;
 
 }  // namespace fedns::dns

@@ -52,7 +52,7 @@ std::string value_text(model::PolicyStepKind kind, float value) {
       return kRanks[std::min(3, static_cast<int>(value))];
     }
     case model::PolicyStepKind::kGeoNearest:
-      return number(value, "%.0f km");
+      return number(angle_km(-value), "%.0f km");
     case model::PolicyStepKind::kLatency:
       return number(value, "%.1f ms");
     case model::PolicyStepKind::kPriority:

@@ -33,6 +33,15 @@ Result<void> UdpListener::open(const ListenAddress& address) {
   const int one = 1;
   ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (v6_) socket_.set_option(asio::ip::v6_only(true), ec);
+  // No path-MTU discovery: answers fit the EDNS payload we advertise (1232 by default), so DF and the
+  // per-datagram PMTU bookkeeping buy nothing (gdnsd and NSD do the same); fragments are the client's choice.
+  if (v6_) {
+    const int omit = IPV6_PMTUDISC_OMIT;
+    ::setsockopt(socket_.native_handle(), IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof omit);
+  } else {
+    const int omit = IP_PMTUDISC_OMIT;
+    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof omit);
+  }
   // Only a wildcard bind needs the destination address per datagram (to answer from it); a specific bind
   // already answers from the right address and saves the control-message cost.
   if (address.address.is_unspecified()) {

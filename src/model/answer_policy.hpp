@@ -4,6 +4,7 @@
 // data plane evaluates it per query (dns/answer_policy.hpp).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,14 +38,35 @@ struct PolicyStep {
   bool operator==(const PolicyStep&) const = default;
 };
 
+// A point on the Earth as a unit vector: the angle between two is acos(a . b), so the nearest of several
+// points is the largest dot product, a few multiplications per candidate instead of trigonometry.
+struct UnitVector {
+  float x = 0;
+  float y = 0;
+  float z = 0;
+
+  static UnitVector from_degrees(float latitude, float longitude) noexcept {
+    constexpr double kRadians = 3.14159265358979323846 / 180.0;
+    const double lat = latitude * kRadians;
+    const double lon = longitude * kRadians;
+    return {static_cast<float>(std::cos(lat) * std::cos(lon)),
+            static_cast<float>(std::cos(lat) * std::sin(lon)), static_cast<float>(std::sin(lat))};
+  }
+  [[nodiscard]] float dot(const UnitVector& o) const noexcept { return x * o.x + y * o.y + z * o.z; }
+  bool operator==(const UnitVector&) const = default;
+};
+
 // What a policy knows of one member cluster (records carry the cluster's id, RData::cluster).
 struct PolicyCluster {
   std::uint32_t weight = 100;       // weighted: the cluster's share (its records split nothing)
   std::uint16_t priority = 0xFFFF;  // priority: lower first; unlisted clusters come last
   bool has_coordinates = false;     // geo-nearest
-  float latitude = 0;
-  float longitude = 0;
+  UnitVector position;              // where the cluster is, when has_coordinates
 
+  void set_coordinates(float latitude, float longitude) noexcept {
+    has_coordinates = true;
+    position = UnitVector::from_degrees(latitude, longitude);
+  }
   bool operator==(const PolicyCluster&) const = default;
 };
 

@@ -62,9 +62,7 @@ class AnswerPolicyTest : public ::testing::Test {
       set_.rdatas.push_back(r);
       if (policy_.clusters.size() <= r.cluster) policy_.clusters.resize(r.cluster + 1U);
       model::PolicyCluster& traits = policy_.clusters[r.cluster];
-      traits.has_coordinates = true;
-      traits.latitude = coordinates[i][0];
-      traits.longitude = coordinates[i][1];
+      traits.set_coordinates(coordinates[i][0], coordinates[i][1]);
     }
   }
 
