@@ -119,6 +119,23 @@ TEST_F(HealthMonitorTest, ATargetGoesOutWithinIntervalTimesFallAndComesBackAfter
   EXPECT_EQ(on_io([&] { return monitor_->stats().transitions; }), 2u);
 }
 
+TEST_F(HealthMonitorTest, TheTableCarriesEachTargetsMeasuredRttForLatencyAnswers) {
+  listen(true);
+  const TargetId id = add_target();
+  ASSERT_TRUE(time_until(id, true, 2s).has_value());
+  // No state change after the first publication: the RTT alone publishes the table again (at most once a
+  // second), so latency answers do not wait for a transition.
+  const auto start = std::chrono::steady_clock::now();
+  std::uint32_t rtt_us = 0;
+  while (rtt_us == 0 && std::chrono::steady_clock::now() - start < 3s) {
+    const auto table = publisher_.current();
+    if (table != nullptr && table->find(id) != nullptr) rtt_us = table->find(id)->rtt_us;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_GT(rtt_us, 0u) << "a loopback connect takes microseconds, never zero";
+  EXPECT_LT(rtt_us, 200000u) << "below the probe timeout";
+}
+
 TEST_F(HealthMonitorTest, AFlappingTargetStaysOut) {
   listen(true);
   // rise 3: an up phase of 100 ms holds at most two checks 100 ms apart, whatever the phase.
