@@ -678,18 +678,7 @@ void parse_health(Checker& c, const YAML::Node& node, const std::string& base_di
     const std::string where = "health.services[" + std::to_string(i) + "]";
     if (!c.keys(item, where, {"service", "probe", "fallback", "threshold", "last_resort"})) continue;
     HealthCheckConfig check;
-    if (const auto n = item["service"]; !n) {
-      c.error(item, where + ".service is required (namespace/name)");
-    } else if (std::string text; c.string(n, where + ".service", text)) {
-      const auto slash = text.find('/');
-      check.service = {text.substr(0, slash), slash == std::string::npos ? "" : text.substr(slash + 1)};
-      if (slash == std::string::npos || !sync::is_dns_label(check.service.namespace_) ||
-          !sync::is_dns_label(check.service.name)) {
-        c.error(n, where + ".service \"" + text + "\" must be namespace/name (DNS labels)");
-      } else if (!seen.insert(check.service).second) {
-        c.error(n, where + ": service " + text + " has two health checks");
-      }
-    }
+    read_service_key(c, item, where, seen, "health checks", check.service);
     parse_check(c, item, where, check);
     h.services.push_back(std::move(check));
   }

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "common/duration.hpp"
+#include "model/catalog.hpp"
+#include "sync/shard_builder.hpp"
 
 namespace fedns::app {
 
@@ -133,5 +135,27 @@ class Checker {
   const std::string& text_;
   std::vector<std::string> errors_;
 };
+
+// The required `service: namespace/name` of a list entry (health.services, policies), unique in `seen`
+// (`twice` completes "service X has two ..."). Returns the text as written, empty when missing or invalid.
+inline std::string read_service_key(Checker& c, const YAML::Node& item, const std::string& where,
+                                    std::set<model::ServiceKey>& seen, const std::string& twice,
+                                    model::ServiceKey& out) {
+  const auto n = item["service"];
+  std::string text;
+  if (!n) {
+    c.error(item, where + ".service is required (namespace/name)");
+    return {};
+  }
+  if (!c.string(n, where + ".service", text)) return {};
+  const auto slash = text.find('/');
+  out = {text.substr(0, slash), slash == std::string::npos ? "" : text.substr(slash + 1)};
+  if (slash == std::string::npos || !sync::is_dns_label(out.namespace_) || !sync::is_dns_label(out.name)) {
+    c.error(n, where + ".service \"" + text + "\" must be namespace/name (DNS labels)");
+  } else if (!seen.insert(out).second) {
+    c.error(n, where + ": service " + text + " has two " + twice);
+  }
+  return text;
+}
 
 }  // namespace fedns::app

@@ -105,6 +105,21 @@ void parse_step(Checker& c, const YAML::Node& item, const std::string& where, bo
   out.push_back(step);
 }
 
+// A mapping of cluster name -> whole number up to `max` (weights, priorities).
+template <class T>
+void cluster_numbers(Checker& c, const YAML::Node& n, const std::string& what, const std::string& must_be,
+                     std::uint64_t max, std::map<std::string, T>& out) {
+  if (!n.IsMap()) {
+    c.error(n, what + " must be " + must_be);
+    return;
+  }
+  for (const auto& item : n) {
+    const std::string cluster = item.first.as<std::string>("");
+    T value = 0;
+    if (c.integer(item.second, what + "." + cluster, value, 0, max)) out[cluster] = value;
+  }
+}
+
 // steps, weights, priorities (the part an entry and an annotation share).
 void parse_body(Checker& c, const YAML::Node& node, const std::string& where, PolicyConfig& p) {
   if (const auto steps = node["steps"]; !steps) {
@@ -115,29 +130,11 @@ void parse_body(Checker& c, const YAML::Node& node, const std::string& where, Po
     for (std::size_t i = 0; i < steps.size(); ++i)
       parse_step(c, steps[i], where + ".steps[" + std::to_string(i) + "]", i == 0, p.steps);
   }
-  if (const auto n = node["weights"]) {
-    if (!n.IsMap()) {
-      c.error(n, where + ".weights must be a mapping of cluster -> weight");
-    } else {
-      for (const auto& item : n) {
-        const std::string cluster = item.first.as<std::string>("");
-        std::uint32_t weight = 0;
-        if (c.integer(item.second, where + ".weights." + cluster, weight, 0, 1000000))
-          p.weights[cluster] = weight;
-      }
-    }
-  }
+  if (const auto n = node["weights"])
+    cluster_numbers(c, n, where + ".weights", "a mapping of cluster -> weight", 1000000, p.weights);
   if (const auto n = node["priorities"]) {
-    if (!n.IsMap()) {
-      c.error(n, where + ".priorities must be a mapping of cluster -> priority (lower first)");
-    } else {
-      for (const auto& item : n) {
-        const std::string cluster = item.first.as<std::string>("");
-        std::uint16_t priority = 0;
-        if (c.integer(item.second, where + ".priorities." + cluster, priority, 0, 65534))
-          p.priorities[cluster] = priority;
-      }
-    }
+    cluster_numbers(c, n, where + ".priorities", "a mapping of cluster -> priority (lower first)", 65534,
+                    p.priorities);
   }
 }
 
@@ -154,19 +151,9 @@ void parse_policies(Checker& c, const YAML::Node& node, std::vector<PolicyConfig
     std::string where = "policies[" + std::to_string(i) + "]";
     if (!c.keys(item, where, {"service", "steps", "weights", "priorities"})) continue;
     PolicyConfig policy;
-    if (const auto n = item["service"]; !n) {
-      c.error(item, where + ".service is required (namespace/name)");
-    } else if (std::string text; c.string(n, where + ".service", text)) {
-      const auto slash = text.find('/');
-      policy.service = {text.substr(0, slash), slash == std::string::npos ? "" : text.substr(slash + 1)};
-      if (slash == std::string::npos || !sync::is_dns_label(policy.service.namespace_) ||
-          !sync::is_dns_label(policy.service.name)) {
-        c.error(n, where + ".service \"" + text + "\" must be namespace/name (DNS labels)");
-      } else if (!seen.insert(policy.service).second) {
-        c.error(n, where + ": service " + text + " has two policies");
-      }
+    if (const std::string text = read_service_key(c, item, where, seen, "policies", policy.service);
+        !text.empty())
       where += " (" + text + ")";
-    }
     parse_body(c, item, where, policy);
     out.push_back(std::move(policy));
   }
