@@ -134,7 +134,8 @@ class Server {
         log::error("cannot listen: " + r.error().message);
         return 1;
       }
-      counters.push_back(&worker->counters());
+      for (const auto* c : worker->counters())
+        counters.push_back(c);
       workers_.push_back(std::move(worker));
     }
     metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get(), monitor_.get(),

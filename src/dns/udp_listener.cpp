@@ -1,7 +1,10 @@
-// UDP serving: Asio tells us when the socket is readable; recvmmsg/sendmmsg move up to 32 datagrams per
-// system call. IP_PKTINFO / IPV6_RECVPKTINFO let a socket bound to a wildcard address answer from the exact
-// address the query was sent to.
+// UDP serving: one thread per socket, blocking in recvmmsg, up to 32 datagrams per system call each way.
+// IP_PKTINFO / IPV6_RECVPKTINFO let a socket bound to a wildcard address answer from the exact address the
+// query was sent to.
 #include "dns/udp_listener.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,76 +14,67 @@
 
 namespace fedns::dns {
 
-namespace asio = boost::asio;
-
-UdpListener::UdpListener(asio::io_context& io, ServingReader& snapshots, WorkerCounters& counters)
-    : socket_(io),
-      snapshots_(snapshots),
-      counters_(counters),
-      slots_(std::make_unique<std::array<Slot, kBatch>>()) {}
+UdpListener::UdpListener(const SnapshotPublisher<ServingSnapshot>& zones,
+                         const SnapshotPublisher<model::HealthTable>* health)
+    : snapshots_(zones, health), slots_(std::make_unique<std::array<Slot, kBatch>>()) {}
 
 UdpListener::~UdpListener() {
   close();
+  join();
+  if (fd_ >= 0) ::close(fd_);
 }
 
 Result<void> UdpListener::open(const ListenAddress& address) {
-  boost::system::error_code ec;
-  const asio::ip::udp::endpoint endpoint(address.address, address.port);
+  const boost::asio::ip::udp::endpoint endpoint(address.address, address.port);
   v6_ = address.address.is_v6();
   const std::string where = "udp " + address.to_string();
-  socket_.open(endpoint.protocol(), ec);
-  if (ec) return Error{where + ": open: " + ec.message()};
+  fd_ = ::socket(v6_ ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return Error{where + ": socket: " + std::strerror(errno)};
   const int one = 1;
-  ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (v6_) socket_.set_option(asio::ip::v6_only(true), ec);
+  ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (v6_) ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   // No path-MTU discovery: answers fit the EDNS payload we advertise (1232 by default), so DF and the
-  // per-datagram PMTU bookkeeping buy nothing (gdnsd and NSD do the same); fragments are the client's choice.
+  // per-datagram PMTU bookkeeping buy nothing (gdnsd and NSD do the same); it also ignores forged ICMP
+  // "fragmentation needed".
   if (v6_) {
     const int omit = IPV6_PMTUDISC_OMIT;
-    ::setsockopt(socket_.native_handle(), IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof omit);
+    ::setsockopt(fd_, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof omit);
   } else {
     const int omit = IP_PMTUDISC_OMIT;
-    ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof omit);
+    ::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof omit);
   }
   // Only a wildcard bind needs the destination address per datagram (to answer from it); a specific bind
   // already answers from the right address and saves the control-message cost.
   if (address.address.is_unspecified()) {
     if (v6_) {
-      ::setsockopt(socket_.native_handle(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+      ::setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
     } else {
-      ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+      ::setsockopt(fd_, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
     }
   }
-  socket_.bind(endpoint, ec);
-  if (ec) return Error{where + ": bind: " + ec.message()};
-  socket_.non_blocking(true, ec);
-  if (ec) return Error{where + ": non-blocking: " + ec.message()};
+  if (::bind(fd_, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0)
+    return Error{where + ": bind: " + std::strerror(errno)};
+  // The receive wait ends this often so that the thread sees close().
+  const timeval wait{0, kStopCheckMs * 1000};
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   return {};
 }
 
-void UdpListener::start() {
-  wait();
-}
-
-void UdpListener::close() {
-  closed_ = true;
-  boost::system::error_code ec;
-  socket_.close(ec);
-}
-
-void UdpListener::wait() {
-  socket_.async_wait(asio::ip::udp::socket::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec || closed_) return;
-    on_readable();
+void UdpListener::start(const std::string& name) {
+  thread_ = std::thread([this, name] {
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    run();
   });
 }
 
-void UdpListener::on_readable() {
-  // Bounded work per wake-up so TCP sessions of this worker are not starved under a UDP flood.
-  for (int round = 0; round < 16; ++round) {
-    if (answer_batch() < kBatch) break;
-  }
-  wait();
+void UdpListener::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void UdpListener::run() noexcept {
+  while (!stop_.load(std::memory_order_relaxed))
+    answer_batch();
+  finished_.store(true, std::memory_order_release);
 }
 
 std::size_t UdpListener::answer_batch() noexcept {
@@ -98,7 +92,7 @@ std::size_t UdpListener::answer_batch() noexcept {
     h.msg_controllen = kControlSize;
     rx_[i].msg_len = 0;
   }
-  const int received = ::recvmmsg(socket_.native_handle(), rx_.data(), kBatch, MSG_DONTWAIT, nullptr);
+  const int received = ::recvmmsg(fd_, rx_.data(), kBatch, MSG_WAITFORONE, nullptr);
   if (received <= 0) return 0;
 
   const ServingSnapshot* snapshot = snapshots_.snapshot();
@@ -147,8 +141,7 @@ std::size_t UdpListener::answer_batch() noexcept {
   }
   std::size_t sent = 0;
   while (sent < to_send) {
-    const int n =
-        ::sendmmsg(socket_.native_handle(), tx_.data() + sent, static_cast<unsigned>(to_send - sent), 0);
+    const int n = ::sendmmsg(fd_, tx_.data() + sent, static_cast<unsigned>(to_send - sent), MSG_DONTWAIT);
     if (n <= 0) {
       // The first message failed (a full send buffer, an unreachable peer): it is lost, as over any UDP
       // server; count it and go on with the rest.

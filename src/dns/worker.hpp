@@ -1,5 +1,6 @@
-// A DNS worker: one thread, one io_context, its own UDP sockets and TCP acceptors on the shared port, its own
-// counters. It only reads published snapshots.
+// A DNS worker: its own UDP sockets and TCP acceptors on the shared port, each UDP socket served by a thread
+// of its own (dns/udp_listener.hpp), TCP by one thread running the worker's io_context; its own counters. It
+// only reads published snapshots.
 #pragma once
 
 #include <atomic>
@@ -35,11 +36,15 @@ class Worker {
   // Thread-safe: stop now.
   void stop();
   void join();
-  [[nodiscard]] bool finished() const { return finished_.load(std::memory_order_acquire); }
+  // The TCP thread and every UDP thread have ended.
+  [[nodiscard]] bool finished() const;
 
-  [[nodiscard]] const WorkerCounters& counters() const { return counters_; }
+  // The TCP side's counters, then each UDP socket's (each has a single writer).
+  [[nodiscard]] std::vector<const WorkerCounters*> counters() const;
 
  private:
+  const SnapshotPublisher<ServingSnapshot>& publisher_;
+  const SnapshotPublisher<model::HealthTable>* health_;
   boost::asio::io_context io_{1};
   ServingReader snapshots_;
   WorkerCounters counters_;
