@@ -833,18 +833,11 @@ Result<Config> load_config(const std::string& path) {
 }
 
 Result<HealthCheckConfig> parse_health_check_annotation(const std::string& text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return Error{"YAML syntax: " + e.msg};
-  }
-  Checker c("the annotation", text);
-  HealthCheckConfig check;
-  if (c.keys(root, "the annotation", {"probe", "fallback", "threshold", "last_resort"}))
-    parse_check(c, root, "annotation", check);
-  if (!c.errors().empty()) return Error::from_lines(c.errors());
-  return check;
+  return parse_annotation<HealthCheckConfig>(
+      text, {"probe", "fallback", "threshold", "last_resort"},
+      [](Checker& c, const YAML::Node& root, HealthCheckConfig& check) {
+        parse_check(c, root, "annotation", check);
+      });
 }
 
 }  // namespace fedns::app

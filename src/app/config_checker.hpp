@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/duration.hpp"
+#include "common/result.hpp"
 #include "model/catalog.hpp"
 #include "sync/shard_builder.hpp"
 
@@ -135,6 +136,23 @@ class Checker {
   const std::string& text_;
   std::vector<std::string> errors_;
 };
+
+// A Service annotation holding a YAML (or JSON) mapping with the `keys` of a config entry: parsed and checked
+// by `parse(checker, root, out)`, every problem in the error.
+template <class T, class Parse>
+Result<T> parse_annotation(const std::string& text, const std::set<std::string>& keys, Parse parse) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Error{"YAML syntax: " + e.msg};
+  }
+  Checker c("the annotation", text);
+  T out;
+  if (c.keys(root, "the annotation", keys)) parse(c, root, out);
+  if (!c.errors().empty()) return Error::from_lines(c.errors());
+  return out;
+}
 
 // The required `service: namespace/name` of a list entry (health.services, policies), unique in `seen`
 // (`twice` completes "service X has two ..."). Returns the text as written, empty when missing or invalid.

@@ -191,18 +191,10 @@ std::vector<std::string> policy_problems(const PolicyConfig& policy,
 }
 
 Result<PolicyConfig> parse_answer_policy_annotation(const std::string& text) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    return Error{"YAML syntax: " + e.msg};
-  }
-  Checker c("the annotation", text);
-  PolicyConfig policy;
-  if (c.keys(root, "the annotation", {"steps", "weights", "priorities"}))
-    parse_body(c, root, "policy", policy);
-  if (!c.errors().empty()) return Error::from_lines(c.errors());
-  return policy;
+  return parse_annotation<PolicyConfig>(text, {"steps", "weights", "priorities"},
+                                        [](Checker& c, const YAML::Node& root, PolicyConfig& policy) {
+                                          parse_body(c, root, "policy", policy);
+                                        });
 }
 
 std::shared_ptr<const model::AnswerPolicy> make_answer_policy(const PolicyConfig& policy, std::string source,
