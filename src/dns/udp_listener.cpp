@@ -61,6 +61,7 @@ Result<void> UdpListener::open(const ListenAddress& address) {
 }
 
 void UdpListener::start(const std::string& name) {
+  finished_.store(false, std::memory_order_relaxed);
   thread_ = std::thread([this, name] {
     pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
     run();

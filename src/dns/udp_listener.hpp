@@ -60,7 +60,7 @@ class UdpListener {
   WorkerCounters counters_;
   bool v6_ = false;
   std::atomic<bool> stop_{false};
-  std::atomic<bool> finished_{false};
+  std::atomic<bool> finished_{true};  // until start(): a socket never served has nothing to finish
   std::thread thread_;
 
   // Batch buffers, allocated once per socket.
