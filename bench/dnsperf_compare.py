@@ -182,6 +182,10 @@ def run_dnsperf(port, queries, seconds):
     completed = int(re.search(r"Queries completed:\s+(\d+)", out).group(1))
     qps = float(re.search(r"Queries per second:\s+([\d.]+)", out).group(1))
     lost = int(re.search(r"Queries lost:\s+(\d+)", out).group(1))
+    # The mix is answers and 5% NXDOMAIN: any other code means the server is not doing the measured work.
+    codes = re.search(r"Response codes:\s+(.*)", out).group(1)
+    if set(re.findall(r"([A-Z]+) \d+", codes)) - {"NOERROR", "NXDOMAIN"}:
+        raise RuntimeError(f"port {port}: unexpected response codes: {codes}")
     return completed, qps, lost
 
 
