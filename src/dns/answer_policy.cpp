@@ -115,7 +115,7 @@ class StepRunner {
     const Location& l = in_.client->located().location;
     model::UnitVector client;
     if (l.has_coordinates) {
-      client = model::UnitVector::from_degrees(l.latitude, l.longitude);
+      client = l.position;
     } else {
       const model::PolicyCluster& own = policy_.cluster(l.cluster);
       if (l.cluster == kNoName || !own.has_coordinates) return "client has no coordinates";

@@ -22,6 +22,41 @@ std::array<std::uint8_t, 16> masked(const std::array<std::uint8_t, 16>& bytes, u
   return out;
 }
 
+// One record of a MaxMind DB search-tree node: nodes are two big-endian records of 24, 28 or 32 bits (28: the
+// middle byte holds both records' high nibbles).
+template <unsigned Bits>
+std::uint32_t tree_child(const std::uint8_t* tree, std::uint32_t node, bool right) noexcept {
+  const std::uint8_t* n = tree + static_cast<std::size_t>(node) * (Bits / 4);
+  const auto be24 = [](const std::uint8_t* b) {
+    return static_cast<std::uint32_t>(b[0]) << 16 | static_cast<std::uint32_t>(b[1]) << 8 | b[2];
+  };
+  if constexpr (Bits == 24) {
+    return be24(right ? n + 3 : n);
+  } else if constexpr (Bits == 28) {
+    return right ? (static_cast<std::uint32_t>(n[3] & 0x0F) << 24 | be24(n + 4))
+                 : (static_cast<std::uint32_t>(n[3] & 0xF0) << 20 | be24(n));
+  } else {
+    return right ? (static_cast<std::uint32_t>(n[4]) << 24 | be24(n + 5))
+                 : (static_cast<std::uint32_t>(n[0]) << 24 | be24(n + 1));
+  }
+}
+
+// Follows the address's bits from `node` until a record that is not a node; returns the bits consumed.
+template <unsigned Bits>
+unsigned tree_walk(const std::uint8_t* tree, std::uint32_t node_count, std::uint32_t& node,
+                   const std::array<std::uint8_t, 16>& key, unsigned from, unsigned bits) noexcept {
+  unsigned depth = from;
+  for (; depth < bits && node < node_count; ++depth)
+    node = tree_child<Bits>(tree, node, ((key[depth / 8] >> (7 - depth % 8)) & 1) != 0);
+  return depth;
+}
+
+// Fibonacci hashing of a data offset into a power-of-two table.
+std::size_t slot_of(std::uint32_t offset, std::size_t slots) noexcept {
+  return static_cast<std::size_t>((static_cast<std::uint64_t>(offset) * 0x9E3779B97F4A7C15ULL) >> 32) &
+         (slots - 1);
+}
+
 }  // namespace
 
 ClientAddress ClientAddress::v4(const std::array<std::uint8_t, 4>& address, std::uint8_t prefix) {
@@ -119,6 +154,31 @@ Result<std::unique_ptr<GeoipDatabase>> GeoipDatabase::open(const std::string& pa
     db->handle_.reset();
     return Error{path + ": " + MMDB_strerror(status)};
   }
+  const MMDB_s& mmdb = db->handle_->mmdb;
+  db->tree_ = mmdb.file_content;
+  db->node_count_ = mmdb.metadata.node_count;
+  db->record_bits_ = mmdb.metadata.record_size;
+  db->data_section_size_ = mmdb.data_section_size;
+  if (db->record_bits_ != 24 && db->record_bits_ != 28 && db->record_bits_ != 32)
+    return Error{path + ": unsupported record size " + std::to_string(db->record_bits_)};
+  if (mmdb.metadata.ip_version == 6) {
+    for (unsigned depth = 0; depth < 96 && db->ipv4_start_ < db->node_count_; ++depth)
+      db->ipv4_start_ = db->child(db->ipv4_start_, false);
+  }
+  const auto jumps = [&](std::uint32_t start, unsigned bits) {
+    std::vector<Jump> table(std::size_t{1} << kJumpBits);
+    for (std::uint32_t i = 0; i < table.size(); ++i) {
+      std::array<std::uint8_t, 16> key{};
+      key[0] = static_cast<std::uint8_t>(i >> 8);
+      key[1] = static_cast<std::uint8_t>(i);
+      table[i].node = start;
+      table[i].depth = static_cast<std::uint8_t>(db->walk(table[i].node, key, 0, std::min(bits, kJumpBits)));
+    }
+    return table;
+  };
+  if (db->ipv4_start_ < db->node_count_) db->ipv4_jumps_ = jumps(db->ipv4_start_, 32);
+  if (mmdb.metadata.ip_version == 6) db->ipv6_jumps_ = jumps(0, 128);
+  db->index_records();
   return db;
 }
 
@@ -132,11 +192,12 @@ bool GeoipDatabase::has_v6() const {
 
 namespace {
 
-// A number at either path (flat first: ip-location-db; then MaxMind's nested layout).
+// A number at either path (MaxMind's nested layout first, a failed key search in its larger top-level map
+// costing more than one in ip-location-db's flat layout).
 bool coordinate(MMDB_entry_s& entry, const char* flat, const char* nested, float& out) noexcept {
   MMDB_entry_data_s data{};
-  if ((MMDB_get_value(&entry, &data, flat, nullptr) != MMDB_SUCCESS || !data.has_data) &&
-      (MMDB_get_value(&entry, &data, "location", nested, nullptr) != MMDB_SUCCESS || !data.has_data)) {
+  if ((MMDB_get_value(&entry, &data, "location", nested, nullptr) != MMDB_SUCCESS || !data.has_data) &&
+      (MMDB_get_value(&entry, &data, flat, nullptr) != MMDB_SUCCESS || !data.has_data)) {
     return false;
   }
   if (data.type == MMDB_DATA_TYPE_FLOAT) {
@@ -149,43 +210,119 @@ bool coordinate(MMDB_entry_s& entry, const char* flat, const char* nested, float
   return true;
 }
 
-}  // namespace
-
-Located GeoipDatabase::find(const ClientAddress& address) const noexcept {
-  const auto key = masked(address.bytes, address.prefix);
-  sockaddr_storage storage{};
-  if (address.v6) {
-    auto* sa = reinterpret_cast<sockaddr_in6*>(&storage);
-    sa->sin6_family = AF_INET6;
-    std::memcpy(&sa->sin6_addr, key.data(), 16);
-  } else {
-    auto* sa = reinterpret_cast<sockaddr_in*>(&storage);
-    sa->sin_family = AF_INET;
-    std::memcpy(&sa->sin_addr, key.data(), 4);
-  }
-  int error = 0;
-  MMDB_lookup_result_s result =
-      MMDB_lookup_sockaddr(&handle_->mmdb, reinterpret_cast<const sockaddr*>(&storage), &error);
-  if (error != MMDB_SUCCESS) return {};  // e.g. an IPv6 address in an IPv4-only database
-  // An IPv4 address in an IPv6 tree is looked up under ::/96: the network length counts those 96 bits.
-  const int netmask = !address.v6 && has_v6() ? std::max(0, result.netmask - 96) : result.netmask;
-  Located out{{}, LocationSource::kNone, static_cast<std::uint8_t>(std::clamp(netmask, 0, 128))};
-  if (!result.found_entry) return out;
+template <typename Record>
+Record decode(MMDB_entry_s entry) noexcept {
+  Record out;
   MMDB_entry_data_s data{};
-  if (((MMDB_get_value(&result.entry, &data, "country_code", nullptr) == MMDB_SUCCESS && data.has_data) ||
-       (MMDB_get_value(&result.entry, &data, "country", "iso_code", nullptr) == MMDB_SUCCESS &&
-        data.has_data)) &&
+  if (((MMDB_get_value(&entry, &data, "country", "iso_code", nullptr) == MMDB_SUCCESS && data.has_data) ||
+       (MMDB_get_value(&entry, &data, "country_code", nullptr) == MMDB_SUCCESS && data.has_data)) &&
       data.type == MMDB_DATA_TYPE_UTF8_STRING && data.data_size == 2) {
-    out.location.country = {data.utf8_string[0], data.utf8_string[1], '\0'};
+    out.country = {data.utf8_string[0], data.utf8_string[1], '\0'};
   }
   float latitude = 0;
   float longitude = 0;
-  if (coordinate(result.entry, "latitude", "latitude", latitude) &&
-      coordinate(result.entry, "longitude", "longitude", longitude)) {
-    out.location.has_coordinates = true;
-    out.location.latitude = latitude;
-    out.location.longitude = longitude;
+  if (coordinate(entry, "latitude", "latitude", latitude) &&
+      coordinate(entry, "longitude", "longitude", longitude)) {
+    out.has_coordinates = true;
+    out.latitude = latitude;
+    out.longitude = longitude;
+    out.position = model::UnitVector::from_degrees(latitude, longitude);
   }
+  return out;
+}
+
+}  // namespace
+
+void GeoipDatabase::index_records() {
+  MMDB_s& mmdb = handle_->mmdb;
+  // Mark each data offset a tree record points at (a bitmap over the data section: no sort of the millions
+  // of leaves), then decode the marked ones in offset order.
+  std::vector<bool> used(mmdb.data_section_size);
+  const auto mark = [&](std::uint8_t type, const MMDB_entry_s& entry) {
+    if (type == MMDB_RECORD_TYPE_DATA && entry.offset < used.size()) used[entry.offset] = true;
+  };
+  for (std::uint32_t node = 0; node < mmdb.metadata.node_count; ++node) {
+    MMDB_search_node_s read{};
+    if (MMDB_read_node(&mmdb, node, &read) != MMDB_SUCCESS) continue;
+    mark(read.left_record_type, read.left_record_entry);
+    mark(read.right_record_type, read.right_record_entry);
+  }
+  for (std::uint32_t offset = 0; offset < used.size(); ++offset) {
+    if (!used[offset]) continue;
+    record_offsets_.push_back(offset);
+    records_.push_back(decode<Record>(MMDB_entry_s{&mmdb, offset}));
+  }
+  record_offsets_.shrink_to_fit();
+  records_.shrink_to_fit();
+  std::size_t slots = 16;
+  while (slots < 2 * records_.size())
+    slots *= 2;
+  record_slots_.assign(slots, 0);
+  for (std::uint32_t i = 0; i < record_offsets_.size(); ++i) {
+    std::size_t at = slot_of(record_offsets_[i], slots);
+    while (record_slots_[at] != 0)
+      at = (at + 1) & (slots - 1);
+    record_slots_[at] = i + 1;
+  }
+}
+
+unsigned GeoipDatabase::walk(std::uint32_t& node, const std::array<std::uint8_t, 16>& key, unsigned from,
+                             unsigned bits) const noexcept {
+  switch (record_bits_) {
+    case 24:
+      return tree_walk<24>(tree_, node_count_, node, key, from, bits);
+    case 28:
+      return tree_walk<28>(tree_, node_count_, node, key, from, bits);
+    default:
+      return tree_walk<32>(tree_, node_count_, node, key, from, bits);
+  }
+}
+
+std::uint32_t GeoipDatabase::child(std::uint32_t node, bool right) const noexcept {
+  switch (record_bits_) {
+    case 24:
+      return tree_child<24>(tree_, node, right);
+    case 28:
+      return tree_child<28>(tree_, node, right);
+    default:
+      return tree_child<32>(tree_, node, right);
+  }
+}
+
+const GeoipDatabase::Record* GeoipDatabase::record_at(std::uint32_t offset) const noexcept {
+  const std::size_t slots = record_slots_.size();
+  for (std::size_t at = slot_of(offset, slots);; at = (at + 1) & (slots - 1)) {
+    const std::uint32_t index = record_slots_[at];
+    if (index == 0) return nullptr;
+    if (record_offsets_[index - 1] == offset) return &records_[index - 1];
+  }
+}
+
+Located GeoipDatabase::find(const ClientAddress& address) const noexcept {
+  if (address.v6 && !has_v6()) return {};  // an IPv6 client in an IPv4-only database
+  const auto key = masked(address.bytes, address.prefix);
+  const unsigned bits = address.v6 ? 128 : 32;
+  const std::vector<Jump>& jumps = address.v6 ? ipv6_jumps_ : ipv4_jumps_;
+  std::uint32_t node = ipv4_start_;  // no table: the IPv6 tree ends above ::/96, one record for all of IPv4
+  unsigned depth = 0;                // bits of the client's own address consumed
+  if (!jumps.empty()) {
+    const Jump& jump = jumps[std::size_t{key[0]} << 8 | key[1]];
+    node = jump.node;
+    depth = jump.depth;
+    if (depth == kJumpBits) depth = walk(node, key, depth, bits);
+  }
+  Located out{{}, LocationSource::kNone, static_cast<std::uint8_t>(depth)};
+  // node_count: no entry; past it, node_count + 16 + the record's offset in the data section.
+  if (node <= node_count_ || node - node_count_ - 16 >= data_section_size_) return out;
+  const std::uint32_t offset = node - node_count_ - 16;
+  const Record* indexed = record_at(offset);
+  // Every offset the tree leads to was indexed at open; decoding here is only a guard.
+  const Record record = indexed != nullptr ? *indexed : decode<Record>(MMDB_entry_s{&handle_->mmdb, offset});
+  out.location.country = record.country;
+  out.location.has_coordinates = record.has_coordinates;
+  out.location.latitude = record.latitude;
+  out.location.longitude = record.longitude;
+  out.location.position = record.position;
   if (out.location.country[0] != '\0' || out.location.has_coordinates) out.source = LocationSource::kGeoip;
   return out;
 }
@@ -216,9 +353,7 @@ Result<ClientLocator> ClientLocator::build(const Config& config) {
     location.region = locator.intern(entry.region);
     location.zone = locator.intern(entry.zone);
     if (entry.coordinates) {
-      location.has_coordinates = true;
-      location.latitude = entry.coordinates->latitude;
-      location.longitude = entry.coordinates->longitude;
+      location.set_coordinates(entry.coordinates->latitude, entry.coordinates->longitude);
     }
     if (auto r = locator.table_.add(entry.cidr, location); !r)
       return r.error().wrap("locations[" + std::to_string(i) + "]");
@@ -229,9 +364,7 @@ Result<ClientLocator> ClientLocator::build(const Config& config) {
     location.region = locator.intern(cluster.region);
     location.zone = locator.intern(cluster.zone);
     if (cluster.coordinates) {
-      location.has_coordinates = true;
-      location.latitude = cluster.coordinates->latitude;
-      location.longitude = cluster.coordinates->longitude;
+      location.set_coordinates(cluster.coordinates->latitude, cluster.coordinates->longitude);
     }
     for (const auto& cidr : cluster.cidrs) {
       if (auto r = locator.clusters_.add(cidr, location); !r)

@@ -4,10 +4,11 @@
 // data plane evaluates it per query (dns/answer_policy.hpp).
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "model/unit_vector.hpp"
 
 namespace fedns::model {
 
@@ -36,24 +37,6 @@ struct PolicyStep {
   std::uint8_t v6_prefix = 56;
 
   bool operator==(const PolicyStep&) const = default;
-};
-
-// A point on the Earth as a unit vector: the angle between two is acos(a . b), so the nearest of several
-// points is the largest dot product, a few multiplications per candidate instead of trigonometry.
-struct UnitVector {
-  float x = 0;
-  float y = 0;
-  float z = 0;
-
-  static UnitVector from_degrees(float latitude, float longitude) noexcept {
-    constexpr double kRadians = 3.14159265358979323846 / 180.0;
-    const double lat = latitude * kRadians;
-    const double lon = longitude * kRadians;
-    return {static_cast<float>(std::cos(lat) * std::cos(lon)),
-            static_cast<float>(std::cos(lat) * std::sin(lon)), static_cast<float>(std::sin(lat))};
-  }
-  [[nodiscard]] float dot(const UnitVector& o) const noexcept { return x * o.x + y * o.y + z * o.z; }
-  bool operator==(const UnitVector&) const = default;
 };
 
 // What a policy knows of one member cluster (records carry the cluster's id, RData::cluster).
