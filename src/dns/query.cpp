@@ -74,16 +74,11 @@ ParseStatus parse_query(std::span<const std::uint8_t> message, Query& q) noexcep
       q.opcode == opcode::kQuery || q.opcode == opcode::kNotify || q.opcode == opcode::kUpdate;
   if (q.qdcount != 1) return known_opcode ? ParseStatus::kFormErr : ParseStatus::kNotImp;
 
-  // The question's name may not use compression: there is nothing before it to point at.
-  NameBuffer raw;
-  if (!reader.name(raw, false) || !reader.u16(q.qtype) || !reader.u16(q.qclass)) {
+  if (!reader.question_name(q.qname) || !reader.u16(q.qtype) || !reader.u16(q.qclass)) {
     return known_opcode ? ParseStatus::kFormErr : ParseStatus::kNotImp;
   }
   q.question_end = reader.pos();
   q.question_ok = true;
-  q.qname.size = raw.size;
-  for (std::size_t i = 0; i < raw.size; ++i)
-    q.qname.data[i] = fold_case(raw.data[i]);
   if (!known_opcode) return ParseStatus::kNotImp;
 
   // A standard query carries no answer or authority records (NOTIFY and UPDATE may; RFC 1996, 2136).

@@ -1,6 +1,8 @@
 // Allocation-free DNS message writer: name compression against names already written.
 #include "dns/wire_writer.hpp"
 
+#include <cstring>
+
 #include "dns/name.hpp"
 
 namespace fedns::dns {
@@ -16,6 +18,12 @@ void WireWriter::add_compression_target(std::size_t offset) noexcept {
 }
 
 bool WireWriter::equals_at(std::size_t offset, std::string_view wire) const noexcept {
+  // Most matches are the very bytes written before (an answer's owner is the question's name): one memcmp
+  // over the whole name, root label included, instead of a case-folding walk (600 instructions per answer).
+  if (!wire.empty() && buf_[offset] == static_cast<std::uint8_t>(wire[0]) && offset + wire.size() <= size_ &&
+      std::memcmp(buf_.data() + offset, wire.data(), wire.size()) == 0) {
+    return true;
+  }
   std::size_t at = offset;
   std::size_t i = 0;
   for (int hops = 0; hops < 64;) {
