@@ -9,6 +9,7 @@
 
 #include "common/asio.hpp"
 #include "support/cluster_fixture.hpp"
+#include "support/run_awaitable.hpp"
 #include "sync/api_client.hpp"
 #include "sync/api_writer.hpp"
 #include "sync/kubeconfig.hpp"
@@ -19,17 +20,6 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
-
-// Runs the io_context until `task` completes and returns its result (Result has no default value, which
-// co_spawn's value completion would need).
-template <class T>
-std::optional<T> run(asio::io_context& io, asio::awaitable<T> task) {
-  std::optional<T> out;
-  asio::co_spawn(
-      io, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(task)); }, asio::detached);
-  io.run();
-  return out;
-}
 
 class KubeApiClient : public ::testing::Test {
  protected:
