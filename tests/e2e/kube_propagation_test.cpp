@@ -7,6 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
 #include "common/asio.hpp"
 #include "support/cluster_fixture.hpp"
 #include "support/run_awaitable.hpp"
@@ -15,6 +19,7 @@
 #include "sync/kubeconfig.hpp"
 #include "sync/propagation/desired_object.hpp"
 #include "sync/propagation/federated_object.hpp"
+#include "sync/propagation/leader_election.hpp"
 
 namespace fedns::e2e {
 namespace {
@@ -157,6 +162,175 @@ spec:
   EXPECT_EQ((*refused)->status, 422u);
   EXPECT_EQ((*refused)->reason, "Invalid");
   EXPECT_NE((*refused)->message.find("spec.ports[0].port"), std::string::npos) << (*refused)->message;
+}
+
+// Several electors against the real apiserver's Lease, with short timings (lease 3 s, renew deadline 2 s,
+// retry 0.5 s): one leads; after it crashes another takes over once the lease ran out on its own clock, never
+// before; a released lease is taken at the next retry; at no moment do two lead.
+class LeaderElection : public KubePropagation {
+ protected:
+  struct Replica {
+    std::unique_ptr<sync::propagation::LeaderElector> elector;
+    std::chrono::steady_clock::time_point started{}, stopped{};
+  };
+
+  void SetUp() override {
+    KubePropagation::SetUp();
+    if (IsSkipped()) return;
+    (void)run_command(kubectl_ + " create namespace fedns-system");
+    (void)run_command(kubectl_ + " delete lease -n fedns-system --all");
+    auto creds = sync::load_kubeconfig(fixture_->kubeconfig(0));
+    ASSERT_TRUE(creds) << creds.error().message;
+    auto api = sync::ApiClient::create(io_, *creds);
+    ASSERT_TRUE(api) << api.error().message;
+    api_ = std::move(*api);
+  }
+
+  // Adds a replica; leading_ counts replicas leading at once, most_leading_ the most ever seen.
+  Replica& replica(const std::string& identity) {
+    auto r = std::make_unique<Replica>();
+    Replica* self = r.get();
+    sync::propagation::LeaderElectionConfig config;
+    config.identity = identity;
+    config.lease_duration = std::chrono::seconds(3);
+    config.renew_deadline = std::chrono::seconds(2);
+    config.retry_period = std::chrono::milliseconds(500);
+    EXPECT_TRUE(sync::propagation::check(config).ok());
+    self->elector = std::make_unique<sync::propagation::LeaderElector>(
+        *api_, config,
+        [this, self] {
+          self->started = std::chrono::steady_clock::now();
+          most_leading_ = std::max(most_leading_, ++leading_);
+        },
+        [this, self] {
+          self->stopped = std::chrono::steady_clock::now();
+          --leading_;
+        });
+    boost::asio::co_spawn(io_, self->elector->run(), boost::asio::detached);
+    replicas_.push_back(std::move(r));
+    return *self;
+  }
+
+  // Runs the io_context until `done` holds or `limit` passes; false on timeout.
+  bool run_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      io_.run_for(std::chrono::milliseconds(50));
+      io_.restart();
+    }
+    return true;
+  }
+
+  void run_for(std::chrono::milliseconds duration) {
+    (void)run_until([] { return false; }, duration);
+  }
+
+  Replica* leader() {
+    for (auto& r : replicas_) {
+      if (r->elector->leading()) return r.get();
+    }
+    return nullptr;
+  }
+
+  // Reads the Lease while the electors keep running (run() would wait for them to end).
+  nlohmann::json lease() {
+    std::optional<Result<sync::ApiResponse>> got;
+    boost::asio::co_spawn(
+        io_,
+        [&]() -> boost::asio::awaitable<void> {
+          got.emplace(co_await api_->request(
+              "GET", "/apis/coordination.k8s.io/v1/namespaces/fedns-system/leases/fedns-propagation"));
+        },
+        boost::asio::detached);
+    EXPECT_TRUE(run_until([&] { return got.has_value(); }, std::chrono::seconds(5)));
+    return got && got->ok() ? nlohmann::json::parse((*got)->body, nullptr, false) : nlohmann::json();
+  }
+
+  void TearDown() override {
+    for (auto& r : replicas_)
+      r->elector->stop(false);
+    run_for(std::chrono::milliseconds(700));  // let the loops end
+  }
+
+  boost::asio::io_context io_;
+  std::unique_ptr<sync::ApiClient> api_;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+  int leading_ = 0;
+  int most_leading_ = 0;
+};
+
+TEST_F(LeaderElection, OneLeadsACrashedLeaderIsReplacedAfterTheLeaseAndAReleasedOneAtOnce) {
+  replica("replica-a");
+  replica("replica-b");
+  replica("replica-c");
+  ASSERT_TRUE(run_until([&] { return leader() != nullptr; }, std::chrono::seconds(5))) << "nobody leads";
+  Replica* first = leader();
+  // Others keep campaigning for a while: still one leader, and the lease names it.
+  run_for(std::chrono::seconds(2));
+  EXPECT_EQ(leading_, 1);
+  auto held = lease();
+  EXPECT_TRUE(first->elector->leading());
+  EXPECT_EQ(held["spec"]["holderIdentity"], first->elector->config().identity);
+  EXPECT_EQ(held["spec"]["leaseDurationSeconds"], 3);
+
+  // A crash: no release. The others take over only once the lease ran out (3 s after its last renewal).
+  const auto crashed = std::chrono::steady_clock::now();
+  first->elector->stop(false);
+  ASSERT_TRUE(run_until(
+      [&] {
+        Replica* l = leader();
+        return l != nullptr && l != first;
+      },
+      std::chrono::seconds(8)))
+      << "no takeover";
+  Replica* second = leader();
+  const auto takeover = std::chrono::duration_cast<std::chrono::milliseconds>(second->started - crashed);
+  std::printf("leader election: takeover %lld ms after the leader crashed\n",
+              static_cast<long long>(takeover.count()));
+  EXPECT_GE(takeover.count(), 2000) << "taken over before the lease ran out";
+  EXPECT_LE(takeover.count(), 5500) << "the lease duration plus a retry or two";
+  EXPECT_EQ(lease()["spec"]["leaseTransitions"], 1);
+
+  // A release: the last replica takes over at its next retry, not after the lease duration.
+  const auto released = std::chrono::steady_clock::now();
+  second->elector->stop(true);
+  ASSERT_TRUE(run_until(
+      [&] {
+        Replica* l = leader();
+        return l != nullptr && l != first && l != second;
+      },
+      std::chrono::seconds(5)));
+  const auto handover = std::chrono::duration_cast<std::chrono::milliseconds>(leader()->started - released);
+  std::printf("leader election: handover %lld ms after a release\n",
+              static_cast<long long>(handover.count()));
+  EXPECT_LE(handover.count(), 1800) << "a released lease is taken at the next retry";
+  EXPECT_EQ(lease()["spec"]["leaseTransitions"], 2);
+  EXPECT_EQ(most_leading_, 1) << "two replicas led at once";
+}
+
+TEST_F(LeaderElection, ALeaderThatCannotRenewStopsBeforeItsLeaseRunsOut) {
+  replica("replica-a");
+  ASSERT_TRUE(run_until([&] { return leader() != nullptr; }, std::chrono::seconds(5)));
+  Replica* only = leader();
+  // The apiserver goes away (stopped from another thread while the electors keep running here).
+  std::chrono::steady_clock::time_point outage{};
+  std::thread stopper([&] {
+    outage = std::chrono::steady_clock::now();
+    (void)fixture_->stop_apiserver(0);
+  });
+  const bool stepped_down = run_until([&] { return !only->elector->leading(); }, std::chrono::seconds(6));
+  stopper.join();
+  ASSERT_TRUE(stepped_down) << "still leading without renewing";
+  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(only->stopped - outage);
+  std::printf("leader election: stepped down %lld ms into an apiserver outage\n",
+              static_cast<long long>(after.count()));
+  EXPECT_LT(after.count(), 3000) << "stepped down only after the lease (3 s) could have run out";
+  std::thread starter([&] { (void)fixture_->start_apiserver(0); });
+  const bool back = run_until([&] { return leader() != nullptr; }, std::chrono::seconds(40));
+  starter.join();
+  EXPECT_TRUE(back) << "no leader after the apiserver came back";
+  EXPECT_EQ(most_leading_, 1);
 }
 
 }  // namespace
