@@ -312,8 +312,9 @@ Located GeoipDatabase::find(const ClientAddress& address) const noexcept {
     if (depth == kJumpBits) depth = walk(node, key, depth, bits);
   }
   Located out{{}, LocationSource::kNone, static_cast<std::uint8_t>(depth)};
-  // node_count: no entry; past it, node_count + 16 + the record's offset in the data section.
-  if (node <= node_count_ || node - node_count_ - 16 >= data_section_size_) return out;
+  // node_count: no entry; node_count + 16 + offset: a record in the data section; anything else is corrupt.
+  if (std::uint64_t{node} < std::uint64_t{node_count_} + 16 || node - node_count_ - 16 >= data_section_size_)
+    return out;
   const std::uint32_t offset = node - node_count_ - 16;
   const Record* indexed = record_at(offset);
   // Every offset the tree leads to was indexed at open; decoding here is only a guard.

@@ -127,7 +127,7 @@ class GeoipDatabase {
   std::unique_ptr<Handle> handle_;
   // Every data record the search tree leads to, decoded once when the database opens, found by its offset in
   // the data section through a hash table: decoding the record's maps per query (six key searches) cost
-  // twelve times the rest of the answer. GeoLite2-City: 343k records, about a second and 8 MB at open.
+  // twelve times the rest of the answer. GeoLite2-City: 343k records, about 0.4 s and 15 MB at open.
   std::vector<std::uint32_t> record_offsets_;
   std::vector<Record> records_;
   std::vector<std::uint32_t> record_slots_;  // open addressing by offset: index into records_ + 1, 0 = free

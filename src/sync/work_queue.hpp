@@ -33,7 +33,7 @@ class WorkQueue {
   void forget(const std::string& key) { failures_.erase(key); }
   [[nodiscard]] int failures(const std::string& key) const;
 
-  // The next key (a worker must call done() with it), or nullopt once shut down and drained of ready keys.
+  // The next key (a worker must call done() with it), or nullopt once shut down.
   boost::asio::awaitable<std::optional<std::string>> get();
   void done(const std::string& key);
   // Wakes every get(); keys still queued are not handed out any more.
