@@ -107,18 +107,22 @@ Result<std::string> decode_base64(const std::string& text) {
 }
 
 Result<ClusterCredentials> load_kubeconfig(const std::string& path, const std::string& context_name) {
-  const std::string where = "kubeconfig " + path;
   auto text = read_file(path);
-  if (!text) return text.error().wrap(where);
+  if (!text) return text.error().wrap("kubeconfig " + path);
+  const auto slash = path.rfind('/');
+  const std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  return parse_kubeconfig(*text, "kubeconfig " + path, base_dir, context_name);
+}
+
+Result<ClusterCredentials> parse_kubeconfig(const std::string& text, const std::string& where,
+                                            const std::string& base_dir, const std::string& context_name) {
   YAML::Node root;
   try {
-    root = YAML::Load(*text);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return Error{where + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax: " + e.msg};
   }
   if (!root.IsMap()) return Error{where + ": not a kubeconfig (expected a mapping)"};
-  const auto slash = path.rfind('/');
-  const std::string base_dir = slash == std::string::npos ? "." : path.substr(0, slash);
 
   const std::string context = context_name.empty() ? scalar(root, "current-context") : context_name;
   if (context.empty()) return Error{where + ": no context given and no current-context set"};

@@ -36,6 +36,11 @@ struct ClusterCredentials {
 // relative to the kubeconfig's directory, as kubectl does. Errors name the file and the field.
 Result<ClusterCredentials> load_kubeconfig(const std::string& path, const std::string& context = {});
 
+// The same from kubeconfig text (a Secret's `kubeconfig` key): `where` names it in errors, relative file
+// paths are taken from `base_dir`.
+Result<ClusterCredentials> parse_kubeconfig(const std::string& text, const std::string& where,
+                                            const std::string& base_dir, const std::string& context = {});
+
 // The in-cluster configuration: KUBERNETES_SERVICE_HOST/PORT and the service account's token and CA under
 // `secrets_dir` (normally /var/run/secrets/kubernetes.io/serviceaccount).
 Result<ClusterCredentials> load_in_cluster(

@@ -29,6 +29,16 @@ const char* to_string(ClusterStatus status) {
   return "Unknown";
 }
 
+std::optional<ClusterStatus> cluster_status_from_string(std::string_view text) {
+  for (const auto s :
+       {ClusterStatus::kOK, ClusterStatus::kClusterNotFound, ClusterStatus::kClusterNotReady,
+        ClusterStatus::kApplyOverridesFailed, ClusterStatus::kAlreadyExists, ClusterStatus::kCreationFailed,
+        ClusterStatus::kUpdateFailed, ClusterStatus::kDeletionFailed, ClusterStatus::kWaitingForRemoval}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
 ClusterAction decide(const FederatedObject& object, const ClusterInput& in) {
   using Kind = ClusterAction::Kind;
   const std::string origin = object.cluster_scoped ? object.name : object.namespace_ + "/" + object.name;

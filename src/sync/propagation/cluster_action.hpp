@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "sync/propagation/desired_object.hpp"
 #include "sync/propagation/federated_object.hpp"
@@ -25,6 +26,8 @@ enum class ClusterStatus {
   kWaitingForRemoval,  // leaving placement (or the federated object is deleted): the member object is going
 };
 const char* to_string(ClusterStatus status);
+// The reverse, for statuses read back from an object; nothing for an unknown text.
+std::optional<ClusterStatus> cluster_status_from_string(std::string_view text);
 
 struct MemberObject {
   std::string resource_version;
