@@ -418,6 +418,62 @@ void parse_catalog(Checker& c, const YAML::Node& node, CatalogConfig& k) {
   }
 }
 
+void parse_propagation(Checker& c, const YAML::Node& node, const std::string& base_dir,
+                       PropagationConfig& p) {
+  const std::string where = "propagation";
+  if (!c.keys(node, where,
+              {"kubeconfig", "context", "in_cluster", "namespace", "identity", "field_manager", "workers",
+               "lease", "probe", "request_timeout"})) {
+    return;
+  }
+  if (const auto n = node["kubeconfig"]) {
+    if (c.string(n, where + ".kubeconfig", p.kubeconfig) && !p.kubeconfig.empty() &&
+        p.kubeconfig.front() != '/')
+      p.kubeconfig = base_dir + "/" + p.kubeconfig;
+    if (!p.kubeconfig.empty() && !std::ifstream(p.kubeconfig))
+      c.error(n, where + ".kubeconfig: cannot read " + p.kubeconfig);
+  }
+  if (const auto n = node["context"]) c.string(n, where + ".context", p.context);
+  if (const auto n = node["in_cluster"]) {
+    try {
+      p.in_cluster = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.error(n, where + ".in_cluster must be true or false");
+    }
+  }
+  if (p.kubeconfig.empty() == !p.in_cluster)
+    c.error(node, where + " needs the host cluster: kubeconfig, or in_cluster: true (not both)");
+  if (const auto n = node["namespace"]) {
+    if (c.string(n, where + ".namespace", p.namespace_) && !sync::is_dns_label(p.namespace_))
+      c.error(n, where + ".namespace \"" + p.namespace_ + "\" is not a namespace name");
+  }
+  if (const auto n = node["identity"]) c.string(n, where + ".identity", p.identity);
+  if (const auto n = node["field_manager"]) {
+    if (c.string(n, where + ".field_manager", p.field_manager) && p.field_manager.empty())
+      c.error(n, where + ".field_manager must not be empty");
+  }
+  if (const auto n = node["workers"]) c.integer(n, where + ".workers", p.workers, 1, 64);
+  if (const auto n = node["lease"];
+      n && c.keys(n, where + ".lease", {"name", "duration", "renew_deadline", "retry_period"})) {
+    if (const auto v = n["name"]) c.string(v, where + ".lease.name", p.lease_name);
+    if (const auto v = n["duration"]) c.duration(v, where + ".lease.duration", p.lease_duration);
+    if (const auto v = n["renew_deadline"]) c.duration(v, where + ".lease.renew_deadline", p.renew_deadline);
+    if (const auto v = n["retry_period"]) c.duration(v, where + ".lease.retry_period", p.retry_period);
+    // client-go's rule: a leader must give up before its lease can expire, with retries in between.
+    if (!(p.lease_duration > p.renew_deadline &&
+          p.renew_deadline.count() * 10 > p.retry_period.count() * 12)) {
+      c.error(n,
+              where + ".lease: duration must exceed renew_deadline, and renew_deadline 1.2 x retry_period");
+    }
+  }
+  if (const auto n = node["probe"]; n && c.keys(n, where + ".probe", {"interval", "timeout", "fall"})) {
+    if (const auto v = n["interval"]) c.duration(v, where + ".probe.interval", p.probe_interval);
+    if (const auto v = n["timeout"]) c.duration(v, where + ".probe.timeout", p.probe_timeout);
+    if (const auto v = n["fall"]) c.integer(v, where + ".probe.fall", p.probe_fall, 1, 100);
+  }
+  if (const auto n = node["request_timeout"]) c.duration(n, where + ".request_timeout", p.request_timeout);
+}
+
 // A probe; `address` (a gateway probe's target) is read by the caller when allowed.
 void parse_probe(Checker& c, const YAML::Node& node, const std::string& where, health::ProbeSpec& p,
                  bool with_address) {
@@ -702,7 +758,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   if (!root.IsMap()) {
     c.error(root, "the config must be a mapping with server: and zones:");
   } else if (c.keys(root, "the top level",
-                    {"server", "zones", "clusters", "catalog", "health", "geo", "policies"})) {
+                    {"server", "zones", "clusters", "catalog", "health", "geo", "policies", "propagation"})) {
     if (const auto server = root["server"]) parse_server(c, server, config.server);
     if (const auto zones = root["zones"]) {
       if (!zones.IsSequence()) {
@@ -729,6 +785,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
     if (const auto n = root["catalog"]) parse_catalog(c, n, config.catalog);
     if (const auto n = root["health"]) parse_health(c, n, base_dir, config.health);
     if (const auto n = root["geo"]) parse_geo(c, n, base_dir, config.geo);
+    if (const auto n = root["propagation"]) parse_propagation(c, n, base_dir, config.propagation.emplace());
     if (const auto clusters = root["clusters"]) {
       if (!clusters.IsSequence()) {
         c.error(clusters, "clusters must be a list");

@@ -158,6 +158,28 @@ struct GeoConfig {
   std::vector<Latency> latency;
 };
 
+// The propagation engine (docs/configuration.md, "propagation"): on when the section is present.
+struct PropagationConfig {
+  std::string kubeconfig;  // the host cluster (relative to the config file); empty with in_cluster
+  std::string context;
+  bool in_cluster = false;
+  // fedns's namespace in the host cluster: its Lease, and the member clusters' secrets by default.
+  std::string namespace_ = "fedns-system";
+  std::string identity;  // this replica in the Lease; empty: hostname and process id
+  std::string field_manager = "fedns";
+  int workers = 4;
+  std::string lease_name = "fedns-propagation";
+  std::chrono::milliseconds lease_duration{15000};
+  std::chrono::milliseconds renew_deadline{10000};
+  std::chrono::milliseconds retry_period{2000};
+  std::chrono::milliseconds probe_interval{2000};
+  std::chrono::milliseconds probe_timeout{2000};
+  int probe_fall = 2;
+  std::chrono::milliseconds request_timeout{10000};
+
+  bool operator==(const PropagationConfig&) const = default;
+};
+
 struct Config {
   ServerConfig server;
   GeoConfig geo;
@@ -166,6 +188,7 @@ struct Config {
   CatalogConfig catalog;
   HealthConfig health;
   std::vector<PolicyConfig> policies;  // answer policies per service (app/policy_config.hpp)
+  std::optional<PropagationConfig> propagation;
 };
 
 // Reads and validates a config file. On failure the error holds one line per problem, "FILE:LINE:COL: ...".

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "app/catalog_sync.hpp"
+#include "app/propagation_runner.hpp"
 #include "sync/reflector.hpp"
 
 namespace fedns::app {
@@ -124,7 +125,48 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
       counter(static_cast<double>(state_.reloads_failed.load()), {{"result", "failed"}}));
   if (catalog_ != nullptr) collect_clusters(families);
   if (health_ != nullptr) collect_health(families);
+  if (propagation_ != nullptr) collect_propagation(families);
   return families;
+}
+
+// The propagation engine: what it wrote (the "no needless writes" figure), leadership and member clusters
+// (labels bounded by the MemberCluster objects).
+void MetricsCollector::collect_propagation(std::vector<MetricFamily>& families) const {
+  families.reserve(families.size() + 7);
+  auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
+    families.push_back(MetricFamily{name, help, type, {}});
+    return families.back();
+  };
+  const auto& p = propagation_->propagator();
+  const auto& s = p.stats();
+  const auto number = [](std::uint64_t n) { return static_cast<double>(n); };
+  family("fedns_propagation_leader", "1 while this replica holds the propagation lease.", MetricType::Gauge)
+      .metric.push_back(gauge(propagation_->leading() ? 1 : 0));
+  family("fedns_propagation_reconciles_total", "Federated objects reconciled (while leading).",
+         MetricType::Counter)
+      .metric.push_back(counter(number(s.reconciles)));
+  auto& writes = family("fedns_propagation_writes_total",
+                        "Write requests issued, by cluster side and operation.", MetricType::Counter);
+  writes.metric.push_back(counter(number(s.member_applies), {{"side", "member"}, {"op", "apply"}}));
+  writes.metric.push_back(counter(number(s.member_deletes), {{"side", "member"}, {"op", "delete"}}));
+  writes.metric.push_back(counter(number(s.member_orphans), {{"side", "member"}, {"op", "orphan"}}));
+  writes.metric.push_back(counter(number(s.status_writes), {{"side", "host"}, {"op", "status"}}));
+  writes.metric.push_back(counter(number(s.finalizer_writes), {{"side", "host"}, {"op", "finalizer"}}));
+  writes.metric.push_back(
+      counter(number(s.member_status_writes), {{"side", "host"}, {"op", "membercluster_status"}}));
+  family("fedns_propagation_failed_writes_total", "Write requests that failed (each retried with backoff).",
+         MetricType::Counter)
+      .metric.push_back(counter(number(s.failed_writes)));
+  family("fedns_propagation_member_reads_total", "Existence checks in member clusters before a first create.",
+         MetricType::Counter)
+      .metric.push_back(counter(number(s.member_reads)));
+  family("fedns_propagation_queue_length", "Federated objects waiting to be reconciled.", MetricType::Gauge)
+      .metric.push_back(gauge(static_cast<double>(p.queue_length())));
+  auto& ready =
+      family("fedns_propagation_member_cluster_ready",
+             "1 while a member cluster's API answers /readyz with our credentials.", MetricType::Gauge);
+  for (const auto& m : p.member_clusters())
+    ready.metric.push_back(gauge(m.ready ? 1 : 0, {{"cluster", m.name}}));
 }
 
 // Health: targets, probes, clusters (labels bounded: clusters come from the config) and overrides.

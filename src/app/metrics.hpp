@@ -25,6 +25,7 @@ struct ServerState {
 };
 
 class CatalogSync;
+class PropagationRunner;
 
 class MetricsCollector : public prometheus::Collectable {
  public:
@@ -33,6 +34,8 @@ class MetricsCollector : public prometheus::Collectable {
   MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
                    const CatalogSync* catalog = nullptr, const health::HealthMonitor* health = nullptr,
                    const health::OverrideStore* overrides = nullptr);
+  // Adds the propagation engine's metrics (leadership, writes by kind, member clusters' readiness).
+  void set_propagation(const PropagationRunner* propagation) { propagation_ = propagation; }
   [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const override;
 
   // The text exposition format (version 0.0.4) of everything collected.
@@ -41,12 +44,14 @@ class MetricsCollector : public prometheus::Collectable {
  private:
   void collect_clusters(std::vector<prometheus::MetricFamily>& families) const;
   void collect_health(std::vector<prometheus::MetricFamily>& families) const;
+  void collect_propagation(std::vector<prometheus::MetricFamily>& families) const;
 
   std::vector<const dns::WorkerCounters*> workers_;
   const ServerState& state_;
   const CatalogSync* catalog_;
   const health::HealthMonitor* health_;
   const health::OverrideStore* overrides_;
+  const PropagationRunner* propagation_ = nullptr;
 };
 
 }  // namespace fedns::app

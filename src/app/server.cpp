@@ -13,6 +13,7 @@
 #include "app/health_endpoint.hpp"
 #include "app/http_server.hpp"
 #include "app/metrics.hpp"
+#include "app/propagation_runner.hpp"
 #include "app/snapshot_factory.hpp"
 #include "common/asio.hpp"
 #include "common/log.hpp"
@@ -97,6 +98,14 @@ class Server {
       return 1;
     }
     catalog_sync_ = std::move(sync.value());
+    if (config_.propagation) {
+      auto runner = PropagationRunner::create(io_, *config_.propagation);
+      if (!runner) {
+        log_error_lines("", runner.error().message);
+        return 1;
+      }
+      propagation_ = std::move(runner.value());
+    }
     monitor_ =
         std::make_unique<health::HealthMonitor>(io_, health_publisher_, monitor_options(config_.health));
     targets_ = std::make_unique<health::ServiceTargets>(*monitor_, check_from_annotation);
@@ -140,6 +149,7 @@ class Server {
     }
     metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get(), monitor_.get(),
                                                   overrides_.get());
+    metrics_->set_propagation(propagation_.get());
 
     HttpServer http(io_, [this](const HttpRequest& request) { return handle_http(request); });
     if (!config_.server.metrics_address.empty()) {
@@ -155,6 +165,7 @@ class Server {
     for (std::size_t i = 0; i < workers_.size(); ++i)
       workers_[i]->start(i);
     catalog_sync_->start();
+    if (propagation_) propagation_->start();
     state_.serving = true;
     std::string listening;
     for (const auto& l : config_.server.listen)
@@ -264,6 +275,12 @@ class Server {
       log_error_lines("reload rejected, still serving the previous config: ", r.error().message);
       return;
     }
+    if (config->propagation != config_.propagation) {
+      // Member clusters, types and federated objects change at run time through the host cluster; the host
+      // connection and the lease are fixed for the process.
+      log::warn("reload: propagation settings changed; they take effect at the next restart");
+      config->propagation = config_.propagation;
+    }
     health_endpoint_->configure(std::move(token.value()), config->health.overrides.allow_remote);
     monitor_->set_options(monitor_options(config->health));
     targets_->configure(checks(config->health));
@@ -307,6 +324,16 @@ class Server {
   void shutdown() {
     if (overrides_) overrides_->stop();
     if (monitor_) monitor_->stop();  // probes in flight end with the io_context
+    if (propagation_) {
+      // A leader gives its lease up first, so that another replica takes over at once.
+      metrics_->set_propagation(nullptr);
+      propagation_->stop();
+      io_.restart();
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      while (!propagation_->stopped() && std::chrono::steady_clock::now() < until)
+        io_.run_one_for(std::chrono::milliseconds(100));
+      propagation_.reset();
+    }
     if (catalog_sync_) {
       // The informers' coroutines finish on the io_context before anything they use goes away.
       catalog_sync_->stop();
@@ -340,6 +367,7 @@ class Server {
   std::unique_ptr<MetricsCollector> metrics_;
   std::optional<SnapshotFactory> factory_;
   std::unique_ptr<CatalogSync> catalog_sync_;  // after io_: destroyed first
+  std::unique_ptr<PropagationRunner> propagation_;
   std::unique_ptr<health::HealthMonitor> monitor_;
   std::unique_ptr<health::ServiceTargets> targets_;  // uses monitor_: destroyed before it
   std::unique_ptr<ClusterChecks> cluster_checks_;

@@ -1,0 +1,509 @@
+// End to end, the propagation engine: the real fedns binary with a host cluster and three member clusters
+// (tests/cluster-fixture, four real kube-apiservers). Member clusters join as MemberCluster objects with a
+// kubeconfig Secret; kinds are registered by FederatedTypeConfigs; federated objects are created, updated,
+// moved, overridden by name and by selector, drifted, orphaned and deleted, a member goes down and comes
+// back, and a second fedns replica takes over when the leader dies. What is checked is what the member
+// clusters hold and what `kubectl get` shows on the host.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "support/cluster_fixture.hpp"
+#include "support/fedns_server.hpp"
+
+namespace fedns::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kHost = 0;
+const char* const kMembers[] = {"", "east", "west", "north"};  // fixture cluster i -> member name
+
+class PropagationEngine : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fixture_ = new ClusterFixture(4);
+    if (!fixture_->available()) return;
+    setup_error_ = set_up_host();
+    if (setup_error_.empty()) leader_ = start_replica("replica-a");
+  }
+  static void TearDownTestSuite() {
+    delete second_;
+    delete leader_;
+    delete fixture_;
+  }
+  void SetUp() override {
+    if (!fixture_->available()) GTEST_SKIP() << "SKIPPED LOUDLY: " << fixture_->why();
+    ASSERT_EQ(setup_error_, "");
+  }
+
+  static CommandResult kubectl(int cluster, const std::string& args) {
+    return run_command(fixture_->kubectl(cluster) + " " + args, 60);
+  }
+  static CommandResult apply(int cluster, const std::string& yaml) {
+    const TempDir dir;
+    return kubectl(cluster, "apply -f " + dir.write("o.yaml", yaml));
+  }
+
+  // CRDs, the fedns namespace, one Secret and MemberCluster per member, the federated types.
+  static std::string set_up_host() {
+    if (kubectl(kHost, "apply -f " FEDNS_SOURCE_DIR "/deploy/crds/").exit_code != 0) return "CRDs refused";
+    const auto established = kubectl(
+        kHost,
+        "wait --for=condition=established --timeout=60s crd/federatedobjects.federation.fedns.io"
+        " crd/clusterfederatedobjects.federation.fedns.io crd/federatedtypeconfigs.federation.fedns.io"
+        " crd/memberclusters.federation.fedns.io");
+    if (established.exit_code != 0) return "CRDs not established: " + established.output;
+    if (kubectl(kHost, "create namespace fedns-system").exit_code != 0) return "namespace";
+    const char* labels[] = {"", "{region: eu, tier: gold}", "{region: us, tier: gold}", "{region: eu}"};
+    for (int i = 1; i <= 3; ++i) {
+      // The member's credentials with the certificates inline, as a user would put them in a Secret.
+      const auto flat = run_command(fixture_->kubectl(i) + " config view --raw --flatten --minify", 30);
+      if (flat.exit_code != 0) return "kubectl config view: " + flat.output;
+      const TempDir dir;
+      const auto secret =
+          kubectl(kHost, std::string("-n fedns-system create secret generic ") + kMembers[i] +
+                             " --from-file=kubeconfig=" + dir.write("kubeconfig", flat.output));
+      if (secret.exit_code != 0) return "secret: " + secret.output;
+      const auto member =
+          apply(kHost, std::string("apiVersion: federation.fedns.io/v1alpha1\nkind: "
+                                   "MemberCluster\nmetadata: {name: ") +
+                           kMembers[i] + ", labels: " + labels[i] + "}\nspec: {apiEndpoint: '" +
+                           fixture_->server(i) + "', secretRef: {name: " + kMembers[i] + "}}\n");
+      if (member.exit_code != 0) return "MemberCluster: " + member.output;
+    }
+    const auto types = apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedTypeConfig
+metadata: {name: namespaces}
+spec: {target: {version: v1, kind: Namespace, resource: namespaces, scope: Cluster}}
+---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedTypeConfig
+metadata: {name: configmaps}
+spec: {target: {version: v1, kind: ConfigMap, resource: configmaps, scope: Namespaced}}
+---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedTypeConfig
+metadata: {name: services}
+spec: {target: {version: v1, kind: Service, resource: services, scope: Namespaced}, statusCollection: Enabled}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+)");
+    if (types.exit_code != 0) return "types: " + types.output;
+    return {};
+  }
+
+  static FednsServer* start_replica(const std::string& identity) {
+    return new FednsServer(standard_zones_yaml() +
+                           "propagation:\n"
+                           "  kubeconfig: " +
+                           fixture_->kubeconfig(kHost) +
+                           "\n"
+                           "  identity: " +
+                           identity +
+                           "\n"
+                           "  lease: {duration: 3s, renew_deadline: 2s, retry_period: 500ms}\n"
+                           "  probe: {interval: 300ms, timeout: 1s, fall: 2}\n"
+                           "  request_timeout: 3s\n");
+  }
+
+  // Polls `check` until it holds or `timeout` passes; the last failure's text is returned ("" on success).
+  static std::string eventually(const std::function<std::string()>& check,
+                                std::chrono::seconds timeout = 30s) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    std::string why;
+    while (true) {
+      why = check();
+      if (why.empty() || std::chrono::steady_clock::now() > until) return why;
+      std::this_thread::sleep_for(200ms);
+    }
+  }
+
+  // The object as JSON, or null when it does not exist.
+  static nlohmann::json get(int cluster, const std::string& what) {
+    const auto r = kubectl(cluster, "get " + what + " -o json");
+    if (r.exit_code != 0) return nullptr;
+    return nlohmann::json::parse(r.output, nullptr, false);
+  }
+  static std::string data_of(int cluster, const std::string& name, const std::string& key) {
+    const auto cm = get(cluster, "configmap " + name + " -n shop");
+    if (cm.is_null() || !cm.contains("data") || !cm["data"].contains(key)) return "<none>";
+    return cm["data"][key].get<std::string>();
+  }
+  // "<cluster>=<status>" for each status.clusters entry, and the condition: "True OK | east=OK west=OK".
+  static std::string status_of(const std::string& what) {
+    const auto fo = get(kHost, what);
+    if (fo.is_null()) return "<gone>";
+    std::string out;
+    const auto status = fo.value("status", nlohmann::json::object());
+    for (const auto& c : status.value("conditions", nlohmann::json::array()))
+      out += c.value("status", "") + " " + c.value("reason", "");
+    out += " |";
+    for (const auto& c : status.value("clusters", nlohmann::json::array()))
+      out += " " + c.value("name", "") + "=" + c.value("status", "");
+    return out;
+  }
+  static std::string expect_status(const std::string& what, const std::string& expected) {
+    const std::string got = status_of(what);
+    return got == expected ? "" : "status is \"" + got + "\", want \"" + expected + "\"";
+  }
+  static std::string cluster_message(const std::string& what, const std::string& cluster) {
+    const auto fo = get(kHost, what);
+    for (const auto& c :
+         fo.value("status", nlohmann::json::object()).value("clusters", nlohmann::json::array()))
+      if (c.value("name", "") == cluster) return c.value("message", "");
+    return "<no entry>";
+  }
+  static std::string resource_version(int cluster, const std::string& what) {
+    const auto o = get(cluster, what);
+    return o.is_null() ? "<none>" : o["metadata"]["resourceVersion"].get<std::string>();
+  }
+
+  static ClusterFixture* fixture_;
+  static std::string setup_error_;
+  static FednsServer* leader_;
+  static FednsServer* second_;
+};
+ClusterFixture* PropagationEngine::fixture_ = nullptr;
+std::string PropagationEngine::setup_error_;
+FednsServer* PropagationEngine::leader_ = nullptr;
+FednsServer* PropagationEngine::second_ = nullptr;
+
+// Runs first (gtest keeps declaration order): the namespace every later test's objects live in.
+TEST_F(PropagationEngine, AClusterScopedObjectReachesEveryMemberAndMembersReportReady) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: ClusterFederatedObject
+metadata: {name: shop}
+spec:
+  template: {apiVersion: v1, kind: Namespace, metadata: {labels: {team: shop}}}
+  placement: {clusterSelector: {}}
+)")
+                .exit_code,
+            0);
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(eventually([&] {
+                const auto ns = get(i, "namespace shop");
+                if (ns.is_null()) return std::string("no namespace shop in ") + kMembers[i];
+                return ns["metadata"]["labels"].value("team", "") == "shop" ? "" : ns.dump();
+              }),
+              "");
+  }
+  EXPECT_EQ(eventually([] { return expect_status("cfo shop", "True OK | east=OK north=OK west=OK"); }), "");
+  // What an operator sees.
+  const auto members = kubectl(kHost, "get memberclusters");
+  EXPECT_NE(members.output.find("True    Ready"), std::string::npos) << members.output;
+  const auto listed = kubectl(kHost, "get cfo");
+  EXPECT_NE(listed.output.find("shop   Namespace   True         OK"), std::string::npos) << listed.output;
+}
+
+TEST_F(PropagationEngine, OverridesBySelectorAndByNameApplyInOrderAndUpdatesFollow) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: settings, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {color: blue, tier: standard}}
+  placement: {clusters: [{name: east}, {name: west}]}
+  overrides:
+    - clusterName: west
+      patches: [{op: replace, path: /data/tier, value: west-only}]
+    - clusterSelector: {matchLabels: {tier: gold}}
+      patches: [{op: replace, path: /data/tier, value: gold}, {op: add, path: /data/extra, value: x}]
+)")
+                .exit_code,
+            0);
+  EXPECT_EQ(eventually([] {
+              const std::string got = data_of(1, "settings", "tier") + " " + data_of(2, "settings", "tier") +
+                                      " " + data_of(3, "settings", "tier") + " " +
+                                      data_of(1, "settings", "extra");
+              return got == "gold west-only <none> x" ? "" : got;
+            }),
+            "")
+      << "east: the selector override; west: selector then name (the name wins); north: not placed";
+  EXPECT_EQ(eventually([] { return expect_status("fo settings -n shop", "True OK | east=OK west=OK"); }), "");
+  const auto cm = get(1, "configmap settings -n shop");
+  EXPECT_EQ(cm["metadata"]["labels"].value("federation.fedns.io/managed", ""), "true");
+  EXPECT_EQ(cm["metadata"]["annotations"].value("federation.fedns.io/federated-object", ""), "shop/settings");
+  const auto fo = get(kHost, "fo settings -n shop");
+  EXPECT_EQ(fo["status"]["observedGeneration"], fo["metadata"]["generation"]);
+  EXPECT_NE(std::string(fo["metadata"]["finalizers"].dump()).find("federation.fedns.io/propagation"),
+            std::string::npos);
+
+  // Nothing changed: nothing is written again (the member objects keep their versions).
+  const std::string east_rv = resource_version(1, "configmap settings -n shop");
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(resource_version(1, "configmap settings -n shop"), east_rv);
+
+  ASSERT_EQ(kubectl(kHost,
+                    "-n shop patch fo settings --type=merge -p "
+                    "'{\"spec\":{\"template\":{\"data\":{\"color\":\"green\"}}}}'")
+                .exit_code,
+            0);
+  EXPECT_EQ(eventually([] {
+              const std::string got = data_of(1, "settings", "color") + " " + data_of(2, "settings", "color");
+              return got == "green green" ? "" : got;
+            }),
+            "");
+  EXPECT_EQ(eventually([] {
+              const auto now = get(kHost, "fo settings -n shop");
+              return now["status"]["observedGeneration"] == now["metadata"]["generation"]
+                         ? ""
+                         : now["status"].dump();
+            }),
+            "");
+}
+
+TEST_F(PropagationEngine, DriftIsCorrectedAndADeletedMemberObjectComesBack) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: drift, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {mode: strict}}
+  placement: {clusters: [{name: north}]}
+)")
+                .exit_code,
+            0);
+  ASSERT_EQ(eventually([] { return data_of(3, "drift", "mode") == "strict" ? "" : "not created"; }), "");
+  ASSERT_EQ(
+      kubectl(3, "-n shop patch configmap drift --type=merge -p '{\"data\":{\"mode\":\"lax\"}}'").exit_code,
+      0);
+  EXPECT_EQ(
+      eventually([] { return data_of(3, "drift", "mode") == "strict" ? "" : data_of(3, "drift", "mode"); }),
+      "");
+  ASSERT_EQ(kubectl(3, "-n shop delete configmap drift").exit_code, 0);
+  EXPECT_EQ(eventually([] { return data_of(3, "drift", "mode") == "strict" ? "" : "not recreated"; }), "");
+}
+
+TEST_F(PropagationEngine, MovingBetweenClustersDeletesWhereItLeft) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: mover, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {k: v}}
+  placement: {clusterSelector: {matchLabels: {region: eu}}}
+)")
+                .exit_code,
+            0);
+  ASSERT_EQ(eventually([] {
+              const std::string got =
+                  data_of(1, "mover", "k") + data_of(2, "mover", "k") + data_of(3, "mover", "k");
+              return got == "v<none>v" ? "" : got;
+            }),
+            "");
+  ASSERT_EQ(
+      kubectl(kHost,
+              "-n shop patch fo mover --type=merge -p "
+              "'{\"spec\":{\"placement\":{\"clusterSelector\":{\"matchLabels\":{\"region\":\"us\"}}}}}'")
+          .exit_code,
+      0);
+  EXPECT_EQ(eventually([] {
+              const std::string got =
+                  data_of(1, "mover", "k") + data_of(2, "mover", "k") + data_of(3, "mover", "k");
+              return got == "<none>v<none>" ? "" : got;
+            }),
+            "");
+  EXPECT_EQ(eventually([] { return expect_status("fo mover -n shop", "True OK | west=OK"); }), "");
+  // A member cluster's labels are placement input too: north joins the US.
+  ASSERT_EQ(kubectl(kHost, "label membercluster north region=us --overwrite").exit_code, 0);
+  EXPECT_EQ(eventually([] { return data_of(3, "mover", "k") == "v" ? "" : "north did not get it"; }), "");
+}
+
+TEST_F(PropagationEngine, DeletionCleansUpThroughTheFinalizerOrOrphans) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: doomed, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {k: v}}
+  placement: {clusters: [{name: east}, {name: west}]}
+---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: kept, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {k: v}}
+  placement: {clusters: [{name: east}]}
+  deletionPolicy: Orphan
+)")
+                .exit_code,
+            0);
+  ASSERT_EQ(eventually([] {
+              const std::string got =
+                  data_of(1, "doomed", "k") + data_of(2, "doomed", "k") + data_of(1, "kept", "k");
+              return got == "vvv" ? "" : got;
+            }),
+            "");
+  ASSERT_EQ(kubectl(kHost, "-n shop delete fo doomed kept --wait=true --timeout=30s").exit_code, 0)
+      << "the finalizer is released once the member objects are gone";
+  EXPECT_EQ(data_of(1, "doomed", "k") + data_of(2, "doomed", "k"), "<none><none>");
+  const auto kept = get(1, "configmap kept -n shop");
+  ASSERT_FALSE(kept.is_null()) << "orphaned, not deleted";
+  EXPECT_FALSE(
+      kept["metadata"].value("labels", nlohmann::json::object()).contains("federation.fedns.io/managed"))
+      << kept.dump();
+}
+
+TEST_F(PropagationEngine, BadInputShowsAsPreciseReasonsAndHarmsNoOtherCluster) {
+  // An object of that name that is not ours exists in west.
+  ASSERT_EQ(kubectl(2, "-n shop create configmap theirs --from-literal=owner=someone").exit_code, 0);
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: theirs, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {owner: us}}
+  placement: {clusters: [{name: east}, {name: west}, {name: atlantis}]}
+  overrides:
+    - clusterName: east
+      patches: [{op: replace, path: /data/missing, value: x}]
+---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: rejected, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: Service, spec: {ports: [{port: 99999}]}}
+  placement: {clusters: [{name: north}]}
+---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: nowhere, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap}
+  placement: {clusterSelector: {matchLabels: {region: mars}}}
+---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: unfederated, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: Secret}
+  placement: {clusterSelector: {}}
+)")
+                .exit_code,
+            0);
+  EXPECT_EQ(eventually([] {
+              return expect_status("fo theirs -n shop",
+                                   "False ClusterPropagationFailed | atlantis=ClusterNotFound "
+                                   "east=ApplyOverridesFailed west=AlreadyExists");
+            }),
+            "");
+  EXPECT_NE(cluster_message("fo theirs -n shop", "east").find("spec.overrides[0] (clusterName east)"),
+            std::string::npos)
+      << cluster_message("fo theirs -n shop", "east");
+  EXPECT_EQ(data_of(2, "theirs", "owner"), "someone") << "never touched without adoptExisting";
+  EXPECT_EQ(eventually([] {
+              return expect_status("fo rejected -n shop",
+                                   "False ClusterPropagationFailed | north=CreationFailed");
+            }),
+            "");
+  EXPECT_NE(cluster_message("fo rejected -n shop", "north").find("422 Invalid"), std::string::npos)
+      << cluster_message("fo rejected -n shop", "north");
+  EXPECT_EQ(eventually([] { return expect_status("fo nowhere -n shop", "False NoClustersSelected |"); }), "");
+  EXPECT_EQ(eventually([] { return expect_status("fo unfederated -n shop", "False TypeNotFederated |"); }),
+            "");
+
+  // Adoption is explicit: with adoptExisting, west's object becomes ours.
+  ASSERT_EQ(kubectl(kHost, "-n shop patch fo theirs --type=merge -p '{\"spec\":{\"adoptExisting\":true}}'")
+                .exit_code,
+            0);
+  EXPECT_EQ(
+      eventually([] { return data_of(2, "theirs", "owner") == "us" ? "" : data_of(2, "theirs", "owner"); }),
+      "");
+}
+
+TEST_F(PropagationEngine, AMemberOutageIsReportedAndCaughtUpOnRecovery) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: outage, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {version: "1"}}
+  placement: {clusters: [{name: east}, {name: north}]}
+)")
+                .exit_code,
+            0);
+  ASSERT_EQ(eventually([] { return expect_status("fo outage -n shop", "True OK | east=OK north=OK"); }), "");
+  ASSERT_TRUE(fixture_->stop_apiserver(3));
+  EXPECT_EQ(eventually([] {
+              const auto r = kubectl(kHost, "get mc north -o jsonpath={.status.conditions[0].reason}");
+              return r.output == "Unreachable" ? "" : r.output;
+            }),
+            "");
+  ASSERT_EQ(kubectl(kHost,
+                    "-n shop patch fo outage --type=merge -p "
+                    "'{\"spec\":{\"template\":{\"data\":{\"version\":\"2\"}}}}'")
+                .exit_code,
+            0);
+  // East is not held up by north.
+  EXPECT_EQ(eventually([] { return data_of(1, "outage", "version") == "2" ? "" : "east not updated"; }, 15s),
+            "");
+  EXPECT_EQ(eventually([] {
+              return expect_status("fo outage -n shop",
+                                   "False ClusterPropagationFailed | east=OK north=ClusterNotReady");
+            }),
+            "");
+  ASSERT_TRUE(fixture_->start_apiserver(3));
+  EXPECT_EQ(eventually([] { return data_of(3, "outage", "version") == "2" ? "" : "north not caught up"; }),
+            "");
+  EXPECT_EQ(eventually([] { return expect_status("fo outage -n shop", "True OK | east=OK north=OK"); }), "");
+}
+
+// Last: it replaces the leader.
+TEST_F(PropagationEngine, ASecondReplicaTakesOverWhenTheLeaderDiesWithoutRewriting) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: failover, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: ConfigMap, data: {round: "1"}}
+  placement: {clusters: [{name: east}, {name: west}]}
+)")
+                .exit_code,
+            0);
+  ASSERT_EQ(eventually([] { return expect_status("fo failover -n shop", "True OK | east=OK west=OK"); }), "");
+  second_ = start_replica("replica-b");
+  std::this_thread::sleep_for(2s);  // the follower's caches fill; it must not write
+  const std::string settings_rv = resource_version(1, "configmap settings -n shop");
+  const std::string failover_rv = resource_version(2, "configmap failover -n shop");
+  const auto holder = [] {
+    return kubectl(kHost, "-n fedns-system get lease fedns-propagation -o jsonpath={.spec.holderIdentity}")
+        .output;
+  };
+  ASSERT_EQ(holder(), "replica-a");
+
+  leader_->process().signal(SIGKILL);
+  leader_->process().wait(5s);
+  const auto killed = std::chrono::steady_clock::now();
+  ASSERT_EQ(kubectl(kHost,
+                    "-n shop patch fo failover --type=merge -p "
+                    "'{\"spec\":{\"template\":{\"data\":{\"round\":\"2\"}}}}'")
+                .exit_code,
+            0);
+  EXPECT_EQ(eventually([&] { return holder() == "replica-b" ? "" : holder(); }, 10s), "");
+  const auto took_over = std::chrono::steady_clock::now() - killed;
+  EXPECT_LT(took_over, 5s) << "the lease lasts 3 s, measured from the follower's last observation";
+  std::cerr << "takeover after " << std::chrono::duration_cast<std::chrono::milliseconds>(took_over).count()
+            << " ms\n";
+  EXPECT_EQ(eventually([] {
+              const std::string got = data_of(1, "failover", "round") + data_of(2, "failover", "round");
+              return got == "22" ? "" : got;
+            }),
+            "")
+      << "the change made while no one led is not lost";
+  EXPECT_EQ(eventually([] {
+              const auto fo = get(kHost, "fo failover -n shop");
+              return fo["status"]["observedGeneration"] == fo["metadata"]["generation"] ? ""
+                                                                                        : "status behind";
+            }),
+            "");
+  std::this_thread::sleep_for(1s);
+  // Written once by the old leader, not again by the new one: what the status records is trusted.
+  EXPECT_EQ(resource_version(1, "configmap settings -n shop"), settings_rv);
+  EXPECT_NE(resource_version(2, "configmap failover -n shop"), failover_rv) << "updated once for round 2";
+}
+
+}  // namespace
+}  // namespace fedns::e2e
