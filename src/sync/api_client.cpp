@@ -136,7 +136,7 @@ Result<void> ApiClient::refresh_exec_credential(bool force) {
   }
   exec_credential_ = std::move(credential.value());
   if (new_certificate && tls_) {
-    idle_.reset();
+    idle_.clear();
     if (auto r = init_tls(); !r) return r;
   }
   return {};
@@ -214,7 +214,11 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
   for (int attempt = 0; attempt < 2; ++attempt) {
     // As in stream_lines: cancel_streams() while connecting or between two operations must end this too.
     const std::uint64_t generation = cancel_generation_;
-    std::unique_ptr<Connection> conn = std::move(idle_);
+    std::unique_ptr<Connection> conn;
+    if (!idle_.empty()) {
+      conn = std::move(idle_.back());
+      idle_.pop_back();
+    }
     const bool reused = conn != nullptr;
     if (!conn) {
       auto fresh = co_await connect(timeout);
@@ -255,7 +259,7 @@ asio::awaitable<Result<ApiResponse>> ApiClient::request(std::string method, std:
     out.status = res.result_int();
     out.body = std::move(res.body());
     out.retry_after = retry_after_of(res);
-    if (res.keep_alive()) idle_ = std::move(conn);
+    if (res.keep_alive() && idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
     // client-go's rule: a 401 with an exec plugin means the credential went stale; refresh once and retry.
     if (out.status == 401 && credentials_.exec && attempt == 0) {
       if (auto r = refresh_exec_credential(true); r) continue;

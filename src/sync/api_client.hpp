@@ -49,7 +49,7 @@ class ApiClient {
   ApiClient(const ApiClient&) = delete;
   ApiClient& operator=(const ApiClient&) = delete;
 
-  // One request on the kept-alive connection (reconnecting when needed). `target` is the path and query, e.g.
+  // One request on a kept-alive connection (reconnecting when needed). `target` is the path and query, e.g.
   // "/api/v1/services?limit=500". Transport errors and timeouts are errors; any HTTP status is a response.
   boost::asio::awaitable<Result<ApiResponse>> request(
       std::string method, std::string target, std::string body = {},
@@ -95,7 +95,10 @@ class ApiClient {
   ClusterCredentials credentials_;
   Endpoint endpoint_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
-  std::unique_ptr<Connection> idle_;  // the kept-alive connection between requests
+  // Kept-alive connections between requests. Concurrent requests (the propagation engine's workers) each take
+  // one; without a pool every request but one would pay a TLS handshake (client-go keeps 25 per host).
+  static constexpr std::size_t kMaxIdle = 16;
+  std::vector<std::unique_ptr<Connection>> idle_;
   std::string token_cache_;
   std::filesystem::file_time_type token_mtime_{};
   std::optional<ExecCredential> exec_credential_;
