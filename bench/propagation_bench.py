@@ -46,8 +46,9 @@ def writes(port):
     except OSError:
         return None
     out = {}
-    for m in re.finditer(r'^fedns_propagation_writes_total\{op="([^"]+)",side="([^"]+)"\} (\S+)$', text, re.M):
-        out[m.group(1)] = int(float(m.group(3)))
+    for m in re.finditer(r"^fedns_propagation_writes_total\{([^}]*)\} (\S+)$", text, re.M):
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        out[labels["op"]] = int(float(m.group(2)))
     for m in re.finditer(r"^fedns_propagation_(member_reads|failed_writes|reconciles)_total (\S+)$", text, re.M):
         out[m.group(1)] = int(float(m.group(2)))
     return out
@@ -202,11 +203,11 @@ def main():
                             {k: after.get(k, 0) - before.get(k, 0) for k in after}, cpu_seconds(proc.pid) - cpu0))
 
             print(f"\n{args.count} FederatedObjects x {len(MEMBERS)} member clusters (ConfigMaps, one override)\n")
-            print("| phase | seconds | member applies | member deletes | status writes | finalizer writes "
+            print("| phase | seconds | reconciles | member applies | member deletes | status writes | finalizer writes "
                   "| existence reads | failed | fedns CPU ms/object |")
-            print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+            print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
             for phase, seconds, w, cpu in results:
-                print(f"| {phase} | {seconds:.1f} | {w.get('apply', 0)} | {w.get('delete', 0)} | "
+                print(f"| {phase} | {seconds:.1f} | {w.get('reconciles', 0)} | {w.get('apply', 0)} | {w.get('delete', 0)} | "
                       f"{w.get('status', 0)} | {w.get('finalizer', 0)} | {w.get('member_reads', 0)} | "
                       f"{w.get('failed_writes', 0)} | {1000 * cpu / args.count:.2f} |")
         finally:

@@ -39,6 +39,11 @@ class CatalogSync {
   // ready(), remembered as what the snapshot being built says; a change of ready() later publishes again.
   bool ready_for_snapshot();
   [[nodiscard]] const sync::Catalog& catalog() const { return catalog_; }
+  // A federated service's placement (the propagation engine): answered only from these clusters.
+  void set_placement(const model::ServiceKey& key, std::optional<std::set<std::string>> clusters) {
+    catalog_.set_placement(key, std::move(clusters));
+    changed();
+  }
   [[nodiscard]] const std::vector<std::unique_ptr<sync::ClusterSource>>& clusters() const { return watches_; }
   // The running source of a cluster, or null.
   [[nodiscard]] sync::ClusterSource* find(const std::string& name) const;

@@ -24,8 +24,9 @@ std::string default_identity() {
 
 }  // namespace
 
-Result<std::unique_ptr<PropagationRunner>> PropagationRunner::create(boost::asio::io_context& io,
-                                                                     const PropagationConfig& config) {
+Result<std::unique_ptr<PropagationRunner>> PropagationRunner::create(
+    boost::asio::io_context& io, const PropagationConfig& config,
+    sync::propagation::PropagatorOptions coupling) {
   auto creds =
       config.in_cluster ? sync::load_in_cluster() : sync::load_kubeconfig(config.kubeconfig, config.context);
   if (!creds) return creds.error().wrap("propagation: host cluster");
@@ -40,7 +41,7 @@ Result<std::unique_ptr<PropagationRunner>> PropagationRunner::create(boost::asio
   lease.retry_period = config.retry_period;
   if (auto ok = sync::propagation::check(lease); !ok) return ok.error().wrap("propagation.lease");
 
-  sync::propagation::PropagatorOptions options;
+  sync::propagation::PropagatorOptions options = std::move(coupling);
   options.field_manager = config.field_manager;
   options.secrets_namespace = config.namespace_;
   options.workers = config.workers;

@@ -16,13 +16,16 @@ namespace fedns::app {
 class PropagationRunner {
  public:
   // Fails when the host cluster's credentials cannot be loaded or the lease timings are inconsistent.
+  // `coupling`: the DNS side's hooks (on_service_placement, dns_state; see PropagatorOptions).
   static Result<std::unique_ptr<PropagationRunner>> create(boost::asio::io_context& io,
-                                                           const PropagationConfig& config);
+                                                           const PropagationConfig& config,
+                                                           sync::propagation::PropagatorOptions coupling);
   void start();
   // Gives the lease up (another replica takes over at its next retry) and stops; returns at once.
   void stop();
   [[nodiscard]] bool stopped() const { return propagator_->stopped() && elector_done_; }
   [[nodiscard]] const sync::propagation::Propagator& propagator() const { return *propagator_; }
+  [[nodiscard]] sync::propagation::Propagator& propagator() { return *propagator_; }
   [[nodiscard]] bool leading() const { return elector_->leading(); }
 
  private:

@@ -99,7 +99,18 @@ class Server {
     }
     catalog_sync_ = std::move(sync.value());
     if (config_.propagation) {
-      auto runner = PropagationRunner::create(io_, *config_.propagation);
+      // Coupling with DNS: a federated Service is answered only where it is placed, and its status says per
+      // cluster whether DNS answers it from there.
+      sync::propagation::PropagatorOptions coupling;
+      coupling.on_service_placement = [this](const std::string& ns, const std::string& name,
+                                             std::optional<std::set<std::string>> clusters) {
+        catalog_sync_->set_placement({ns, name}, std::move(clusters));
+      };
+      coupling.dns_state = [this](const std::string& ns, const std::string& name,
+                                  const std::string& cluster) {
+        return dns_state({ns, name}, cluster);
+      };
+      auto runner = PropagationRunner::create(io_, *config_.propagation, std::move(coupling));
       if (!runner) {
         log_error_lines("", runner.error().message);
         return 1;
@@ -213,7 +224,26 @@ class Server {
   }
 
   // The catalog changed: the changed services are rendered again and published with everything else shared.
+  // Whether DNS answers `key` from `cluster`, and why not, for the federated object's status.
+  std::string dns_state(const model::ServiceKey& key, const std::string& cluster) const {
+    if (catalog_sync_->find(cluster) == nullptr)
+      return "not answered: fedns reads no services from " + cluster + " (no clusters: entry of that name)";
+    if (const std::string why = catalog_sync_->catalog().why_not_published(cluster, key); !why.empty())
+      return "not answered: " + why;
+    const auto clusters = monitor_->clusters();
+    if (const auto it = clusters.find(cluster); it != clusters.end() && !it->second.up)
+      return "not answered: the cluster's health is down" +
+             (it->second.reason.empty() ? "" : " (" + it->second.reason + ")");
+    return "answered";
+  }
+
   void republish(const sync::CatalogChanges& changes) {
+    if (propagation_) {
+      for (const auto& key : changes.updated)
+        propagation_->propagator().service_changed(key.namespace_, key.name);
+      for (const auto& key : changes.removed)
+        propagation_->propagator().service_changed(key.namespace_, key.name);
+    }
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::string> dropped;
     factory_->apply(changes, dropped);

@@ -278,6 +278,37 @@ void Catalog::set_excluded(const std::string& cluster, bool excluded) {
   }
 }
 
+void Catalog::set_placement(const model::ServiceKey& key, std::optional<std::set<std::string>> clusters) {
+  const auto it = placements_.find(key);
+  if (!clusters) {
+    if (it == placements_.end()) return;
+    placements_.erase(it);
+  } else if (it == placements_.end()) {
+    placements_.emplace(key, std::move(*clusters));
+  } else {
+    if (it->second == *clusters) return;
+    it->second = std::move(*clusters);
+  }
+  dirty_.insert(key);
+}
+
+bool Catalog::placed(const std::string& cluster, const model::ServiceKey& key) const {
+  const auto it = placements_.find(key);
+  return it == placements_.end() || it->second.contains(cluster);
+}
+
+std::string Catalog::why_not_published(const std::string& cluster, const model::ServiceKey& key) const {
+  const auto state = clusters_.find(cluster);
+  if (state == clusters_.end()) return "nothing read from the cluster yet";
+  if (excluded_.contains(cluster)) return "the cluster's API failed for too long (stale)";
+  if (!placed(cluster, key)) return "not in the federated service's placement";
+  const ServiceEntry* found = entry(state->second, key);
+  if (found == nullptr || !found->service) return "no Service there";
+  if (!found->service_export && !options_.export_all_namespaces.contains(key.namespace_))
+    return "no ServiceExport there";
+  return {};
+}
+
 void Catalog::hold_export_status(bool hold) {
   if (hold == hold_export_status_) return;
   hold_export_status_ = hold;
@@ -304,6 +335,7 @@ void Catalog::export_status(const model::ServiceKey& key, const model::MergedSer
   if (hold_export_status_) return;
   for (const auto& [cluster, state] : clusters_) {
     if (excluded_.contains(cluster)) continue;  // stale: nothing can be written there now anyway
+    if (!placed(cluster, key)) continue;        // not answered from there by design: no verdict either
     const ServiceEntry* found = entry(state, key);
     if (found == nullptr || !found->service_export) continue;
     const auto error = shard_errors.find(cluster);
@@ -320,6 +352,7 @@ std::optional<model::MergedService> Catalog::merge(const model::ServiceKey& key,
   std::vector<model::ServiceShard> shards;
   for (const auto& [cluster, state] : clusters_) {
     if (excluded_.contains(cluster)) continue;
+    if (!placed(cluster, key)) continue;  // a federated service answers only where it is placed
     const ServiceEntry* found = entry(state, key);
     if (found == nullptr || !found->service) continue;
     const bool export_all = options_.export_all_namespaces.contains(key.namespace_);

@@ -62,6 +62,13 @@ class Catalog {
   // A cluster that went stale is left out of the merge (its objects are kept, so it returns at once).
   void set_excluded(const std::string& cluster, bool excluded);
 
+  // The clusters a federated service is placed in (the propagation engine): only these appear in its answers,
+  // whatever other clusters export. nullopt: no federated object governs the service.
+  void set_placement(const model::ServiceKey& key, std::optional<std::set<std::string>> clusters);
+  // Why `cluster` does not contribute to the service's answers ("" when it does, as far as the catalog knows:
+  // health may still leave it out), for operators (the federated object's status).
+  [[nodiscard]] std::string why_not_published(const std::string& cluster, const model::ServiceKey& key) const;
+
   // While held, flush() computes no ServiceExport conditions: before every cluster has listed its objects,
   // "NoService" or "NoConflicts" may only mean "not read yet", and writing that would tell users a lie.
   // Releasing the hold makes every export's conditions checked at the next flush.
@@ -103,6 +110,7 @@ class Catalog {
   };
   // The entry, if the cluster has one; and erasing an entry that became empty.
   static const ServiceEntry* entry(const ClusterState& state, const model::ServiceKey& key);
+  [[nodiscard]] bool placed(const std::string& cluster, const model::ServiceKey& key) const;
   static void erase_if_empty(ClusterState& state, std::map<model::ServiceKey, ServiceEntry>::iterator it);
   // Drops one part of a cluster's entry (`drop` says whether there was one) and marks the service dirty.
   void forget(const std::string& cluster, const model::ServiceKey& key,
@@ -127,6 +135,7 @@ class Catalog {
   EndpointPlaces places_;
   std::map<std::string, ClusterState> clusters_;
   std::set<std::string> excluded_;
+  std::map<model::ServiceKey, std::set<std::string>> placements_;
   bool hold_export_status_ = false;
   std::set<model::ServiceKey> dirty_;
   std::map<model::ServiceKey, Published> published_;

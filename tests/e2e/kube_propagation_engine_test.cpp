@@ -94,6 +94,13 @@ kind: FederatedTypeConfig
 metadata: {name: services}
 spec: {target: {version: v1, kind: Service, resource: services, scope: Namespaced}, statusCollection: Enabled}
 ---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedTypeConfig
+metadata: {name: serviceexports}
+spec:
+  target: {group: multicluster.x-k8s.io, version: v1alpha1, kind: ServiceExport, resource: serviceexports,
+           scope: Namespaced}
+---
 apiVersion: v1
 kind: Namespace
 metadata: {name: shop}
@@ -103,7 +110,18 @@ metadata: {name: shop}
   }
 
   static FednsServer* start_replica(const std::string& identity) {
-    return new FednsServer(standard_zones_yaml() +
+    // The members are also the catalog's clusters (same names): placement limits the DNS answers.
+    std::string catalog =
+        "  - origin: clusterset.local.\n"
+        "    ttl: 5\n"
+        "    soa: {serial: 1, minimum: 5}\n"
+        "    ns: [{name: ns1.clusterset.local., addresses: [127.0.0.1]}]\n"
+        "clusters:\n";
+    for (int i = 1; i <= 3; ++i)
+      catalog +=
+          std::string("  - {name: ") + kMembers[i] + ", kubeconfig: " + fixture_->kubeconfig(i) + "}\n";
+    catalog += "catalog: {ttl: 5, debounce: 5ms}\n";
+    return new FednsServer(standard_zones_yaml() + catalog +
                            "propagation:\n"
                            "  kubeconfig: " +
                            fixture_->kubeconfig(kHost) +
@@ -450,6 +468,72 @@ spec:
   EXPECT_EQ(eventually([] { return data_of(3, "outage", "version") == "2" ? "" : "north not caught up"; }),
             "");
   EXPECT_EQ(eventually([] { return expect_status("fo outage -n shop", "True OK | east=OK north=OK"); }), "");
+}
+
+TEST_F(PropagationEngine, AFederatedServiceIsAnsweredOnlyWherePlacedAndItsStatusSaysWhy) {
+  ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: api, namespace: shop}
+spec:
+  template: {apiVersion: v1, kind: Service, spec: {ports: [{name: http, port: 80}]}}
+  placement: {clusters: [{name: east}, {name: west}]}
+---
+apiVersion: federation.fedns.io/v1alpha1
+kind: FederatedObject
+metadata: {name: api-export, namespace: shop}
+spec:
+  template: {apiVersion: multicluster.x-k8s.io/v1alpha1, kind: ServiceExport, metadata: {name: api}}
+  placement: {clusters: [{name: east}]}
+)")
+                .exit_code,
+            0);
+  // Not placed in north, but exported there by hand: north must not be answered.
+  ASSERT_EQ(apply(3,
+                  "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\n"
+                  "spec: {ports: [{name: http, port: 80}]}\n---\n"
+                  "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\n"
+                  "metadata: {name: api, namespace: shop}\n")
+                .exit_code,
+            0);
+  const auto cluster_ip = [](int cluster) {
+    return kubectl(cluster, "-n shop get service api -o jsonpath={.spec.clusterIP}").output;
+  };
+  const auto answers = [] {
+    const auto r = leader_->dig("+short api.shop.svc.clusterset.local A");
+    return r.output;
+  };
+  ASSERT_EQ(
+      eventually([] { return get(1, "serviceexport api -n shop").is_null() ? "no export in east" : ""; }),
+      "");
+  const std::string east_ip = cluster_ip(1);
+  const std::string north_ip = cluster_ip(3);
+  EXPECT_EQ(eventually([&] { return answers() == east_ip + "\n" ? "" : "answers: " + answers(); }), "")
+      << "east: placed and exported; west: placed, not exported; north: exported, not placed";
+  EXPECT_EQ(eventually([] {
+              const auto fo = get(kHost, "fo api -n shop");
+              std::string got;
+              for (const auto& c : fo["status"].value("clusters", nlohmann::json::array()))
+                got += c.value("name", "") + ": " + c.value("dns", "") + "; ";
+              return got == "east: answered; west: not answered: no ServiceExport there; " ? "" : got;
+            }),
+            "");
+
+  // The ServiceExport placed everywhere: north still is not answered (the Service's placement), west is.
+  ASSERT_EQ(kubectl(kHost,
+                    "-n shop patch fo api-export --type=merge -p "
+                    "'{\"spec\":{\"placement\":{\"clusters\":[{\"name\":\"east\"},{\"name\":\"west\"},"
+                    "{\"name\":\"north\"}]}}}'")
+                .exit_code,
+            0);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(eventually([&] {
+              const auto r = leader_->dig("+short api.shop.svc.clusterset.local A");
+              const bool east = r.output.find(east_ip) != std::string::npos;
+              const bool west = r.output.find(cluster_ip(2)) != std::string::npos;
+              const bool north = r.output.find(north_ip) != std::string::npos;
+              return east && west && !north ? "" : "answers: " + r.output;
+            }),
+            "");
 }
 
 // Last: it replaces the leader.

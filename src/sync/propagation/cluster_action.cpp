@@ -41,8 +41,7 @@ std::optional<ClusterStatus> cluster_status_from_string(std::string_view text) {
 
 ClusterAction decide(const FederatedObject& object, const ClusterInput& in) {
   using Kind = ClusterAction::Kind;
-  const std::string origin = object.cluster_scoped ? object.name : object.namespace_ + "/" + object.name;
-  const bool ours = in.member && in.member->origin == origin;
+  const bool ours = in.member && in.member->origin == object.origin();
   if (!in.placed) {
     // Nothing of ours there (absent, or another owner's object that we must never touch): the entry goes.
     if (!ours) return {Kind::kNothing, ClusterStatus::kOK, ClusterStatus::kOK, {}, false};

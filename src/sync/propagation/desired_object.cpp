@@ -90,7 +90,7 @@ Result<DesiredObject> desired_object(const FederatedObject& object, const Member
   if (!body.contains("metadata") || !body["metadata"].is_object())
     body["metadata"] = nlohmann::json::object();
   auto& meta = body["metadata"];
-  meta["name"] = object.name;
+  meta["name"] = object.member_name();
   if (!object.cluster_scoped) {
     meta["namespace"] = object.namespace_;
   } else {
@@ -114,15 +114,14 @@ Result<DesiredObject> desired_object(const FederatedObject& object, const Member
   if (!body.is_object() || !body.contains("metadata") || !body["metadata"].is_object())
     return Error{"the overrides left no object metadata"};
   // The identity is the federated object's whatever an override did.
-  body["metadata"]["name"] = object.name;
+  body["metadata"]["name"] = object.member_name();
   if (!object.cluster_scoped) body["metadata"]["namespace"] = object.namespace_;
   auto& labels = body["metadata"]["labels"];
   if (!labels.is_object()) labels = nlohmann::json::object();
   labels[kManagedLabel] = "true";
   auto& annotations = body["metadata"]["annotations"];
   if (!annotations.is_object()) annotations = nlohmann::json::object();
-  annotations[kOriginAnnotation] =
-      object.cluster_scoped ? object.name : object.namespace_ + "/" + object.name;
+  annotations[kOriginAnnotation] = object.origin();
   body["apiVersion"] = object.api_version;
   body["kind"] = object.kind;
   DesiredObject out;

@@ -101,6 +101,14 @@ Result<FederatedObject> parse_federated_object(const nlohmann::json& object) {
   if (out.api_version.empty() || out.kind.empty())
     return wrap(Error{"spec.template: needs apiVersion and kind"});
   out.template_text = tmpl->dump();
+  out.target_name = out.name;
+  if (const auto tmeta = tmpl->find("metadata"); tmeta != tmpl->end() && tmeta->is_object()) {
+    if (const auto tname = tmeta->find("name"); tname != tmeta->end() && !tname->is_null()) {
+      if (!tname->is_string() || tname->get<std::string>().empty())
+        return wrap(Error{"spec.template.metadata.name: must be a non-empty string"});
+      out.target_name = tname->get<std::string>();
+    }
+  }
   auto placement = parse_placement(*spec);
   if (!placement) return wrap(placement.error());
   out.placement = std::move(*placement);

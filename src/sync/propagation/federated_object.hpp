@@ -46,14 +46,25 @@ struct FederatedObject {
   std::string api_version;  // the template's
   std::string kind;
   std::string template_text;
+  // The member objects' name: spec.template.metadata.name, else the federated object's own name (so that a
+  // Service and its ServiceExport, two federated objects, can both create "web"). The namespace is always the
+  // federated object's.
+  std::string target_name;
   Placement placement;
   std::vector<Override> overrides;
   bool adopt_existing = false;
   bool retain_replicas = false;
   DeletionPolicy deletion_policy = DeletionPolicy::kDelete;
 
-  // "FederatedObject shop/web" or "ClusterFederatedObject admins", for messages and the origin annotation.
+  // "FederatedObject shop/web" or "ClusterFederatedObject admins", for messages.
   [[nodiscard]] std::string describe() const;
+  // What the origin annotation on member objects says: "shop/web", or "admins" for a cluster-scoped one.
+  [[nodiscard]] std::string origin() const { return cluster_scoped ? name : namespace_ + "/" + name; }
+  [[nodiscard]] const std::string& member_name() const { return target_name.empty() ? name : target_name; }
+  // The member objects' key: "shop/web" or "web".
+  [[nodiscard]] std::string member_key() const {
+    return cluster_scoped ? member_name() : namespace_ + "/" + member_name();
+  }
 };
 
 // Reads a federated object. The apiserver validated it against the CRD's schema, but a stale schema or a

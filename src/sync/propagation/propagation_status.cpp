@@ -74,6 +74,7 @@ std::optional<std::string> status_patch(const nlohmann::json& current, std::int6
   for (const auto& e : entries) {
     nlohmann::json c = {{"name", e.name}, {"status", to_string(e.status)}};
     if (!e.message.empty()) c["message"] = e.message;
+    if (!e.dns.empty()) c["dns"] = e.dns;
     if (e.last) {
       c["desiredHash"] = e.last->desired_hash;
       if (!e.last->member_resource_version.empty())

@@ -22,6 +22,7 @@ struct ClusterEntry {
   std::string message;
   std::optional<LastWrite> last;
   std::string remote_status;  // the member object's .status as JSON text; empty: not collected
+  std::string dns;            // federated Services: whether DNS answers from this cluster, and why not
 };
 
 struct PropagatedCondition {

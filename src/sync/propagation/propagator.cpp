@@ -131,6 +131,7 @@ ClusterEntry entry_from_status(const nlohmann::json& entry, const std::optional<
   ClusterEntry e{entry.value("name", ""), ClusterStatus::kOK, entry.value("message", ""), last, {}};
   e.status = cluster_status_from_string(entry.value("status", "OK")).value_or(ClusterStatus::kOK);
   if (entry.contains("remoteStatus")) e.remote_status = entry["remoteStatus"].dump();
+  e.dns = entry.value("dns", "");
   return e;
 }
 
@@ -233,12 +234,101 @@ void Propagator::spawn(asio::awaitable<void> work) {
 }
 
 InformerHandlers Propagator::enqueue_handlers(const std::string& prefix) {
-  return {[this, prefix](const KubeObject& o) { queue_.add(prefix + o.meta().key()); },
-          [this, prefix](const KubeObject&, const KubeObject& o) { queue_.add(prefix + o.meta().key()); },
+  return {[this, prefix](const KubeObject& o) {
+            queue_.add(prefix + o.meta().key());
+            placement_changed(prefix + o.meta().key());
+          },
+          [this, prefix](const KubeObject&, const KubeObject& o) {
+            queue_.add(prefix + o.meta().key());
+            placement_changed(prefix + o.meta().key());
+          },
           [this, prefix](const KubeObject& o) {
             written_.erase(prefix + o.meta().key());
             queue_.add(prefix + o.meta().key());
+            placement_changed(prefix + o.meta().key());
           }};
+}
+
+void Propagator::service_changed(const std::string& namespace_, const std::string& name) {
+  if (const auto owner = service_owner_.find(namespace_ + "/" + name); owner != service_owner_.end())
+    queue_.add(owner->second);
+}
+
+void Propagator::placement_changed(const std::string& key) {
+  if (!options_.on_service_placement || key.rfind(kNamespacedPrefix, 0) != 0) return;
+  placement_dirty_.insert(key);
+  if (std::exchange(placement_pending_, true)) return;
+  // After the informer's store has the change (handlers run before it), and once per burst.
+  asio::post(io_, [this] {
+    placement_pending_ = false;
+    if (!stopping_) publish_placements();
+  });
+}
+
+void Propagator::publish_placements() {
+  if (!objects_->has_synced() || !member_clusters_->has_synced() || members_pending_) {
+    // A selector over member clusters not listed yet would place the service nowhere: wait for them.
+    spawn([](Propagator* self) -> asio::awaitable<void> {
+      co_await self->sleep(std::chrono::milliseconds(200));
+      if (!self->stopping_ && !self->placement_dirty_.empty())
+        self->placement_changed(*self->placement_dirty_.begin());
+    }(this));
+    return;
+  }
+  std::vector<MemberCluster> clusters;
+  for (const auto& [name, member] : members_) {
+    MemberCluster c{name, {}};
+    for (const auto& [k, v] : member->spec.labels)
+      c.labels[k] = v;
+    clusters.push_back(std::move(c));
+  }
+  const std::set<std::string> dirty = std::exchange(placement_dirty_, {});
+  for (const std::string& key : dirty) {
+    std::optional<std::set<std::string>> placed;
+    std::string service;  // "namespace/name" of the member Services
+    if (const KubeObject* found = find_host_object(key)) {
+      const auto parsed = parse_federated_object(found->json());
+      if (parsed && parsed->api_version == "v1" && parsed->kind == "Service") {
+        service = parsed->member_key();
+        std::set<std::string> names;
+        if (!parsed->deleting) {
+          for (auto& name : place(parsed->placement, clusters))
+            names.insert(std::move(name));
+        }
+        placed = std::move(names);
+      }
+    }
+    const auto it = placements_.find(key);
+    if (it == placements_.end() ? !placed
+                                : (placed && it->second.service == service && *placed == it->second.clusters))
+      continue;
+    const auto announce = [this](const std::string& of, std::optional<std::set<std::string>> placed_in) {
+      const auto slash = of.find('/');
+      options_.on_service_placement(of.substr(0, slash), of.substr(slash + 1), std::move(placed_in));
+    };
+    if (it != placements_.end()) {
+      // No longer a federated Service, or its template's name changed: the old name is free again.
+      if (!placed || it->second.service != service) {
+        announce(it->second.service, std::nullopt);
+        service_owner_.erase(it->second.service);
+      }
+      placements_.erase(it);
+    }
+    if (placed) {
+      placements_[key] = {service, *placed};
+      service_owner_[service] = key;
+      announce(service, std::move(placed));
+    }
+  }
+}
+
+asio::awaitable<void> Propagator::resync_services() {
+  while (!stopping_) {
+    co_await sleep(options_.dns_resync);
+    if (!leading_ || stopping_ || !options_.dns_state) continue;
+    for (const auto& [key, placement] : placements_)
+      queue_.add(key);
+  }
 }
 
 void Propagator::start() {
@@ -246,6 +336,7 @@ void Propagator::start() {
     spawn(r->run());
   for (int i = 0; i < std::max(1, options_.workers); ++i)
     spawn(worker());
+  if (options_.dns_state) spawn(resync_services());
 }
 
 bool Propagator::synced() const {
@@ -260,6 +351,7 @@ void Propagator::set_leading(bool leading) {
                     : "propagation: no longer leading; writes stop");
   // The status is the record of what was written; a new term starts from it.
   written_.clear();
+  status_written_.clear();
   if (!leading) return;
   enqueue_all();
   for (const auto& [name, member] : members_)
@@ -381,7 +473,10 @@ void Propagator::members_changed() {
     spawn(run_member(member));
     changed = true;
   }
-  if (changed) enqueue_all();
+  if (!changed) return;
+  enqueue_all();
+  for (const auto& [key, object] : objects_->store())
+    placement_changed(kNamespacedPrefix + key);
 }
 
 void Propagator::start_member_informers(const std::shared_ptr<Member>& member) {
@@ -406,13 +501,19 @@ void Propagator::start_member_informers(const std::shared_ptr<Member>& member) {
     ref.label_selector = std::string(kManagedLabel) + "=true";
     const std::string prefix = type.namespaced ? kNamespacedPrefix : kClusterPrefix;
     const std::string cluster = member->spec.name;
-    const auto seen = [this, prefix](const KubeObject& o) { queue_.add(prefix + o.meta().key()); };
+    // A member object belongs to the federated object its origin annotation names (its own name may differ:
+    // spec.template.metadata.name). Federated objects are always namespaced like their targets.
+    const auto owner = [prefix](const KubeObject& o) {
+      std::string origin = annotation(o.json(), kOriginAnnotation);
+      return prefix + (origin.empty() ? o.meta().key() : origin);
+    };
+    const auto seen = [this, owner](const KubeObject& o) { queue_.add(owner(o)); };
     // A deletion after our write: nothing more of that write will come back.
     const std::string echo_prefix = target + " ";  // (a structured binding cannot be captured in C++20)
-    const auto gone = [this, prefix, cluster, echo_prefix](const KubeObject& o) {
+    const auto gone = [this, owner, cluster, echo_prefix](const KubeObject& o) {
       if (const auto m = members_.find(cluster); m != members_.end())
         m->second->awaiting_echo.erase(echo_prefix + o.meta().key());
-      queue_.add(prefix + o.meta().key());
+      queue_.add(owner(o));
     };
     auto informer = std::make_unique<Reflector>(
         *conn->client, ref, options_.reflector,
@@ -574,6 +675,7 @@ asio::awaitable<void> Propagator::reconcile(const std::string& key) {
   const KubeObject* found = find_host_object(key);
   if (found == nullptr) {  // deleted (our finalizer was removed, or it never had one)
     written_.erase(key);
+    status_written_.erase(key);
     queue_.forget(key);
     co_return;
   }
@@ -698,7 +800,7 @@ asio::awaitable<Propagator::Outcome> Propagator::reconcile_object(const std::str
   std::set<std::string> names(placed.begin(), placed.end());
   for (const auto& [name, entry] : current_entries)
     names.insert(name);
-  const std::string member_key = object.cluster_scoped ? object.name : object.namespace_ + "/" + object.name;
+  const std::string member_key = object.member_key();
   const std::string echo_key = type.target() + " " + member_key;
   for (const auto& [name, member] : members_) {
     if (!member->connection) continue;
@@ -708,7 +810,8 @@ asio::awaitable<Propagator::Outcome> Propagator::reconcile_object(const std::str
   }
 
   std::vector<ClusterEntry> entries;
-  const std::string object_path = type.object_path(object.namespace_, object.name);
+  const std::string object_path = type.object_path(object.namespace_, object.member_name());
+  const bool is_service = object.api_version == "v1" && object.kind == "Service";
   for (const std::string& name : names) {
     const auto member_it = members_.find(name);
     const std::shared_ptr<Member> member = member_it == members_.end() ? nullptr : member_it->second;
@@ -772,6 +875,8 @@ asio::awaitable<Propagator::Outcome> Propagator::reconcile_object(const std::str
     input.last = last_write;
     const ClusterAction action = decide(object, input);
     ClusterEntry entry{name, action.status, action.message, last_write, {}};
+    if (is_service && options_.dns_state && input.placed)
+      entry.dns = options_.dns_state(object.namespace_, object.member_name(), name);
     if (type.collect_status && field(member_json, "status").is_object())
       entry.remote_status = field(member_json, "status").dump();
 
@@ -799,7 +904,7 @@ asio::awaitable<Propagator::Outcome> Propagator::reconcile_object(const std::str
           if (got->status == 200) {
             const auto existing = nlohmann::json::parse(got->body, nullptr, false);
             const std::string origin = existing.is_object() ? annotation(existing, kOriginAnnotation) : "";
-            if (origin != member_key && !object.adopt_existing) {
+            if (origin != object.origin() && !object.adopt_existing) {
               entry.status = ClusterStatus::kAlreadyExists;
               entry.message = "an object of that name exists and is not ours (spec.adoptExisting adopts it)";
               break;
@@ -863,15 +968,24 @@ asio::awaitable<Propagator::Outcome> Propagator::reconcile_object(const std::str
   const PropagatedCondition condition = summarise(entries, object.deleting);
   if (const auto patch = status_patch(json_status.is_object() ? json_status : nlohmann::json{},
                                       object.generation, condition, entries, rfc3339_now())) {
-    if (!leading_) co_return outcome;
-    ++stats_.status_writes;
-    const auto r = co_await host_writer_.patch(path + "/status", PatchType::kMerge, *patch);
-    if (!r || !r->ok()) {
-      ++stats_.failed_writes;
-      if (!r || r->status != 404)
-        log::warn("propagation: status of " + object.describe() + ": " + describe_failure(r));
-      outcome.failed = true;
-      co_return outcome;
+    // The same patch against the same (not yet updated) copy of the object: our last write is on its way
+    // back through the watch, and sending it again would be a needless write.
+    const auto previous = status_written_.find(key);
+    const bool repeat = previous != status_written_.end() &&
+                        previous->second.first == host_object.meta().resource_version &&
+                        previous->second.second == *patch;
+    if (!repeat) {
+      if (!leading_) co_return outcome;
+      ++stats_.status_writes;
+      const auto r = co_await host_writer_.patch(path + "/status", PatchType::kMerge, *patch);
+      if (!r || !r->ok()) {
+        ++stats_.failed_writes;
+        if (!r || r->status != 404)
+          log::warn("propagation: status of " + object.describe() + ": " + describe_failure(r));
+        outcome.failed = true;
+        co_return outcome;
+      }
+      status_written_[key] = {host_object.meta().resource_version, *patch};
     }
   }
   if (object.deleting && entries.empty() && has_finalizer) {

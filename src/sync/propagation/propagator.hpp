@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +41,18 @@ struct PropagatorOptions {
   // Every write to a member cluster: one that is down costs at most this per object.
   std::chrono::milliseconds request_timeout{10000};
   ReflectorOptions reflector{};
+  // Federated Services (template v1 Service): the clusters each is placed in, on every replica (leading or
+  // not) since every replica answers DNS; nullopt when no federated object governs the name any more.
+  std::function<void(const std::string& namespace_, const std::string& name,
+                     std::optional<std::set<std::string>> clusters)>
+      on_service_placement;
+  // Federated Services: whether DNS answers the service from a cluster, and why not, written next to the
+  // propagation status of that cluster ("answered", or "not answered: ...").
+  std::function<std::string(const std::string& namespace_, const std::string& name,
+                            const std::string& cluster)>
+      dns_state;
+  // How often a leader looks at federated Services again for DNS changes nothing else announces (health).
+  std::chrono::milliseconds dns_resync{10000};
 };
 
 // Requests issued, for metrics and the benchmark ("no needless writes" is counted here).
@@ -83,6 +97,8 @@ class Propagator {
   [[nodiscard]] const PropagatorStats& stats() const { return stats_; }
   [[nodiscard]] std::size_t queue_length() const { return queue_.length(); }
   [[nodiscard]] std::vector<MemberClusterState> member_clusters() const;
+  // The DNS side of a federated Service changed (the catalog republished it): its status is looked at again.
+  void service_changed(const std::string& namespace_, const std::string& name);
 
  private:
   struct Connection;
@@ -92,6 +108,9 @@ class Propagator {
   void spawn(boost::asio::awaitable<void> work);
   InformerHandlers enqueue_handlers(const std::string& prefix);
   void enqueue_all();
+  void placement_changed(const std::string& key);
+  void publish_placements();
+  boost::asio::awaitable<void> resync_services();
   void types_changed();
   void members_changed();
   void start_member_informers(const std::shared_ptr<Member>& member);
@@ -123,7 +142,17 @@ class Propagator {
   // What this leader wrote, by object key and cluster: newer than the status the host informer shows until
   // our status write comes back through the watch.
   std::map<std::string, std::map<std::string, LastWrite>> written_;
+  // The last status patch per object, with the object's resourceVersion it was computed against.
+  std::map<std::string, std::pair<std::string, std::string>> status_written_;
   PropagatorStats stats_;
+  std::set<std::string> placement_dirty_;  // keys whose DNS placement must be computed again
+  bool placement_pending_ = false;
+  struct ServicePlacement {
+    std::string service;  // "namespace/name" of the member Services
+    std::set<std::string> clusters;
+  };
+  std::map<std::string, ServicePlacement> placements_;  // published, by key of a federated Service
+  std::map<std::string, std::string> service_owner_;    // "namespace/name" -> the federated object's key
   bool members_pending_ = false;
   bool types_pending_ = false;
   bool leading_ = false;

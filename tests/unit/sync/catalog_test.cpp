@@ -85,6 +85,39 @@ TEST(Catalog, ClustersMergeAndLeave) {
   EXPECT_EQ(catalog.service(kWeb).value().shards.size(), 1u);
 }
 
+TEST(Catalog, AFederatedServiceIsAnsweredOnlyWhereItIsPlaced) {
+  Catalog catalog({});
+  for (const auto* cluster : {"east", "west"}) {
+    catalog.upsert_service(cluster, service());
+    catalog.upsert_export(cluster, exported());
+  }
+  catalog.upsert_service("north", service());
+  catalog.flush();
+  EXPECT_EQ(catalog.service(kWeb).value().shards.size(), 2u);
+
+  catalog.set_placement(kWeb, std::set<std::string>{"east", "north"});
+  auto changes = catalog.flush();
+  EXPECT_EQ(changes.updated, std::vector<model::ServiceKey>{kWeb}) << "the placement change is a change";
+  const auto merged = catalog.service(kWeb).value();
+  ASSERT_EQ(merged.shards.size(), 1u);
+  EXPECT_EQ(merged.shards[0].cluster, "east");
+  EXPECT_EQ(catalog.why_not_published("east", kWeb), "");
+  EXPECT_EQ(catalog.why_not_published("west", kWeb), "not in the federated service's placement");
+  EXPECT_EQ(catalog.why_not_published("north", kWeb), "no ServiceExport there");
+  EXPECT_EQ(catalog.why_not_published("south", kWeb), "nothing read from the cluster yet");
+  EXPECT_EQ(catalog.why_not_published("east", {"shop", "db"}), "no Service there");
+
+  catalog.set_placement(kWeb, std::set<std::string>{"east", "north"});
+  EXPECT_TRUE(catalog.flush().updated.empty()) << "the same placement again changes nothing";
+  catalog.set_placement(kWeb, std::set<std::string>{});
+  catalog.flush();
+  EXPECT_FALSE(catalog.service(kWeb)) << "placed nowhere (being deleted): answered nowhere";
+  catalog.set_placement(kWeb, std::nullopt);
+  catalog.flush();
+  EXPECT_EQ(catalog.service(kWeb).value().shards.size(), 2u)
+      << "no federated object: every exporting cluster";
+}
+
 TEST(Catalog, SlicesArrivingBeforeTheirServiceAreKept) {
   Catalog catalog({});
   catalog.upsert_slice("east", slice("db-a", "db", "10.1.0.5"));

@@ -29,7 +29,7 @@ const json kService = {
     {"apiVersion", "v1"},
     {"kind", "Service"},
     {"metadata",
-     {{"name", "ignored"}, {"labels", {{"app", "web"}}}, {"resourceVersion", "77"}, {"uid", "u"}}},
+     {{"name", "web-svc"}, {"labels", {{"app", "web"}}}, {"resourceVersion", "77"}, {"uid", "u"}}},
     {"spec",
      {{"clusterIP", "10.0.0.1"},
       {"clusterIPs", {"10.0.0.1"}},
@@ -89,7 +89,9 @@ TEST(DesiredObject, RetainedFieldsOverridesInOrderAndTheManagedLabel) {
   const auto east = desired_object(object, kClusters[0], {});
   ASSERT_TRUE(east) << east.error().message;
   const json e = json::parse(east->body);
-  EXPECT_EQ(e["metadata"]["name"], "web") << "the federated object's name, not the template's";
+  EXPECT_EQ(e["metadata"]["name"], "web-svc")
+      << "the template's name when it has one (a Service and its ServiceExport can share a name)";
+  EXPECT_EQ(e["metadata"]["annotations"][kOriginAnnotation], "shop/web") << "the federated object";
   EXPECT_EQ(e["metadata"]["namespace"], "shop");
   EXPECT_EQ(e["spec"]["ports"][0]["port"], 8080) << "by-name overrides apply after selector ones";
   EXPECT_EQ(e["metadata"]["labels"]["region"], "us");
