@@ -434,6 +434,55 @@ spec:
       "");
 }
 
+TEST_F(PropagationEngine, AMemberWithRejectedCredentialsIsNotReadyAndHarmsNoOtherCluster) {
+  // North's endpoint with a token the apiserver does not know (expired, revoked): every request gets 401.
+  const auto flat = run_command(fixture_->kubectl(3) + " config view --raw --flatten --minify", 30);
+  ASSERT_EQ(flat.exit_code, 0);
+  std::string text = flat.output;
+  for (const char* key : {"client-certificate-data: ", "client-key-data: "}) {
+    const auto at = text.find(key);
+    ASSERT_NE(at, std::string::npos) << text;
+    text.erase(at, text.find('\n', at) - at + 1);
+  }
+  const auto user = text.find("  user:\n");
+  ASSERT_NE(user, std::string::npos) << text;
+  text.insert(user + 9, "    token: expired-token\n");
+  const TempDir dir;
+  ASSERT_EQ(kubectl(kHost, "-n fedns-system create secret generic stale --from-file=kubeconfig=" +
+                               dir.write("kubeconfig", text))
+                .exit_code,
+            0);
+  ASSERT_EQ(apply(kHost,
+                  "apiVersion: federation.fedns.io/v1alpha1\nkind: MemberCluster\nmetadata: {name: stale}\n"
+                  "spec: {apiEndpoint: '" +
+                      fixture_->server(3) +
+                      "', secretRef: {name: stale}}\n---\n"
+                      "apiVersion: federation.fedns.io/v1alpha1\nkind: FederatedObject\n"
+                      "metadata: {name: credentials, namespace: shop}\n"
+                      "spec:\n  template: {apiVersion: v1, kind: ConfigMap, data: {k: v}}\n"
+                      "  placement: {clusters: [{name: stale}, {name: east}]}\n")
+                .exit_code,
+            0);
+  EXPECT_EQ(eventually([] {
+              const auto r = kubectl(kHost, "get mc stale -o jsonpath={.status.conditions[0].reason}");
+              return r.output == "CredentialsRejected" ? "" : r.output;
+            }),
+            "");
+  EXPECT_EQ(eventually([] {
+              return expect_status("fo credentials -n shop",
+                                   "False ClusterPropagationFailed | east=OK stale=ClusterNotReady");
+            }),
+            "")
+      << "the other cluster is not affected";
+  ASSERT_EQ(kubectl(kHost, "delete mc stale").exit_code, 0);
+  EXPECT_EQ(eventually([] {
+              return expect_status("fo credentials -n shop",
+                                   "False ClusterPropagationFailed | east=OK stale=ClusterNotFound");
+            }),
+            "")
+      << "a cluster that left is reported, not silently dropped";
+}
+
 TEST_F(PropagationEngine, AMemberOutageIsReportedAndCaughtUpOnRecovery) {
   ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
 kind: FederatedObject
@@ -509,6 +558,13 @@ spec:
   const std::string north_ip = cluster_ip(3);
   EXPECT_EQ(eventually([&] { return answers() == east_ip + "\n" ? "" : "answers: " + answers(); }), "")
       << "east: placed and exported; west: placed, not exported; north: exported, not placed";
+  EXPECT_EQ(eventually([] {
+              const auto fo = get(kHost, "fo api -n shop");
+              for (const auto& c : fo["status"].value("clusters", nlohmann::json::array()))
+                if (c.value("name", "") == "east" && c.contains("remoteStatus")) return std::string();
+              return "no remoteStatus (statusCollection: Enabled) for east: " + fo["status"].dump();
+            }),
+            "");
   EXPECT_EQ(eventually([] {
               const auto fo = get(kHost, "fo api -n shop");
               std::string got;

@@ -160,6 +160,7 @@ struct Propagator::Member {
   std::string message = "not connected yet";
   bool stopped = false;
   bool reconnect = false;
+  std::string secret_version;  // the Secret's resourceVersion the connection was made from
   // Member objects we wrote whose watch event has not come yet ("target ns/name" -> when written).
   struct Echo {
     std::string resource_version;  // what our write returned
@@ -542,8 +543,8 @@ void Propagator::set_member_ready(Member& member, bool ready, std::string reason
   if (leading_) spawn(write_member_status(member.spec.name));
 }
 
-asio::awaitable<Result<std::shared_ptr<Propagator::Connection>>> Propagator::connect(const Member& member,
-                                                                                     std::string& reason) {
+asio::awaitable<Result<std::shared_ptr<Propagator::Connection>>> Propagator::connect(
+    const Member& member, std::string& reason, std::string& secret_version) {
   const auto& spec = member.spec;
   const std::string ns = spec.secret_namespace.empty() ? options_.secrets_namespace : spec.secret_namespace;
   const std::string where = "secret " + ns + "/" + spec.secret_name;
@@ -558,6 +559,9 @@ asio::awaitable<Result<std::shared_ptr<Propagator::Connection>>> Propagator::con
     co_return Error{where + ": the host cluster answered " + std::to_string(got->status)};
   }
   const auto secret = nlohmann::json::parse(got->body, nullptr, false);
+  secret_version = field(field(secret, "metadata"), "resourceVersion").is_string()
+                       ? field(field(secret, "metadata"), "resourceVersion").get<std::string>()
+                       : std::string();
   const auto data = secret.is_object() ? secret.find("data") : secret.end();
   if (!secret.is_object() || data == secret.end() || !data->is_object() || !data->contains("kubeconfig") ||
       !(*data)["kubeconfig"].is_string()) {
@@ -593,12 +597,19 @@ asio::awaitable<void> Propagator::run_member(std::shared_ptr<Member> member) {
   const std::string name = member->spec.name;
   while (!member->stopped && !stopping_) {
     if (!member->connection || member->reconnect) {
-      if (member->connection) member->connection->stop();
-      member->connection.reset();
       member->reconnect = false;
       std::string reason;
-      auto conn = co_await connect(*member, reason);
+      std::string secret_version;
+      auto conn = co_await connect(*member, reason, secret_version);
       if (member->stopped || stopping_) break;
+      if (conn && member->connection && secret_version == member->secret_version) {
+        // Credentials rejected, and the Secret is the same: keep the connection (and its informers, which
+        // back off on their own) rather than relisting everything at every probe.
+        conn = Result<std::shared_ptr<Connection>>(member->connection);
+      } else {
+        if (member->connection) member->connection->stop();
+        member->connection.reset();
+      }
       if (!conn) {
         set_member_ready(*member, false, reason, conn.error().message);
         member->timer->expires_after(std::max(options_.probe_interval, std::chrono::milliseconds(5000)));
@@ -606,8 +617,11 @@ asio::awaitable<void> Propagator::run_member(std::shared_ptr<Member> member) {
         co_await member->timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
         continue;
       }
-      member->connection = std::move(*conn);
-      start_member_informers(member);
+      if (member->connection != *conn) {
+        member->connection = std::move(*conn);
+        member->secret_version = secret_version;
+        start_member_informers(member);
+      }
     }
     const auto conn = member->connection;
     auto probe =

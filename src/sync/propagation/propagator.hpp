@@ -117,8 +117,10 @@ class Propagator {
   void set_member_ready(Member& member, bool ready, std::string reason, std::string message);
   boost::asio::awaitable<void> run_member(std::shared_ptr<Member> member);
   // Reads the member's secret and connects; on failure `reason` says which kind (SecretNotFound, ...).
+  // `secret_version` gets the Secret's resourceVersion.
   boost::asio::awaitable<Result<std::shared_ptr<Connection>>> connect(const Member& member,
-                                                                      std::string& reason);
+                                                                      std::string& reason,
+                                                                      std::string& secret_version);
   boost::asio::awaitable<void> write_member_status(std::string name);
   boost::asio::awaitable<void> worker();
   boost::asio::awaitable<void> reconcile(const std::string& key);
