@@ -372,6 +372,9 @@ void Propagator::stop() {
   }
   for (const auto& timer : sleepers_)
     timer->cancel();
+  // Host requests in flight (a status write waiting on a slow apiserver) end now, not at their timeout: the
+  // server waits only briefly for stopped().
+  host_.cancel_streams();
 }
 
 std::vector<MemberClusterState> Propagator::member_clusters() const {
