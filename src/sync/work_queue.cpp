@@ -75,8 +75,9 @@ void WorkQueue::arm_delay_timer() {
 asio::awaitable<std::optional<std::string>> WorkQueue::get() {
   while (queue_.empty() && !shut_down_) {
     boost::system::error_code ec;
+    // The timer never expires (time_point::max); wake() cancels the waits. It must not be re-armed here:
+    // expires_at() cancels the other workers' waits, and they would re-arm it in turn, for ever.
     co_await signal_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    signal_.expires_at(asio::steady_timer::time_point::max());
   }
   if (shut_down_) co_return std::nullopt;
   std::string key = std::move(queue_.front());

@@ -122,5 +122,36 @@ TEST(WorkQueue, ShutDownWakesWaitingWorkers) {
   EXPECT_EQ(q.length(), 0u) << "nothing is queued after shut_down()";
 }
 
+// A bug once: every woken worker re-armed the shared timer, which cancelled the other workers' waits, which
+// re-armed it in turn: several idle workers spun at 100% CPU. Idle workers must cost nothing.
+TEST(WorkQueue, SeveralIdleWorkersSleep) {
+  asio::io_context io;
+  WorkQueue q(io, {});
+  std::vector<std::string> got;
+  for (int i = 0; i < 4; ++i) {
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          while (auto key = co_await q.get()) {
+            got.push_back(*key);
+            q.done(*key);
+          }
+        },
+        asio::detached);
+  }
+  io.run_for(20ms);  // all four start waiting
+  q.add("a");
+  io.run_for(20ms);  // one of them takes it; all wait again
+  const std::size_t handlers = io.run_for(200ms);
+  EXPECT_LT(handlers, 10u) << "idle workers ran " << handlers << " handlers in 200 ms";
+  EXPECT_EQ(got, std::vector<std::string>{"a"});
+  q.add("b");
+  q.add("c");
+  io.run_for(20ms);
+  EXPECT_EQ(got.size(), 3u);
+  q.shut_down();
+  io.run_for(20ms);
+}
+
 }  // namespace
 }  // namespace fedns::sync
