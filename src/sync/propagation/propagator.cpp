@@ -194,29 +194,12 @@ Propagator::Propagator(asio::io_context& io, ApiClient& host, PropagatorOptions 
   cluster_objects_ =
       std::make_unique<Reflector>(host_, ref("clusterfederatedobjects", "ClusterFederatedObject"),
                                   options_.reflector, enqueue_handlers(kClusterPrefix));
-  // Handlers run before the informer's store holds the change: the rebuild from the store is posted (and a
-  // burst of events, such as a LIST, makes one rebuild).
-  const auto later = [this](bool& pending, void (Propagator::*rebuild)()) {
-    if (std::exchange(pending, true)) return;
-    asio::post(io_, [this, &pending, rebuild] {
-      pending = false;
-      if (!stopping_) (this->*rebuild)();
-    });
-  };
-  const auto on_members = [this, later](const KubeObject&) {
-    later(members_pending_, &Propagator::members_changed);
-  };
-  member_clusters_ = std::make_unique<Reflector>(
-      host_, ref("memberclusters", "MemberCluster"), options_.reflector,
-      InformerHandlers{on_members, [on_members](const KubeObject&, const KubeObject& o) { on_members(o); },
-                       on_members});
-  const auto on_types = [this, later](const KubeObject&) {
-    later(types_pending_, &Propagator::types_changed);
-  };
-  types_ = std::make_unique<Reflector>(
-      host_, ref("federatedtypeconfigs", "FederatedTypeConfig"), options_.reflector,
-      InformerHandlers{on_types, [on_types](const KubeObject&, const KubeObject& o) { on_types(o); },
-                       on_types});
+  member_clusters_ =
+      std::make_unique<Reflector>(host_, ref("memberclusters", "MemberCluster"), options_.reflector,
+                                  rebuild_handlers(members_pending_, &Propagator::members_changed));
+  types_ = std::make_unique<Reflector>(host_, ref("federatedtypeconfigs", "FederatedTypeConfig"),
+                                       options_.reflector,
+                                       rebuild_handlers(types_pending_, &Propagator::types_changed));
 }
 
 Propagator::~Propagator() = default;
@@ -250,6 +233,30 @@ InformerHandlers Propagator::enqueue_handlers(const std::string& prefix) {
           }};
 }
 
+InformerHandlers Propagator::rebuild_handlers(bool& pending, void (Propagator::*rebuild)()) {
+  // Handlers run before the informer's store holds the change: the rebuild from the store is posted (and a
+  // burst of events, such as a LIST, makes one rebuild).
+  const auto later = [this, &pending, rebuild](const KubeObject&) {
+    if (std::exchange(pending, true)) return;
+    asio::post(io_, [this, &pending, rebuild] {
+      pending = false;
+      if (!stopping_) (this->*rebuild)();
+    });
+  };
+  return {later, [later](const KubeObject&, const KubeObject& o) { later(o); }, later};
+}
+
+std::vector<MemberCluster> Propagator::placement_clusters() const {
+  std::vector<MemberCluster> out;
+  for (const auto& [name, member] : members_) {
+    MemberCluster c{name, {}};
+    for (const auto& [k, v] : member->spec.labels)
+      c.labels[k] = v;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 void Propagator::service_changed(const std::string& namespace_, const std::string& name) {
   if (const auto owner = service_owner_.find(namespace_ + "/" + name); owner != service_owner_.end())
     queue_.add(owner->second);
@@ -276,13 +283,7 @@ void Propagator::publish_placements() {
     }(this));
     return;
   }
-  std::vector<MemberCluster> clusters;
-  for (const auto& [name, member] : members_) {
-    MemberCluster c{name, {}};
-    for (const auto& [k, v] : member->spec.labels)
-      c.labels[k] = v;
-    clusters.push_back(std::move(c));
-  }
+  const std::vector<MemberCluster> clusters = placement_clusters();
   const std::set<std::string> dirty = std::exchange(placement_dirty_, {});
   for (const std::string& key : dirty) {
     std::optional<std::set<std::string>> placed;
@@ -796,13 +797,7 @@ asio::awaitable<Propagator::Outcome> Propagator::reconcile_object(const std::str
   }
   const FederatedType& type = type_it->second;
 
-  std::vector<MemberCluster> clusters;
-  for (const auto& [name, member] : members_) {
-    MemberCluster c{name, {}};
-    for (const auto& [k, v] : member->spec.labels)
-      c.labels[k] = v;
-    clusters.push_back(std::move(c));
-  }
+  const std::vector<MemberCluster> clusters = placement_clusters();
   const std::vector<std::string> placed =
       object.deleting ? std::vector<std::string>{} : place(object.placement, clusters);
 
@@ -873,10 +868,8 @@ asio::awaitable<Propagator::Outcome> Propagator::reconcile_object(const std::str
     input.cluster_ready = ready;
     Result<DesiredObject> desired = Error{std::string("not placed")};
     MemberCluster as_placed{name, {}};
-    if (member) {
-      for (const auto& [k, v] : member->spec.labels)
-        as_placed.labels[k] = v;
-    }
+    if (const auto it = std::ranges::find(clusters, name, &MemberCluster::name); it != clusters.end())
+      as_placed = *it;
     if (input.placed) {
       desired = desired_object(object, as_placed, type.retain_fields);
       input.desired = &desired;

@@ -20,6 +20,7 @@
 #include "sync/api_client.hpp"
 #include "sync/api_writer.hpp"
 #include "sync/propagation/federated_type.hpp"
+#include "sync/propagation/placement.hpp"
 #include "sync/propagation/propagation_status.hpp"
 #include "sync/reflector.hpp"
 #include "sync/work_queue.hpp"
@@ -107,6 +108,8 @@ class Propagator {
 
   void spawn(boost::asio::awaitable<void> work);
   InformerHandlers enqueue_handlers(const std::string& prefix);
+  InformerHandlers rebuild_handlers(bool& pending, void (Propagator::*rebuild)());
+  [[nodiscard]] std::vector<MemberCluster> placement_clusters() const;
   void enqueue_all();
   void placement_changed(const std::string& key);
   void publish_placements();
