@@ -667,8 +667,7 @@ asio::awaitable<void> Propagator::write_member_status(std::string name) {
   if (!r || !r->ok()) log::warn("propagation: MemberCluster " + name + " status: " + describe_failure(r));
 }
 
-// --- reconciling
-// ---------------------------------------------------------------------------------------------
+// --- reconciling -------------------------------------------------------------------------------------------
 
 asio::awaitable<void> Propagator::worker() {
   while (auto key = co_await queue_.get()) {
