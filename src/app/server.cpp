@@ -223,7 +223,6 @@ class Server {
     publish(factory_->make(catalog_ready()));
   }
 
-  // The catalog changed: the changed services are rendered again and published with everything else shared.
   // Whether DNS answers `key` from `cluster`, and why not, for the federated object's status.
   std::string dns_state(const model::ServiceKey& key, const std::string& cluster) const {
     if (catalog_sync_->find(cluster) == nullptr)
@@ -237,6 +236,8 @@ class Server {
     return "answered";
   }
 
+  // The catalog changed: the changed services are rendered again and published with everything else shared;
+  // federated Services among them have their status (its DNS verdicts) looked at again.
   void republish(const sync::CatalogChanges& changes) {
     if (propagation_) {
       for (const auto& key : changes.updated)
