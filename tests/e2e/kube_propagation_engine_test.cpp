@@ -642,7 +642,8 @@ spec:
                            std::chrono::microseconds(static_cast<long>(fraction * 1e6));
   const auto took_over = std::chrono::duration_cast<std::chrono::milliseconds>(acquired_at - killed);
   std::cerr << "takeover " << took_over.count() << " ms after the kill (lease 3 s, retry 0.5 s)\n";
-  EXPECT_LE(took_over, 5300ms) << "the lease lasts 3 s from the follower's last observation of a renewal";
+  // 5.2 s, plus 0.8 s for timers firing late on a loaded CI machine (sanitizers, tests running in parallel).
+  EXPECT_LE(took_over, 6000ms) << "the lease lasts 3 s from the follower's last observation of a renewal";
   EXPECT_GT(took_over, 2000ms) << "not before the lease could have run out";
   EXPECT_EQ(eventually([] {
               const std::string got = data_of(1, "failover", "round") + data_of(2, "failover", "round");
