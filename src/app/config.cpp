@@ -257,6 +257,27 @@ void parse_cluster_health(Checker& c, const YAML::Node& node, const std::string&
   }
 }
 
+// How to reach an API server, as clusters[] and propagation both say it: kubeconfig (relative to the config
+// file, and readable now), context, in_cluster.
+void parse_api_access(Checker& c, const YAML::Node& node, const std::string& where,
+                      const std::string& base_dir, std::string& kubeconfig, std::string& context,
+                      bool& in_cluster) {
+  if (const auto n = node["kubeconfig"]) {
+    if (c.string(n, where + ".kubeconfig", kubeconfig) && !kubeconfig.empty() && kubeconfig.front() != '/')
+      kubeconfig = base_dir + "/" + kubeconfig;
+    if (!kubeconfig.empty() && !std::ifstream(kubeconfig))
+      c.error(n, where + ".kubeconfig: cannot read " + kubeconfig);
+  }
+  if (const auto n = node["context"]) c.string(n, where + ".context", context);
+  if (const auto n = node["in_cluster"]) {
+    try {
+      in_cluster = n.as<bool>();
+    } catch (const YAML::Exception&) {
+      c.error(n, where + ".in_cluster must be true or false");
+    }
+  }
+}
+
 void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const std::string& base_dir,
                    ClusterConfig& k) {
   const std::string where = "clusters[" + std::to_string(index) + "]";
@@ -271,23 +292,7 @@ void parse_cluster(Checker& c, const YAML::Node& node, std::size_t index, const 
     c.error(n, where + ".name \"" + k.name + "\" must be a DNS label (a-z, 0-9, '-', at most 63)");
   }
   const std::string cw = where + " (" + k.name + ")";
-  if (const auto n = node["kubeconfig"]) {
-    if (c.string(n, cw + ".kubeconfig", k.kubeconfig) && !k.kubeconfig.empty() &&
-        k.kubeconfig.front() != '/') {
-      k.kubeconfig = base_dir + "/" + k.kubeconfig;
-    }
-    if (!k.kubeconfig.empty() && !std::ifstream(k.kubeconfig)) {
-      c.error(n, cw + ".kubeconfig: cannot read " + k.kubeconfig);
-    }
-  }
-  if (const auto n = node["context"]) c.string(n, cw + ".context", k.context);
-  if (const auto n = node["in_cluster"]) {
-    try {
-      k.in_cluster = n.as<bool>();
-    } catch (const YAML::Exception&) {
-      c.error(n, cw + ".in_cluster must be true or false");
-    }
-  }
+  parse_api_access(c, node, cw, base_dir, k.kubeconfig, k.context, k.in_cluster);
   if (const auto n = node["manifests"]) {
     if (c.string(n, cw + ".manifests", k.manifests) && !k.manifests.empty() && k.manifests.front() != '/') {
       k.manifests = base_dir + "/" + k.manifests;
@@ -426,21 +431,7 @@ void parse_propagation(Checker& c, const YAML::Node& node, const std::string& ba
                "lease", "probe", "request_timeout"})) {
     return;
   }
-  if (const auto n = node["kubeconfig"]) {
-    if (c.string(n, where + ".kubeconfig", p.kubeconfig) && !p.kubeconfig.empty() &&
-        p.kubeconfig.front() != '/')
-      p.kubeconfig = base_dir + "/" + p.kubeconfig;
-    if (!p.kubeconfig.empty() && !std::ifstream(p.kubeconfig))
-      c.error(n, where + ".kubeconfig: cannot read " + p.kubeconfig);
-  }
-  if (const auto n = node["context"]) c.string(n, where + ".context", p.context);
-  if (const auto n = node["in_cluster"]) {
-    try {
-      p.in_cluster = n.as<bool>();
-    } catch (const YAML::Exception&) {
-      c.error(n, where + ".in_cluster must be true or false");
-    }
-  }
+  parse_api_access(c, node, where, base_dir, p.kubeconfig, p.context, p.in_cluster);
   if (p.kubeconfig.empty() == !p.in_cluster)
     c.error(node, where + " needs the host cluster: kubeconfig, or in_cluster: true (not both)");
   if (const auto n = node["namespace"]) {
