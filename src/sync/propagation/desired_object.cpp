@@ -113,6 +113,13 @@ Result<DesiredObject> desired_object(const FederatedObject& object, const Member
   }
   if (!body.is_object() || !body.contains("metadata") || !body["metadata"].is_object())
     return Error{"the overrides left no object metadata"};
+  // The replica scheduler's count, last: it is the override of spec.replicas that wins (an autoscaler that
+  // owns the member's replicas, retainReplicas, wins over it).
+  if (const auto scheduled = object.scheduled_replicas.find(cluster.name);
+      scheduled != object.scheduled_replicas.end() && !object.retain_replicas) {
+    if (!body.contains("spec") || !body["spec"].is_object()) body["spec"] = nlohmann::json::object();
+    body["spec"]["replicas"] = scheduled->second;
+  }
   // The identity is the federated object's whatever an override did.
   body["metadata"]["name"] = object.member_name();
   if (!object.cluster_scoped) body["metadata"]["namespace"] = object.namespace_;

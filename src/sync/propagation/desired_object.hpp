@@ -1,7 +1,8 @@
 // What the engine writes into one member cluster for a federated object, in the order: the template,
-// less the fields member clusters own (retained), then the overrides for that cluster, then the managed
-// label. The result is a server-side-apply body: fields left out (a Service's clusterIP, replicas an
-// autoscaler owns) stay the member's, and applying the same body twice changes nothing.
+// less the fields member clusters own (retained), then the overrides for that cluster, then the replica
+// scheduler's spec.replicas for it, then the managed label. The result is a server-side-apply body: fields
+// left out (a Service's clusterIP, replicas an autoscaler owns) stay the member's, and applying the same body
+// twice changes nothing.
 #pragma once
 
 #include <string>

@@ -127,6 +127,16 @@ Result<FederatedObject> parse_federated_object(const nlohmann::json& object) {
     if (!it->is_boolean()) return wrap(Error{std::string("spec.") + key + ": must be true or false"});
     *field = it->get<bool>();
   }
+  if (const auto scheduled = spec->find("scheduledReplicas");
+      scheduled != spec->end() && !scheduled->is_null()) {
+    if (!scheduled->is_object())
+      return wrap(Error{"spec.scheduledReplicas: must be a mapping of cluster -> replicas"});
+    for (const auto& [cluster, replicas] : scheduled->items()) {
+      if (!replicas.is_number_integer() || replicas.get<std::int64_t>() < 0)
+        return wrap(Error{"spec.scheduledReplicas." + cluster + ": must be a whole number, 0 or more"});
+      out.scheduled_replicas[cluster] = replicas.get<std::int64_t>();
+    }
+  }
   const std::string deletion = string_at(*spec, "deletionPolicy");
   if (deletion == "Orphan") {
     out.deletion_policy = DeletionPolicy::kOrphan;

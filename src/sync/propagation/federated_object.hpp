@@ -6,6 +6,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ struct FederatedObject {
   std::vector<Override> overrides;
   bool adopt_existing = false;
   bool retain_replicas = false;
+  // spec.scheduledReplicas: spec.replicas per cluster, written by the replica scheduler (a
+  // ReplicaSchedulingPreference of the same name), applied after every override.
+  std::map<std::string, std::int64_t> scheduled_replicas;
   DeletionPolicy deletion_policy = DeletionPolicy::kDelete;
 
   // "FederatedObject shop/web" or "ClusterFederatedObject admins", for messages.

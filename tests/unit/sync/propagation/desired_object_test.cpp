@@ -151,6 +151,10 @@ TEST(FederatedObject, ProblemsTheSchemaCannotCatchAreErrorsNamingTheField) {
        "FederatedObject shop/web: spec.deletionPolicy: Keep is not Delete or Orphan"},
       {{{"template", kService}, {"adoptExisting", "yes"}},
        "FederatedObject shop/web: spec.adoptExisting: must be true or false"},
+      {{{"template", kService}, {"scheduledReplicas", {{"east", -2}}}},
+       "FederatedObject shop/web: spec.scheduledReplicas.east: must be a whole number, 0 or more"},
+      {{{"template", kService}, {"scheduledReplicas", json::array()}},
+       "FederatedObject shop/web: spec.scheduledReplicas: must be a mapping of cluster -> replicas"},
   };
   for (const auto& [spec, message] : cases) {
     const json object = {
@@ -159,6 +163,26 @@ TEST(FederatedObject, ProblemsTheSchemaCannotCatchAreErrorsNamingTheField) {
     ASSERT_FALSE(parsed) << spec.dump();
     EXPECT_EQ(parsed.error().message, message);
   }
+}
+
+TEST(DesiredObject, TheSchedulersReplicasAreTheLastOverrideUnlessTheMemberOwnsThem) {
+  const json deployment = {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"spec", {{"replicas", 1}}}};
+  const json by_name = {{{"clusterName", "east"},
+                         {"patches", {{{"op", "replace"}, {"path", "/spec/replicas"}, {"value", 9}}}}}};
+  FederatedObject object = parse(
+      {{"template", deployment}, {"overrides", by_name}, {"scheduledReplicas", {{"east", 4}, {"west", 0}}}});
+  const auto replicas = [&](const char* cluster) {
+    const auto d = desired_object(object, MemberCluster{cluster, {}}, {});
+    EXPECT_TRUE(d) << d.error().message;
+    return d ? json::parse(d->body)["spec"]["replicas"] : json();
+  };
+  EXPECT_EQ(replicas("east"), 4) << "after the by-name override of 9";
+  EXPECT_EQ(replicas("west"), 0);
+  EXPECT_EQ(replicas("north"), 1) << "no entry: the template's";
+  object.retain_replicas = true;
+  object.overrides.clear();  // (a replace of the retained field would fail: ApplyOverridesFailed)
+  EXPECT_EQ(replicas("east"), json())
+      << "retainReplicas: left out of the body, the member's autoscaler owns it";
 }
 
 TEST(DesiredObject, AClusterScopedObjectHasNoNamespace) {
