@@ -132,7 +132,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
 // The propagation engine: what it wrote (the "no needless writes" figure), leadership and member clusters
 // (labels bounded by the MemberCluster objects).
 void MetricsCollector::collect_propagation(std::vector<MetricFamily>& families) const {
-  families.reserve(families.size() + 7);
+  families.reserve(families.size() + 11);
   auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
     families.push_back(MetricFamily{name, help, type, {}});
     return families.back();
@@ -167,6 +167,21 @@ void MetricsCollector::collect_propagation(std::vector<MetricFamily>& families) 
              "1 while a member cluster's API answers /readyz with our credentials.", MetricType::Gauge);
   for (const auto& m : p.member_clusters())
     ready.metric.push_back(gauge(m.ready ? 1 : 0, {{"cluster", m.name}}));
+  // The replica scheduler (ReplicaSchedulingPreferences).
+  const auto& r = propagation_->scheduler().stats();
+  family("fedns_scheduler_reconciles_total", "Replica scheduling preferences reconciled (while leading).",
+         MetricType::Counter)
+      .metric.push_back(counter(number(r.reconciles)));
+  auto& scheduler_writes = family("fedns_scheduler_writes_total", "Write requests issued, by object written.",
+                                  MetricType::Counter);
+  scheduler_writes.metric.push_back(counter(number(r.object_writes), {{"object", "federatedobject"}}));
+  scheduler_writes.metric.push_back(counter(number(r.status_writes), {{"object", "preference_status"}}));
+  family("fedns_scheduler_failed_writes_total", "Scheduler writes that failed (each retried with backoff).",
+         MetricType::Counter)
+      .metric.push_back(counter(number(r.failed_writes)));
+  family("fedns_scheduler_rebalance_steps_total",
+         "Bounded rebalancing steps that moved replicas between available clusters.", MetricType::Counter)
+      .metric.push_back(counter(number(r.steps)));
 }
 
 // Health: targets, probes, clusters (labels bounded: clusters come from the config) and overrides.

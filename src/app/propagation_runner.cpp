@@ -53,24 +53,36 @@ Result<std::unique_ptr<PropagationRunner>> PropagationRunner::create(
   std::unique_ptr<PropagationRunner> runner(new PropagationRunner());
   runner->io_ = &io;
   runner->host_ = std::move(*client);
+  // The scheduler reads through the engine's caches and hears of their changes (it is built second; the
+  // engine calls these only once started).
+  auto* raw = runner.get();
+  options.on_object_event = [raw](const std::string& key) { raw->scheduler_->object_changed(key); };
+  options.on_clusters_changed = [raw] { raw->scheduler_->clusters_changed(); };
   runner->propagator_ = std::make_unique<sync::propagation::Propagator>(io, *runner->host_, options);
-  auto* propagator = runner->propagator_.get();
+  runner->scheduler_ = std::make_unique<sync::propagation::SchedulingController>(
+      io, *runner->host_, *runner->propagator_, options);
   runner->elector_ = std::make_unique<sync::propagation::LeaderElector>(
-      *runner->host_, lease, [propagator] { propagator->set_leading(true); },
-      [propagator] { propagator->set_leading(false); });
+      *runner->host_, lease, [raw] { raw->set_leading(true); }, [raw] { raw->set_leading(false); });
   log::info("propagation: host cluster " + runner->host_->credentials().server + ", replica " +
             lease.identity);
   return runner;
 }
 
+void PropagationRunner::set_leading(bool leading) {
+  propagator_->set_leading(leading);
+  scheduler_->set_leading(leading);
+}
+
 void PropagationRunner::start() {
   propagator_->start();
+  scheduler_->start();
   elector_done_ = false;
   boost::asio::co_spawn(*io_, elector_->run(), [this](const std::exception_ptr&) { elector_done_ = true; });
 }
 
 void PropagationRunner::stop() {
-  propagator_->set_leading(false);
+  set_leading(false);
+  scheduler_->stop();
   propagator_->stop();
   elector_->stop(true);
 }

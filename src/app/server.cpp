@@ -110,6 +110,14 @@ class Server {
                                   const std::string& cluster) {
         return dns_state({ns, name}, cluster);
       };
+      coupling.cluster_down = [this](const std::string& cluster) -> std::string {
+        if (!monitor_) return {};
+        const auto clusters = monitor_->clusters();
+        const auto it = clusters.find(cluster);
+        if (it == clusters.end() || it->second.up) return {};
+        if (it->second.forced) return "its health is forced down by an admin override";
+        return "its health is down" + (it->second.reason.empty() ? "" : " (" + it->second.reason + ")");
+      };
       auto runner = PropagationRunner::create(io_, *config_.propagation, std::move(coupling));
       if (!runner) {
         log_error_lines("", runner.error().message);

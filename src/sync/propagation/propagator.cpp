@@ -181,6 +181,7 @@ Propagator::Propagator(asio::io_context& io, ApiClient& host, PropagatorOptions 
       host_(host),
       host_writer_(host, options.field_manager),
       options_(std::move(options)),
+      tasks_(io, "propagation"),
       queue_(io, options_.backoff) {
   const auto ref = [](const char* plural, const char* kind) {
     ResourceRef r;
@@ -205,32 +206,59 @@ Propagator::Propagator(asio::io_context& io, ApiClient& host, PropagatorOptions 
 Propagator::~Propagator() = default;
 
 void Propagator::spawn(asio::awaitable<void> work) {
-  ++running_;
-  asio::co_spawn(io_, std::move(work), [this](const std::exception_ptr& e) {
-    --running_;
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log::error(std::string("propagation: a task ended with an exception: ") + ex.what());
-    }
-  });
+  tasks_.spawn(std::move(work));
 }
 
 InformerHandlers Propagator::enqueue_handlers(const std::string& prefix) {
   return {[this, prefix](const KubeObject& o) {
             queue_.add(prefix + o.meta().key());
             placement_changed(prefix + o.meta().key());
+            notify_object(prefix + o.meta().key());
           },
           [this, prefix](const KubeObject&, const KubeObject& o) {
             queue_.add(prefix + o.meta().key());
             placement_changed(prefix + o.meta().key());
+            notify_object(prefix + o.meta().key());
           },
           [this, prefix](const KubeObject& o) {
             written_.erase(prefix + o.meta().key());
             queue_.add(prefix + o.meta().key());
             placement_changed(prefix + o.meta().key());
+            notify_object(prefix + o.meta().key());
           }};
+}
+
+void Propagator::notify_object(const std::string& queue_key) {
+  if (!options_.on_object_event || queue_key.rfind(kNamespacedPrefix, 0) != 0) return;
+  // After the informer's store has the change (handlers run before it).
+  asio::post(io_, [this, key = queue_key.substr(2)] {
+    if (!stopping_) options_.on_object_event(key);
+  });
+}
+
+void Propagator::notify_clusters() {
+  if (!options_.on_clusters_changed) return;
+  asio::post(io_, [this] {
+    if (!stopping_) options_.on_clusters_changed();
+  });
+}
+
+const KubeObject* Propagator::federated_object(const std::string& key) const {
+  const auto& store = objects_->store();
+  const auto it = store.find(key);
+  return it != store.end() ? &it->second : nullptr;
+}
+
+const KubeObject* Propagator::member_object(const std::string& cluster, const std::string& target,
+                                            const std::string& key) const {
+  const auto member = members_.find(cluster);
+  if (member == members_.end() || !member->second->connection) return nullptr;
+  const auto& informers = member->second->connection->informers;
+  const auto informer = informers.find(target);
+  if (informer == informers.end()) return nullptr;
+  const auto& store = informer->second->store();
+  const auto it = store.find(key);
+  return it != store.end() ? &it->second : nullptr;
 }
 
 InformerHandlers Propagator::rebuild_handlers(bool& pending, void (Propagator::*rebuild)()) {
@@ -480,6 +508,7 @@ void Propagator::members_changed() {
   }
   if (!changed) return;
   enqueue_all();
+  notify_clusters();
   for (const auto& [key, object] : objects_->store())
     placement_changed(kNamespacedPrefix + key);
 }
@@ -512,13 +541,17 @@ void Propagator::start_member_informers(const std::shared_ptr<Member>& member) {
       std::string origin = annotation(o.json(), kOriginAnnotation);
       return prefix + (origin.empty() ? o.meta().key() : origin);
     };
-    const auto seen = [this, owner](const KubeObject& o) { queue_.add(owner(o)); };
+    const auto seen = [this, owner](const KubeObject& o) {
+      queue_.add(owner(o));
+      notify_object(owner(o));
+    };
     // A deletion after our write: nothing more of that write will come back.
     const std::string echo_prefix = target + " ";  // (a structured binding cannot be captured in C++20)
     const auto gone = [this, owner, cluster, echo_prefix](const KubeObject& o) {
       if (const auto m = members_.find(cluster); m != members_.end())
         m->second->awaiting_echo.erase(echo_prefix + o.meta().key());
       queue_.add(owner(o));
+      notify_object(owner(o));
     };
     auto informer = std::make_unique<Reflector>(
         *conn->client, ref, options_.reflector,
@@ -544,6 +577,7 @@ void Propagator::set_member_ready(Member& member, bool ready, std::string reason
   member.reason = std::move(reason);
   member.message = std::move(message);
   enqueue_all();
+  notify_clusters();
   if (leading_) spawn(write_member_status(member.spec.name));
 }
 

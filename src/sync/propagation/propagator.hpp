@@ -23,6 +23,7 @@
 #include "sync/propagation/placement.hpp"
 #include "sync/propagation/propagation_status.hpp"
 #include "sync/reflector.hpp"
+#include "sync/task_group.hpp"
 #include "sync/work_queue.hpp"
 
 namespace fedns::sync::propagation {
@@ -54,6 +55,16 @@ struct PropagatorOptions {
       dns_state;
   // How often a leader looks at federated Services again for DNS changes nothing else announces (health).
   std::chrono::milliseconds dns_resync{10000};
+  // Observers (the replica scheduler): a FederatedObject ("namespace/name") or one of its member objects
+  // changed; the member clusters (membership, labels, readiness) changed. On every replica, after the
+  // informer's store has the change.
+  std::function<void(const std::string& key)> on_object_event;
+  std::function<void()> on_clusters_changed;
+  // The DNS side's health of a cluster of that name (API reachable, watch fresh, overrides; issue "health"):
+  // empty while up or unknown, else why it is down. The replica scheduler moves replicas off such a cluster
+  // as off one whose MemberCluster is not Ready; it looks again every `scheduling_resync`.
+  std::function<std::string(const std::string& cluster)> cluster_down;
+  std::chrono::milliseconds scheduling_resync{5000};
 };
 
 // Requests issued, for metrics and the benchmark ("no needless writes" is counted here).
@@ -91,7 +102,7 @@ class Propagator {
   void set_leading(bool leading);
   // Stops informers, probes and workers; returns at once. stopped() turns true once their coroutines ended.
   void stop();
-  [[nodiscard]] bool stopped() const { return running_ == 0; }
+  [[nodiscard]] bool stopped() const { return tasks_.empty(); }
   [[nodiscard]] bool leading() const { return leading_; }
   // The host informers have listed everything once.
   [[nodiscard]] bool synced() const;
@@ -100,6 +111,13 @@ class Propagator {
   [[nodiscard]] std::vector<MemberClusterState> member_clusters() const;
   // The DNS side of a federated Service changed (the catalog republished it): its status is looked at again.
   void service_changed(const std::string& namespace_, const std::string& name);
+  // What the replica scheduler reads: a FederatedObject by "namespace/name" (null: none); the member clusters
+  // as placement sees them; a member object (with its status) as that cluster's informer has it, by type
+  // target ("apps/v1 Deployment") and "namespace/name" (null: none, or the type is not watched there).
+  [[nodiscard]] const KubeObject* federated_object(const std::string& key) const;
+  [[nodiscard]] std::vector<MemberCluster> placement_clusters() const;
+  [[nodiscard]] const KubeObject* member_object(const std::string& cluster, const std::string& target,
+                                                const std::string& key) const;
 
  private:
   struct Connection;
@@ -109,8 +127,9 @@ class Propagator {
   void spawn(boost::asio::awaitable<void> work);
   InformerHandlers enqueue_handlers(const std::string& prefix);
   InformerHandlers rebuild_handlers(bool& pending, void (Propagator::*rebuild)());
-  [[nodiscard]] std::vector<MemberCluster> placement_clusters() const;
   void enqueue_all();
+  void notify_object(const std::string& queue_key);
+  void notify_clusters();
   void placement_changed(const std::string& key);
   void publish_placements();
   boost::asio::awaitable<void> resync_services();
@@ -137,6 +156,7 @@ class Propagator {
   ApiClient& host_;
   ApiWriter host_writer_;
   PropagatorOptions options_;
+  TaskGroup tasks_;
   WorkQueue queue_;
   std::unique_ptr<Reflector> objects_;                   // FederatedObjects, all namespaces
   std::unique_ptr<Reflector> cluster_objects_;           // ClusterFederatedObjects
@@ -162,7 +182,6 @@ class Propagator {
   bool types_pending_ = false;
   bool leading_ = false;
   bool stopping_ = false;
-  int running_ = 0;
   std::set<std::unique_ptr<boost::asio::steady_timer>> sleepers_;
 };
 
