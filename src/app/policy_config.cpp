@@ -130,8 +130,16 @@ void parse_body(Checker& c, const YAML::Node& node, const std::string& where, Po
     for (std::size_t i = 0; i < steps.size(); ++i)
       parse_step(c, steps[i], where + ".steps[" + std::to_string(i) + "]", i == 0, p.steps);
   }
-  if (const auto n = node["weights"])
-    cluster_numbers(c, n, where + ".weights", "a mapping of cluster -> weight", 1000000, p.weights);
+  if (const auto n = node["weights"]) {
+    // ready-endpoints: each cluster weighs what it has ready (its replicas), so that a cluster running 2 of
+    // 30 replicas is not drawn a third of the time.
+    if (n.IsScalar() && n.as<std::string>("") == "ready-endpoints") {
+      p.weights_from_endpoints = true;
+    } else {
+      cluster_numbers(c, n, where + ".weights", "a mapping of cluster -> weight, or ready-endpoints", 1000000,
+                      p.weights);
+    }
+  }
   if (const auto n = node["priorities"]) {
     cluster_numbers(c, n, where + ".priorities", "a mapping of cluster -> priority (lower first)", 65534,
                     p.priorities);
@@ -203,6 +211,7 @@ std::shared_ptr<const model::AnswerPolicy> make_answer_policy(const PolicyConfig
   auto out = std::make_shared<model::AnswerPolicy>();
   out->source = std::move(source);
   out->steps = policy.steps;
+  out->weights_from_endpoints = policy.weights_from_endpoints;
   for (const auto& cluster : clusters) {
     const std::uint16_t id = locator.id(cluster.name);
     if (id == dns::kNoName) continue;
@@ -214,6 +223,23 @@ std::shared_ptr<const model::AnswerPolicy> make_answer_policy(const PolicyConfig
     if (priority != policy.priorities.end()) traits.priority = priority->second;
     if (cluster.latitude && cluster.longitude)
       traits.set_coordinates(static_cast<float>(*cluster.latitude), static_cast<float>(*cluster.longitude));
+  }
+  return out;
+}
+
+std::shared_ptr<const model::AnswerPolicy> weighted_by_endpoints(const model::AnswerPolicy& policy,
+                                                                 const model::MergedService& service) {
+  constexpr std::uint32_t kPerEndpoint = 1000;  // room for the split without rounding to 0
+  auto out = std::make_shared<model::AnswerPolicy>(policy);
+  for (const auto& shard : service.shards) {
+    if (shard.cluster_id == model::kNoLocality) continue;
+    if (out->clusters.size() <= shard.cluster_id) out->clusters.resize(shard.cluster_id + 1U);
+    std::uint32_t ready = 0;
+    for (const auto& endpoint : shard.endpoints)
+      if (model::published(shard, endpoint)) ++ready;
+    const auto records = static_cast<std::uint32_t>(std::max<std::size_t>(1, shard.addresses.size()));
+    out->clusters[shard.cluster_id].weight =
+        shard.kind == model::ServiceKind::kHeadless ? kPerEndpoint : ready * kPerEndpoint / records;
   }
   return out;
 }

@@ -27,6 +27,7 @@ struct PolicyConfig {
   model::ServiceKey service;  // empty in an annotation
   std::vector<model::PolicyStep> steps;
   std::map<std::string, std::uint32_t> weights;     // cluster -> weight (default: the cluster's weight)
+  bool weights_from_endpoints = false;              // weights: ready-endpoints
   std::map<std::string, std::uint16_t> priorities;  // cluster -> priority (lower first; default: last)
 };
 
@@ -46,5 +47,12 @@ Result<PolicyConfig> parse_answer_policy_annotation(const std::string& text);
 std::shared_ptr<const model::AnswerPolicy> make_answer_policy(const PolicyConfig& policy, std::string source,
                                                               const std::vector<ClusterConfig>& clusters,
                                                               const dns::ClientLocator& locator);
+
+// weights: ready-endpoints: the service's own copy of its policy in which each cluster's records weigh, in
+// all, what the cluster has ready (its replicas): a ClusterSetIP cluster's weight (ready endpoints x 1000) is
+// split over its addresses; a headless service's records are its endpoints and weigh the same each. Needs the
+// shards' cluster ids (set when the service is rendered).
+std::shared_ptr<const model::AnswerPolicy> weighted_by_endpoints(const model::AnswerPolicy& policy,
+                                                                 const model::MergedService& service);
 
 }  // namespace fedns::app

@@ -191,6 +191,8 @@ void SnapshotFactory::render(const model::ServiceKey& key, const model::MergedSe
       if (const auto it = cluster_ids_.find(shard.cluster); it != cluster_ids_.end())
         shard.cluster_id = it->second;
     }
+    if (placed->policy && placed->policy->weights_from_endpoints)
+      placed->policy = weighted_by_endpoints(*placed->policy, *placed);
     service = &*placed;
   } else if (service == nullptr && targets_ != nullptr) {
     targets_->release(key);

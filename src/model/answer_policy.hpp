@@ -57,6 +57,9 @@ struct AnswerPolicy {
   std::string source;  // where it was defined, for explain: "policies[0]", "annotation"
   std::vector<PolicyStep> steps;
   std::vector<PolicyCluster> clusters;  // by cluster id; ids beyond it get the defaults
+  // weights: ready-endpoints. The policy as configured keeps the clusters' weights; each service gets a copy
+  // whose weights are its clusters' ready endpoints, made when the service is rendered (not per query).
+  bool weights_from_endpoints = false;
 
   [[nodiscard]] const PolicyCluster& cluster(std::uint16_t id) const noexcept {
     static const PolicyCluster kDefault;

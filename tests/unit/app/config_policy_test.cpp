@@ -100,6 +100,50 @@ TEST(ConfigPolicy, AnnotationsUseTheSameSchemaAndReportEveryProblem) {
   EXPECT_FALSE(parse_answer_policy_annotation("{steps: [locality"));
 }
 
+TEST(ConfigPolicy, ReadyEndpointWeightsFollowEachClustersReadyReplicas) {
+  const auto parsed =
+      parse_answer_policy_annotation("{steps: [{weighted: {count: 1}}], weights: ready-endpoints}");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_TRUE(parsed->weights_from_endpoints);
+  EXPECT_TRUE(parsed->weights.empty());
+  const auto wrong = parse_answer_policy_annotation("{steps: [weighted], weights: ready}");
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("a mapping of cluster -> weight, or ready-endpoints"),
+            std::string::npos)
+      << wrong.error().message;
+
+  dns::ClientLocator::Config where;
+  where.clusters = {{"east", "eu", "", {}, std::nullopt}, {"west", "us", "", {}, std::nullopt}};
+  const auto locator = dns::ClientLocator::build(where).value();
+  const auto policy = make_answer_policy(*parsed, "annotation", {}, locator);
+  ASSERT_TRUE(policy->weights_from_endpoints);
+  model::MergedService service;
+  const auto shard = [&](const char* cluster, int ready, int not_ready, std::size_t addresses) {
+    model::ServiceShard s;
+    s.cluster = cluster;
+    s.cluster_id = locator.id(cluster);
+    s.addresses.assign(addresses, "10.0.0.1");
+    for (int i = 0; i < ready + not_ready; ++i) {
+      model::EndpointRecord e;
+      e.addresses = {"10.1.0." + std::to_string(i + 1)};
+      e.ready = i < ready;
+      s.endpoints.push_back(e);
+    }
+    return s;
+  };
+  service.shards = {shard("east", 9, 3, 1), shard("west", 2, 0, 2)};
+  const auto weighted = weighted_by_endpoints(*policy, service);
+  EXPECT_EQ(weighted->cluster(locator.id("east")).weight, 9000u) << "ready endpoints only";
+  EXPECT_EQ(weighted->cluster(locator.id("west")).weight, 1000u) << "2 ready over 2 addresses: 1000 each";
+  EXPECT_EQ(policy->cluster(locator.id("east")).weight, 100u) << "the shared policy is left alone";
+  service.shards[0].kind = model::ServiceKind::kHeadless;
+  EXPECT_EQ(weighted_by_endpoints(*policy, service)->cluster(locator.id("east")).weight, 1000u)
+      << "headless: each record is an endpoint";
+  service.shards[1] = shard("west", 0, 4, 1);
+  EXPECT_EQ(weighted_by_endpoints(*policy, service)->cluster(locator.id("west")).weight, 0u)
+      << "nothing ready: drawn only when nothing else is left";
+}
+
 TEST(ConfigPolicy, ExplainAclAndLatencyMatrixAreChecked) {
   auto config = parse_config(kBase +
                                  "server:\n  explain: {label: a.b, allow: [10.0.0.0/33]}\n"
