@@ -18,143 +18,26 @@
 #include <string>
 #include <thread>
 
-#include "support/cluster_fixture.hpp"
-#include "support/fedns_server.hpp"
+#include "support/federation_fixture.hpp"
 
 namespace fedns::e2e {
 namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kHost = 0;
-const char* const kMembers[] = {"", "east", "west", "north"};  // fixture cluster i -> member name
-
-class PropagationEngine : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    fixture_ = new ClusterFixture(4);
-    if (!fixture_->available()) return;
-    setup_error_ = set_up_host();
-    if (setup_error_.empty()) leader_ = start_replica("replica-a");
-  }
-  static void TearDownTestSuite() {
-    delete second_;
-    delete leader_;
-    delete fixture_;
-  }
-  void SetUp() override {
-    if (!fixture_->available()) GTEST_SKIP() << "SKIPPED LOUDLY: " << fixture_->why();
-    ASSERT_EQ(setup_error_, "");
-  }
-
-  static CommandResult kubectl(int cluster, const std::string& args) {
-    return run_command(fixture_->kubectl(cluster) + " " + args, 60);
-  }
-  static CommandResult apply(int cluster, const std::string& yaml) {
-    const TempDir dir;
-    return kubectl(cluster, "apply -f " + dir.write("o.yaml", yaml));
-  }
-
-  // CRDs, the fedns namespace, one Secret and MemberCluster per member, the federated types.
-  static std::string set_up_host() {
-    if (kubectl(kHost, "apply -f " FEDNS_SOURCE_DIR "/deploy/crds/").exit_code != 0) return "CRDs refused";
-    const auto established = kubectl(
-        kHost,
-        "wait --for=condition=established --timeout=60s crd/federatedobjects.federation.fedns.io"
-        " crd/clusterfederatedobjects.federation.fedns.io crd/federatedtypeconfigs.federation.fedns.io"
-        " crd/memberclusters.federation.fedns.io");
-    if (established.exit_code != 0) return "CRDs not established: " + established.output;
-    if (kubectl(kHost, "create namespace fedns-system").exit_code != 0) return "namespace";
-    const char* labels[] = {"", "{region: eu, tier: gold}", "{region: us, tier: gold}", "{region: eu}"};
-    for (int i = 1; i <= 3; ++i) {
-      // The member's credentials with the certificates inline, as a user would put them in a Secret.
-      const auto flat = run_command(fixture_->kubectl(i) + " config view --raw --flatten --minify", 30);
-      if (flat.exit_code != 0) return "kubectl config view: " + flat.output;
-      const TempDir dir;
-      const auto secret =
-          kubectl(kHost, std::string("-n fedns-system create secret generic ") + kMembers[i] +
-                             " --from-file=kubeconfig=" + dir.write("kubeconfig", flat.output));
-      if (secret.exit_code != 0) return "secret: " + secret.output;
-      const auto member =
-          apply(kHost, std::string("apiVersion: federation.fedns.io/v1alpha1\nkind: "
-                                   "MemberCluster\nmetadata: {name: ") +
-                           kMembers[i] + ", labels: " + labels[i] + "}\nspec: {apiEndpoint: '" +
-                           fixture_->server(i) + "', secretRef: {name: " + kMembers[i] + "}}\n");
-      if (member.exit_code != 0) return "MemberCluster: " + member.output;
-    }
-    const auto types = apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
+// Namespaces besides the shared kinds.
+const std::string kTypes = std::string(R"(apiVersion: federation.fedns.io/v1alpha1
 kind: FederatedTypeConfig
 metadata: {name: namespaces}
 spec: {target: {version: v1, kind: Namespace, resource: namespaces, scope: Cluster}}
 ---
-apiVersion: federation.fedns.io/v1alpha1
-kind: FederatedTypeConfig
-metadata: {name: configmaps}
-spec: {target: {version: v1, kind: ConfigMap, resource: configmaps, scope: Namespaced}}
----
-apiVersion: federation.fedns.io/v1alpha1
-kind: FederatedTypeConfig
-metadata: {name: services}
-spec: {target: {version: v1, kind: Service, resource: services, scope: Namespaced}, statusCollection: Enabled}
----
-apiVersion: federation.fedns.io/v1alpha1
-kind: FederatedTypeConfig
-metadata: {name: serviceexports}
-spec:
-  target: {group: multicluster.x-k8s.io, version: v1alpha1, kind: ServiceExport, resource: serviceexports,
-           scope: Namespaced}
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
-)");
-    if (types.exit_code != 0) return "types: " + types.output;
-    return {};
-  }
+)") + kSharedTypes;
 
-  static FednsServer* start_replica(const std::string& identity) {
-    // The members are also the catalog's clusters (same names): placement limits the DNS answers.
-    std::string catalog =
-        "  - origin: clusterset.local.\n"
-        "    ttl: 5\n"
-        "    soa: {serial: 1, minimum: 5}\n"
-        "    ns: [{name: ns1.clusterset.local., addresses: [127.0.0.1]}]\n"
-        "clusters:\n";
-    for (int i = 1; i <= 3; ++i)
-      catalog +=
-          std::string("  - {name: ") + kMembers[i] + ", kubeconfig: " + fixture_->kubeconfig(i) + "}\n";
-    catalog += "catalog: {ttl: 5, debounce: 5ms}\n";
-    return new FednsServer(standard_zones_yaml() + catalog +
-                           "propagation:\n"
-                           "  kubeconfig: " +
-                           fixture_->kubeconfig(kHost) +
-                           "\n"
-                           "  identity: " +
-                           identity +
-                           "\n"
-                           "  lease: {duration: 3s, renew_deadline: 2s, retry_period: 500ms}\n"
-                           "  probe: {interval: 300ms, timeout: 1s, fall: 2}\n"
-                           "  request_timeout: 3s\n");
-  }
+class PropagationEngine : public FederationFixture {
+ protected:
+  static void SetUpTestSuite() { set_up_federation(kTypes); }
+  static void TearDownTestSuite() { tear_down_federation(); }
 
-  // Polls `check` until it holds or `timeout` passes; the last failure's text is returned ("" on success).
-  static std::string eventually(const std::function<std::string()>& check,
-                                std::chrono::seconds timeout = 30s) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    std::string why;
-    while (true) {
-      why = check();
-      if (why.empty() || std::chrono::steady_clock::now() > until) return why;
-      std::this_thread::sleep_for(200ms);
-    }
-  }
-
-  // The object as JSON, or null when it does not exist.
-  static nlohmann::json get(int cluster, const std::string& what) {
-    const auto r = kubectl(cluster, "get " + what + " -o json");
-    if (r.exit_code != 0) return nullptr;
-    return nlohmann::json::parse(r.output, nullptr, false);
-  }
   static std::string data_of(int cluster, const std::string& name, const std::string& key) {
     const auto cm = get(cluster, "configmap " + name + " -n shop");
     if (cm.is_null() || !cm.contains("data") || !cm["data"].contains(key)) return "<none>";
@@ -188,16 +71,7 @@ metadata: {name: shop}
     const auto o = get(cluster, what);
     return o.is_null() ? "<none>" : o["metadata"]["resourceVersion"].get<std::string>();
   }
-
-  static ClusterFixture* fixture_;
-  static std::string setup_error_;
-  static FednsServer* leader_;
-  static FednsServer* second_;
 };
-ClusterFixture* PropagationEngine::fixture_ = nullptr;
-std::string PropagationEngine::setup_error_;
-FednsServer* PropagationEngine::leader_ = nullptr;
-FednsServer* PropagationEngine::second_ = nullptr;
 
 // Runs first (gtest keeps declaration order): the namespace every later test's objects live in.
 TEST_F(PropagationEngine, AClusterScopedObjectReachesEveryMemberAndMembersReportReady) {
