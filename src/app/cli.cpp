@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/check_delegation.hpp"
 #include "app/config.hpp"
 #include "app/explain_command.hpp"
 #include "app/server.hpp"
@@ -22,6 +23,7 @@ constexpr const char* kUsage =
     "  fedns serve --config FILE [--listen ADDR:PORT ...] [--log-level debug|info|warn|error]\n"
     "  fedns check-config FILE\n"
     "  fedns explain NAME --client IP [--ecs PREFIX] [--type A|AAAA] [--server ADDR:PORT | --config FILE]\n"
+    "  fedns check-delegation ZONE --parent ADDR[:PORT] [--server ADDR:PORT | --config FILE] [--port N]\n"
     "  fedns version\n";
 
 int usage_error(const std::string& message) {
@@ -109,6 +111,33 @@ int run_cli(int argc, char** argv) {
     }
     if (e.name.empty() || e.client.empty()) return usage_error("explain needs NAME and --client IP");
     return explain_command(e);
+  }
+  if (command == "check-delegation") {
+    CheckDelegationArguments d;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      const auto arg = args[i];
+      const bool has_value = i + 1 < args.size();
+      if (arg == "--parent" && has_value) {
+        d.parent = args[++i];
+      } else if (arg == "--server" && has_value) {
+        d.server = args[++i];
+      } else if (arg == "--config" && has_value) {
+        d.config = args[++i];
+      } else if (arg == "--port" && has_value) {
+        const std::string value(args[++i]);
+        if (value.empty() || value.size() > 5 || value.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(value) < 1 || std::stoi(value) > 65535)
+          return usage_error("--port takes a port number such as 53");
+        d.port = static_cast<std::uint16_t>(std::stoi(value));
+      } else if (!arg.starts_with("-") && d.zone.empty()) {
+        d.zone = arg;
+      } else {
+        return usage_error("unexpected argument \"" + std::string(arg) + "\"");
+      }
+    }
+    if (d.zone.empty() || d.parent.empty())
+      return usage_error("check-delegation needs ZONE and --parent SERVER");
+    return check_delegation_command(d);
   }
   if (command == "serve") {
     ServeOptions options;

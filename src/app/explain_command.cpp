@@ -1,7 +1,6 @@
 // `fedns explain NAME --client IP [--ecs PREFIX] [--type A|AAAA] [--server ADDR:PORT | --config FILE]`:
 // asks a running server for TXT <label>.NAME with the client as an EDNS Client Subnet option, and prints the
-// trace lines in order. ldns builds, sends (UDP, TCP when truncated) and parses: a one-off query is what it
-// is made for.
+// trace lines in order (the query goes out through query_client.hpp).
 #include "app/explain_command.hpp"
 
 #include <ldns/ldns.h>
@@ -14,19 +13,12 @@
 #include <vector>
 
 #include "app/config.hpp"
+#include "app/query_client.hpp"
 #include "dns/client_location.hpp"
 #include "dns/listen_address.hpp"
 
 namespace fedns::app {
 namespace {
-
-struct PacketDeleter {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-struct ResolverDeleter {
-  void operator()(ldns_resolver* r) const { ldns_resolver_deep_free(r); }
-};
-using PacketPtr = std::unique_ptr<ldns_pkt, PacketDeleter>;
 
 // The ECS option (RFC 7871 6): family, source prefix, scope 0, the address's first ceil(prefix/8) octets.
 std::vector<std::uint8_t> ecs_option(const dns::ClientAddress& client) {
@@ -70,13 +62,7 @@ int explain_command(const ExplainArguments& args) {
       return 1;
     }
     label = config->server.explain_label;
-    if (server.empty() && !config->server.listen.empty()) {
-      const auto& listen = config->server.listen.front();
-      const bool v6 = listen.address.is_v6();
-      const std::string host =
-          listen.address.is_unspecified() ? (v6 ? "::1" : "127.0.0.1") : listen.address.to_string();
-      server = (v6 ? "[" + host + "]" : host) + ":" + std::to_string(listen.port);
-    }
+    if (server.empty()) server = server_from_config(*config);
   }
   if (server.empty()) server = "127.0.0.1:53";
   auto at = dns::parse_listen_address(server);
@@ -97,42 +83,21 @@ int explain_command(const ExplainArguments& args) {
     client->prefix = static_cast<std::uint8_t>(args.ecs_prefix);
   }
 
-  std::string name = args.name;
-  if (!name.ends_with('.')) name += '.';
-  ldns_rdf* qname = ldns_dname_new_frm_str((label + "." + name).c_str());
-  if (qname == nullptr) {
+  PacketPtr query = make_query(label + "." + args.name, LDNS_RR_TYPE_TXT, false);
+  if (query == nullptr) {
     std::cerr << "fedns explain: \"" << args.name << "\" is not a domain name\n";
     return 2;
   }
-  PacketPtr query(ldns_pkt_query_new(qname, LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_IN, 0));
-  ldns_pkt_set_random_id(query.get());
-  ldns_pkt_set_edns_udp_size(query.get(), 1232);
   const auto option = ecs_option(*client);
   ldns_pkt_set_edns_data(query.get(),
                          ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, option.size(), option.data()));
 
-  std::unique_ptr<ldns_resolver, ResolverDeleter> resolver(ldns_resolver_new());
-  const std::string host = at->address.to_string();
-  ldns_rdf* address =
-      ldns_rdf_new_frm_str(at->address.is_v6() ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, host.c_str());
-  if (address == nullptr || ldns_resolver_push_nameserver(resolver.get(), address) != LDNS_STATUS_OK) {
-    ldns_rdf_deep_free(address);
-    std::cerr << "fedns explain: bad server address " << host << "\n";
-    return 2;
-  }
-  ldns_rdf_deep_free(address);
-  ldns_resolver_set_port(resolver.get(), at->port);
-  ldns_resolver_set_timeout(resolver.get(), {3, 0});
-  ldns_resolver_set_retry(resolver.get(), 1);
-  ldns_resolver_set_fallback(resolver.get(), true);  // TCP when the trace does not fit in UDP
-  ldns_pkt* raw = nullptr;
-  const ldns_status status = ldns_resolver_send_pkt(&raw, resolver.get(), query.get());
-  PacketPtr reply(raw);
-  if (status != LDNS_STATUS_OK || reply == nullptr) {
-    std::cerr << "fedns explain: no answer from " << server << ": " << ldns_get_errorstr_by_id(status)
-              << "\n";
+  auto sent = send_query(*at, query.get());
+  if (!sent) {
+    std::cerr << "fedns explain: " << sent.error().message << "\n";
     return 1;
   }
+  const PacketPtr reply = std::move(*sent);
   std::vector<std::string> lines;
   const ldns_rr_list* answer = ldns_pkt_answer(reply.get());
   for (std::size_t i = 0; i < ldns_rr_list_rr_count(answer); ++i) {

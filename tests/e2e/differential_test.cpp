@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "support/fedns_server.hpp"
+#include "support/knot_server.hpp"
 
 namespace fedns::e2e {
 namespace {
@@ -108,60 +109,12 @@ std::string summary(const Bytes& reply) {
   return out;
 }
 
-class KnotServer {
- public:
-  explicit KnotServer(const TempDir& dir, const std::string& zone_file) : port_(free_port()) {
-    const std::string conf = dir.write("knot.conf",
-                                       "server:\n"
-                                       "    rundir: \"" +
-                                           dir.path() +
-                                           "\"\n"
-                                           "    listen: 127.0.0.1@" +
-                                           std::to_string(port_) +
-                                           "\n"
-                                           "log:\n"
-                                           "  - target: stderr\n"
-                                           "    any: warning\n"
-                                           "database:\n"
-                                           "    storage: \"" +
-                                           dir.path() +
-                                           "\"\n"
-                                           "zone:\n"
-                                           "  - domain: diff.test\n"
-                                           "    file: \"" +
-                                           zone_file +
-                                           "\"\n"
-                                           "    journal-content: none\n"
-                                           "    zonefile-sync: -1\n");
-    process_ = std::make_unique<Process>(std::vector<std::string>{"/usr/sbin/knotd", "-c", conf},
-                                         dir.path() + "/knot.log");
-    const Bytes probe = ldns_query("diff.test.", LDNS_RR_TYPE_SOA);
-    for (int i = 0; i < 200; ++i) {
-      if (auto r = udp_exchange("127.0.0.1", port_, probe, 50ms); r && (*r)[3] == 0x00) return;  // NOERROR
-      if (!process_->running()) break;
-      std::this_thread::sleep_for(25ms);
-    }
-    throw std::runtime_error("knotd did not start:\n" + process_->log());
-  }
-  ~KnotServer() {
-    process_->signal(SIGTERM);
-    process_->wait(10s);
-  }
-  KnotServer(const KnotServer&) = delete;
-  KnotServer& operator=(const KnotServer&) = delete;
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-
- private:
-  std::uint16_t port_;
-  std::unique_ptr<Process> process_;
-};
-
 TEST(Differential, SameAnswersAsKnot) {
   if (run_command("test -x /usr/sbin/knotd").exit_code != 0)
     GTEST_FAIL() << "knotd missing: run scripts/install-deps";
   TempDir dir;
   const std::string zone_file = dir.write("diff.test.zone", kZone);
-  KnotServer knot(dir, zone_file);
+  KnotServer knot(dir, "diff.test", zone_file);
   FednsServer fedns("  - origin: diff.test.\n    file: " + zone_file + "\n");
   int compared = 0;
   for (const bool edns : {false, true}) {
