@@ -150,19 +150,11 @@ TEST_F(Deploy, FednsRunsWithExactlyTheseRightsWithoutARefusal) {
                 .exit_code,
             0);
   ASSERT_EQ(apply(kHost, kSharedTypes).exit_code, 0);
+  ASSERT_EQ(apply(kHost, exported_service("api")).exit_code, 0);
   ASSERT_EQ(apply(kHost, R"(apiVersion: federation.fedns.io/v1alpha1
 kind: FederatedTypeConfig
 metadata: {name: deployments}
 spec: {target: {group: apps, version: v1, kind: Deployment, resource: deployments, scope: Namespaced}}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api, namespace: shop}
-spec: {ports: [{name: http, port: 80}]}
----
-apiVersion: multicluster.x-k8s.io/v1alpha1
-kind: ServiceExport
-metadata: {name: api, namespace: shop}
 ---
 apiVersion: federation.fedns.io/v1alpha1
 kind: FederatedObject

@@ -44,6 +44,14 @@ kind: Namespace
 metadata: {name: shop}
 )";
 
+// A Service `name` in namespace shop (one HTTP port) and its ServiceExport, as YAML for apply().
+inline std::string exported_service(const std::string& name) {
+  return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
+         ", namespace: shop}\nspec: {ports: [{name: http, port: 80}]}\n---\n"
+         "apiVersion: multicluster.x-k8s.io/v1alpha1\nkind: ServiceExport\nmetadata: {name: " +
+         name + ", namespace: shop}\n";
+}
+
 class FederationFixture : public ::testing::Test {
  protected:
   // For SetUpTestSuite: `types` (FederatedTypeConfigs and whatever else the suite needs) is applied to the
