@@ -21,6 +21,7 @@ namespace {
 constexpr const char* kUsage =
     "usage:\n"
     "  fedns serve --config FILE [--listen ADDR:PORT ...] [--log-level debug|info|warn|error]\n"
+    "              [--log-format text|logfmt|json]\n"
     "  fedns check-config FILE\n"
     "  fedns explain NAME --client IP [--ecs PREFIX] [--type A|AAAA] [--server ADDR:PORT | --config FILE]\n"
     "  fedns check-delegation ZONE --parent ADDR[:PORT] [--server ADDR:PORT | --config FILE] [--port N]\n"
@@ -150,6 +151,17 @@ int run_cli(int argc, char** argv) {
         auto address = dns::parse_listen_address(args[++i]);
         if (!address) return usage_error(address.error().message);
         options.listen_override.push_back(*address);
+      } else if (arg == "--log-format" && has_value) {
+        const auto format = args[++i];
+        if (format == "text") {
+          log::set_format(log::Format::kText);
+        } else if (format == "logfmt") {
+          log::set_format(log::Format::kLogfmt);
+        } else if (format == "json") {
+          log::set_format(log::Format::kJson);
+        } else {
+          return usage_error("unknown log format \"" + std::string(format) + "\" (text, logfmt or json)");
+        }
       } else if (arg == "--log-level" && has_value) {
         const auto level = args[++i];
         if (level == "debug") {
