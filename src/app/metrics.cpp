@@ -46,12 +46,14 @@ ClientMetric gauge(double value, std::vector<ClientMetric::Label> labels = {}) {
 
 MetricsCollector::MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
                                    const CatalogSync* catalog, const health::HealthMonitor* health,
-                                   const health::OverrideStore* overrides)
+                                   const health::OverrideStore* overrides,
+                                   const health::ServiceTargets* targets)
     : workers_(std::move(workers)),
       state_(state),
       catalog_(catalog),
       health_(health),
-      overrides_(overrides) {}
+      overrides_(overrides),
+      targets_(targets) {}
 
 std::vector<MetricFamily> MetricsCollector::Collect() const {
   auto sum = [&](const std::function<std::uint64_t(const dns::WorkerCounters&)>& get) {
@@ -87,6 +89,18 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
                                       {{"qtype", dns::kQtypeBucketNames[t]}}));
   }
 
+  auto& steps =
+      family("fedns_dns_policy_steps_total",
+             "Answer policy steps run, by step and result (narrowed the records, or kept them all).",
+             MetricType::Counter);
+  for (std::size_t k = 0; k < model::kPolicyStepKindCount; ++k) {
+    const char* name = model::step_name(static_cast<model::PolicyStepKind>(k));
+    steps.metric.push_back(counter(sum([k](const auto& w) { return w.policy_steps.narrowed[k].get(); }),
+                                   {{"step", name}, {"result", "narrowed"}}));
+    steps.metric.push_back(counter(sum([k](const auto& w) { return w.policy_steps.kept_all[k].get(); }),
+                                   {{"step", name}, {"result", "kept_all"}}));
+  }
+
   family("fedns_dns_truncated_total", "UDP responses truncated (TC=1).", MetricType::Counter)
       .metric.push_back(counter(sum([](const auto& w) { return w.truncated.get(); })));
   family("fedns_dns_malformed_total", "Queries answered FORMERR.", MetricType::Counter)
@@ -116,6 +130,9 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
   family("fedns_snapshot_age_seconds", "Seconds since the snapshot being served was built.",
          MetricType::Gauge)
       .metric.push_back(gauge(static_cast<double>(now_ms - state_.snapshot_built_unix_ms.load()) / 1000.0));
+  family("fedns_snapshot_build_seconds",
+         "How long the last catalog change took to render into a snapshot and publish it.", MetricType::Gauge)
+      .metric.push_back(gauge(static_cast<double>(state_.snapshot_build_us.load()) / 1e6));
   family("fedns_zones", "Zones being served.", MetricType::Gauge)
       .metric.push_back(gauge(static_cast<double>(state_.zones.load())));
   auto& reloads =
@@ -132,7 +149,7 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
 // The propagation engine: what it wrote (the "no needless writes" figure), leadership and member clusters
 // (labels bounded by the MemberCluster objects).
 void MetricsCollector::collect_propagation(std::vector<MetricFamily>& families) const {
-  families.reserve(families.size() + 11);
+  families.reserve(families.size() + 13);
   auto family = [&](const std::string& name, const std::string& help, MetricType type) -> MetricFamily& {
     families.push_back(MetricFamily{name, help, type, {}});
     return families.back();
@@ -167,7 +184,21 @@ void MetricsCollector::collect_propagation(std::vector<MetricFamily>& families) 
              "1 while a member cluster's API answers /readyz with our credentials.", MetricType::Gauge);
   for (const auto& m : p.member_clusters())
     ready.metric.push_back(gauge(m.ready ? 1 : 0, {{"cluster", m.name}}));
+  auto& objects =
+      family("fedns_propagation_objects",
+             "Federated objects by their Propagated condition (status and reason).", MetricType::Gauge);
+  for (const auto& [state, count] : p.status_counts()) {
+    const auto space = state.find(' ');
+    objects.metric.push_back(gauge(static_cast<double>(count),
+                                   {{"propagated", state.substr(0, space)},
+                                    {"reason", space == std::string::npos ? "" : state.substr(space + 1)}}));
+  }
   // The replica scheduler (ReplicaSchedulingPreferences).
+  auto& preferences =
+      family("fedns_scheduler_preferences",
+             "Replica scheduling preferences by their Scheduled condition's reason.", MetricType::Gauge);
+  for (const auto& [reason, count] : propagation_->scheduler().reason_counts())
+    preferences.metric.push_back(gauge(static_cast<double>(count), {{"reason", reason}}));
   const auto& r = propagation_->scheduler().stats();
   family("fedns_scheduler_reconciles_total", "Replica scheduling preferences reconciled (while leading).",
          MetricType::Counter)
@@ -195,6 +226,12 @@ void MetricsCollector::collect_health(std::vector<MetricFamily>& families) const
   auto& targets = family("fedns_health_targets", "Health-checked targets, by state.", MetricType::Gauge);
   targets.metric.push_back(gauge(static_cast<double>(health_->target_count() - down), {{"state", "up"}}));
   targets.metric.push_back(gauge(static_cast<double>(down), {{"state", "down"}}));
+  if (targets_ != nullptr) {
+    family("fedns_health_services_without_healthy_targets",
+           "Health-checked services none of whose targets is up (answered by their fallback policy).",
+           MetricType::Gauge)
+        .metric.push_back(gauge(static_cast<double>(targets_->services_without_healthy_targets())));
+  }
   family("fedns_health_probes_total", "Health probes run.", MetricType::Counter)
       .metric.push_back(counter(static_cast<double>(stats.probes)));
   family("fedns_health_probe_failures_total", "Health probes that failed.", MetricType::Counter)

@@ -11,6 +11,7 @@
 #include "dns/worker_counters.hpp"
 #include "health/health_monitor.hpp"
 #include "health/override_store.hpp"
+#include "health/service_targets.hpp"
 
 namespace fedns::app {
 
@@ -18,6 +19,8 @@ namespace fedns::app {
 struct ServerState {
   std::atomic<std::uint64_t> snapshot_generation{0};
   std::atomic<std::int64_t> snapshot_built_unix_ms{0};
+  std::atomic<std::int64_t> snapshot_build_us{
+      0};  // how long the last catalog change took to render and publish
   std::atomic<std::uint64_t> reloads_ok{0};
   std::atomic<std::uint64_t> reloads_failed{0};
   std::atomic<std::uint64_t> zones{0};
@@ -33,7 +36,8 @@ class MetricsCollector : public prometheus::Collectable {
   // thread, which owns them.
   MetricsCollector(std::vector<const dns::WorkerCounters*> workers, const ServerState& state,
                    const CatalogSync* catalog = nullptr, const health::HealthMonitor* health = nullptr,
-                   const health::OverrideStore* overrides = nullptr);
+                   const health::OverrideStore* overrides = nullptr,
+                   const health::ServiceTargets* targets = nullptr);
   // Adds the propagation engine's metrics (leadership, writes by kind, member clusters' readiness).
   void set_propagation(const PropagationRunner* propagation) { propagation_ = propagation; }
   [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const override;
@@ -51,6 +55,7 @@ class MetricsCollector : public prometheus::Collectable {
   const CatalogSync* catalog_;
   const health::HealthMonitor* health_;
   const health::OverrideStore* overrides_;
+  const health::ServiceTargets* targets_;
   const PropagationRunner* propagation_ = nullptr;
 };
 

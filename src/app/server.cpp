@@ -167,7 +167,7 @@ class Server {
       workers_.push_back(std::move(worker));
     }
     metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get(), monitor_.get(),
-                                                  overrides_.get());
+                                                  overrides_.get(), targets_.get());
     metrics_->set_propagation(propagation_.get());
 
     HttpServer http(io_, [this](const HttpRequest& request) { return handle_http(request); });
@@ -259,6 +259,9 @@ class Server {
     for (const auto& reason : dropped)
       log::warn(reason);
     publish(factory_->make(catalog_ready()));
+    state_.snapshot_build_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)
+            .count();
     const auto cost = factory_->last_cost();
     log::debug("catalog: " + std::to_string(changes.updated.size()) + " service(s) updated, " +
                std::to_string(changes.removed.size()) + " removed; snapshot " +

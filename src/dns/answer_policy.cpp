@@ -265,7 +265,12 @@ void apply_policy(const model::RRset& set, const model::AnswerPolicy& policy, Ca
   StepRunner runner(set, policy, candidates, inputs);
   for (const auto& step : policy.steps) {
     if (candidates.size == 0) return;
+    const std::size_t before = candidates.size;
     runner.run(step);
+    if (inputs.counters != nullptr) {
+      const auto kind = static_cast<std::size_t>(step.kind);
+      (candidates.size < before ? inputs.counters->narrowed : inputs.counters->kept_all)[kind].add();
+    }
   }
 }
 

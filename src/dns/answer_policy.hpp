@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "dns/client_location.hpp"
+#include "dns/worker_counters.hpp"
 #include "model/health_table.hpp"
 #include "model/zone_set.hpp"
 
@@ -68,6 +69,7 @@ struct AnswerInputs {
   ClientContext* client = nullptr;             // locality, geo-nearest, latency matrix, sticky
   PolicyRandom* random = nullptr;              // weighted, round-robin (null: no randomness, first records)
   PolicyTrace* trace = nullptr;                // explain only
+  PolicyStepCounters* counters = nullptr;      // the worker's, for metrics (null: not counted)
 };
 
 // Runs `policy`'s steps over `candidates` (records of `set` health let through), leaving the records to

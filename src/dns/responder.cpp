@@ -23,6 +23,7 @@ struct QueryState {
   const ServingSnapshot& snapshot;
   ResponseBuilder& response;
   ClientContext& client;
+  WorkerCounters& counters;
   const model::ServedZone* zone = nullptr;  // set by the authority stage
 };
 
@@ -145,7 +146,8 @@ Flow stage_explain(QueryState& s) noexcept {
 
 Flow stage_zone_answer(QueryState& s) noexcept {
   const AnswerInputs inputs{s.info.health, &s.client,
-                            s.info.random != nullptr ? s.info.random : &thread_random(), nullptr};
+                            s.info.random != nullptr ? s.info.random : &thread_random(), nullptr,
+                            &s.counters.policy_steps};
   answer_from_zone(s.snapshot.zones, *s.zone, s.query, s.info.transport, s.response, inputs);
   return Flow::kAnswered;
 }
@@ -206,7 +208,7 @@ std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_
   } else {
     counters.queries_by_qtype[static_cast<std::size_t>(qtype_bucket(query.qtype))].add();
     ClientContext client(snapshot.locator.get(), client_address(query, info.peer));
-    QueryState state{query, info, snapshot, response, client};
+    QueryState state{query, info, snapshot, response, client, counters};
     for (const Stage& stage : kPipeline) {
       if (stage.run(state) == Flow::kAnswered) break;
     }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "dns/protocol.hpp"
+#include "model/answer_policy.hpp"
 
 namespace fedns::dns {
 
@@ -76,6 +77,13 @@ constexpr const char* kQtypeBucketNames[] = {"A",   "AAAA", "SRV", "TXT",  "NS",
 
 enum class Transport : std::uint8_t { kUdp, kTcp };
 
+// Answer policy steps run, by step kind: whether the step narrowed the records (took some out) or kept them
+// all (it may have reordered them, or could not decide: a client not placed, no coordinates).
+struct PolicyStepCounters {
+  std::array<LocalCounter, model::kPolicyStepKindCount> narrowed;
+  std::array<LocalCounter, model::kPolicyStepKindCount> kept_all;
+};
+
 struct WorkerCounters {
   std::array<LocalCounter, 2> queries_by_transport;  // index: Transport
   std::array<LocalCounter, rcode::kCount> responses_by_rcode;
@@ -87,6 +95,7 @@ struct WorkerCounters {
   LocalCounter tcp_closed;
   LocalCounter tcp_evicted;   // closed to make room under the connection cap
   LocalCounter tcp_timeouts;  // closed after the idle timeout
+  PolicyStepCounters policy_steps;
   std::atomic<std::int64_t> tcp_open{0};
 };
 

@@ -1,6 +1,8 @@
 // Health targets per service: added as addresses appear, removed as they go.
 #include "health/service_targets.hpp"
 
+#include <algorithm>
+
 namespace fedns::health {
 
 namespace {
@@ -143,6 +145,17 @@ void ServiceTargets::release(const model::ServiceKey& key) {
   for (const auto& [place, id] : it->second.targets)
     monitor_.remove(id);
   assigned_.erase(it);
+}
+
+std::size_t ServiceTargets::services_without_healthy_targets() const {
+  std::size_t out = 0;
+  for (const auto& [key, assigned] : assigned_) {
+    if (!assigned.check || assigned.targets.empty()) continue;
+    const bool any_up = std::any_of(assigned.targets.begin(), assigned.targets.end(),
+                                    [this](const auto& t) { return monitor_.effective_up(t.second); });
+    if (!any_up) ++out;
+  }
+  return out;
 }
 
 std::size_t ServiceTargets::target_count() const {

@@ -65,6 +65,9 @@ class ServiceTargets {
 
   // Targets of their own (probed or passive), not counting the clusters' shared ones.
   [[nodiscard]] std::size_t target_count() const;
+  // Health-checked services none of whose targets is up now (for the "no healthy target" alert; a count, so
+  // that the metric's labels stay bounded).
+  [[nodiscard]] std::size_t services_without_healthy_targets() const;
 
  private:
   using Place = std::pair<std::string, std::string>;  // cluster, address

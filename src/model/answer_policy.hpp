@@ -4,6 +4,7 @@
 // data plane evaluates it per query (dns/answer_policy.hpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ enum class PolicyStepKind : std::uint8_t {
   kRoundRobin,  // the order rotated at random
   kMaxAnswers,  // at most `count` records
 };
+inline constexpr std::size_t kPolicyStepKindCount = 8;
 
 enum class LatencySource : std::uint8_t {
   kMatrix,    // geo.latency: the configured region -> region latency from the client's region

@@ -413,6 +413,27 @@ std::vector<MemberClusterState> Propagator::member_clusters() const {
   return out;
 }
 
+std::map<std::string, std::size_t> Propagator::status_counts() const {
+  std::map<std::string, std::size_t> out;
+  for (const Reflector* store : {objects_.get(), cluster_objects_.get()}) {
+    for (const auto& [key, object] : store->store()) {
+      std::string state = "Unknown";
+      const auto conditions = field(field(object.json(), "status"), "conditions");
+      if (conditions.is_array()) {
+        for (const auto& c : conditions) {
+          if (field(c, "type") != "Propagated") continue;
+          const auto status = field(c, "status");
+          const auto reason = field(c, "reason");
+          state = (status.is_string() ? status.get<std::string>() : "Unknown") + " " +
+                  (reason.is_string() ? reason.get<std::string>() : "");
+        }
+      }
+      ++out[state];
+    }
+  }
+  return out;
+}
+
 void Propagator::enqueue_all() {
   for (const auto& [key, object] : objects_->store())
     queue_.add(kNamespacedPrefix + key);

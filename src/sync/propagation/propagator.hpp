@@ -109,6 +109,9 @@ class Propagator {
   [[nodiscard]] const PropagatorStats& stats() const { return stats_; }
   [[nodiscard]] std::size_t queue_length() const { return queue_.length(); }
   [[nodiscard]] std::vector<MemberClusterState> member_clusters() const;
+  // Federated objects (both kinds) by their Propagated condition, as "True OK", "False ClusterNotReady", or
+  // "Unknown" before a status was written (for metrics: a bounded set of reasons).
+  [[nodiscard]] std::map<std::string, std::size_t> status_counts() const;
   // The DNS side of a federated Service changed (the catalog republished it): its status is looked at again.
   void service_changed(const std::string& namespace_, const std::string& name);
   // What the replica scheduler reads: a FederatedObject by "namespace/name" (null: none); the member clusters

@@ -358,6 +358,22 @@ void SchedulingController::stop() {
   if (resync_timer_ != nullptr) resync_timer_->cancel();
 }
 
+std::map<std::string, std::size_t> SchedulingController::reason_counts() const {
+  std::map<std::string, std::size_t> out;
+  for (const auto& [key, object] : preferences_->store()) {
+    std::string reason = "Unknown";
+    const auto& json = object.json();
+    const auto status = json.find("status");
+    if (status != json.end() && status->is_object() && status->contains("conditions") &&
+        (*status)["conditions"].is_array()) {
+      for (const auto& c : (*status)["conditions"])
+        if (c.is_object() && c.value("type", "") == "Scheduled") reason = c.value("reason", "Unknown");
+    }
+    ++out[reason];
+  }
+  return out;
+}
+
 void SchedulingController::object_changed(const std::string& key) {
   if (preferences_->store().contains(key)) queue_.add(key);
 }

@@ -49,6 +49,9 @@ class SchedulingController {
   void stop();
   [[nodiscard]] bool stopped() const { return tasks_.empty(); }
   [[nodiscard]] const SchedulerStats& stats() const { return stats_; }
+  // Preferences by their Scheduled condition's reason ("Scheduled", "Rebalancing", "TargetNotFound", ...;
+  // "Unknown" before a status was written).
+  [[nodiscard]] std::map<std::string, std::size_t> reason_counts() const;
 
   // From the engine (PropagatorOptions observers): a FederatedObject or its member objects changed; the
   // member clusters changed.
