@@ -1,5 +1,5 @@
 // End to end, a cluster's own DNS forwarding the clusterset zone to fedns, as pods use it: a real CoreDNS
-// (built from its Go module, tests/coredns-fixture) with its kubernetes plugin on a real apiserver
+// (built from its Go module, tests/tool-fixture) with its kubernetes plugin on a real apiserver
 // (tests/cluster-fixture) answers cluster.local itself and forwards clusterset.local to fedns with the
 // Corefile snippet of docs/coredns.md; `dig` asks CoreDNS exactly as a pod would (its search path included).
 #include <gtest/gtest.h>
@@ -23,7 +23,7 @@ class CoreDnsForward : public FederationFixture {
   static void SetUpTestSuite() {
     fixture_ = new ClusterFixture(1);
     if (!fixture_->available()) return;
-    const auto built = run_command(FEDNS_SOURCE_DIR "/tests/coredns-fixture path 2>/dev/null", 1200);
+    const auto built = run_command(FEDNS_SOURCE_DIR "/tests/tool-fixture coredns path 2>/dev/null", 1200);
     if (built.exit_code != 0) {
       setup_error_ = "CoreDNS could not be built from its Go module: " + built.output;
       return;

@@ -1,6 +1,6 @@
 // Builds CoreDNS for the end-to-end test in which it forwards the clusterset zone to fedns, as a cluster's DNS
-// does for pods (tests/e2e/coredns_forward_test.cpp). Apart from tests/fixtures so that its dependencies never
-// move the apiserver's, and cached under its own hash (tests/coredns-fixture).
+// does for pods (tests/e2e/kube_coredns_test.cpp). Its own module so that its dependencies never move the
+// apiserver's (tests/fixtures); cached under its own hash (tests/tool-fixture).
 module fedns.test/coredns
 
 go 1.26.8
