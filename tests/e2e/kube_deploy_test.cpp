@@ -8,6 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 
 #include "support/federation_fixture.hpp"
@@ -232,6 +236,74 @@ spec: {totalReplicas: 3, clusters: {"*": {weight: 1}}}
   EXPECT_EQ(log.find("403"), std::string::npos) << log;
   EXPECT_EQ(log.find("Forbidden"), std::string::npos) << log;
   EXPECT_EQ(log.find("forbidden"), std::string::npos) << log;
+}
+
+// Metric names a file mentions (fedns_...), a histogram's _bucket/_sum/_count series named by its family.
+std::set<std::string> metric_names_in(const std::string& path, const std::set<std::string>& families) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string content = text.str();
+  std::set<std::string> out;
+  const std::regex name("fedns_[a-z_]+");
+  for (auto it = std::sregex_iterator(content.begin(), content.end(), name); it != std::sregex_iterator();
+       ++it) {
+    std::string n = it->str();
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      const std::string s(suffix);
+      if (!families.contains(n) && n.ends_with(s) && families.contains(n.substr(0, n.size() - s.size())))
+        n = n.substr(0, n.size() - s.size());
+    }
+    out.insert(n);
+  }
+  return out;
+}
+
+// Runs after the server above: its metrics are a full set (DNS, catalog, health, propagation, scheduling).
+TEST_F(Deploy, EveryMetricIsDocumentedAndEveryAlertAndPanelUsesAnExposedOne) {
+  ASSERT_NE(server_, nullptr) << "needs the server of the previous test";
+  const auto scraped =
+      run_command("curl -s http://127.0.0.1:" + std::to_string(server_->metrics_port()) + "/metrics");
+  ASSERT_EQ(scraped.exit_code, 0);
+  std::set<std::string> exposed;
+  std::istringstream lines(scraped.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# TYPE ", 0) == 0) exposed.insert(line.substr(7, line.find(' ', 7) - 7));
+  }
+  ASSERT_GT(exposed.size(), 50U) << scraped.output;
+  const std::string docs = FEDNS_SOURCE_DIR "/docs/metrics.md";
+  const auto documented = metric_names_in(docs, exposed);
+  for (const auto& name : exposed)
+    EXPECT_TRUE(documented.contains(name)) << name << " is exposed but not in docs/metrics.md";
+  for (const auto& name : documented)
+    EXPECT_TRUE(exposed.contains(name)) << name << " is in docs/metrics.md but not exposed";
+  for (const char* file :
+       {"/deploy/monitoring/fedns-alerts.yaml", "/deploy/monitoring/fedns-dashboard.json"}) {
+    for (const auto& name : metric_names_in(std::string(FEDNS_SOURCE_DIR) + file, exposed))
+      EXPECT_TRUE(exposed.contains(name)) << file << " uses " << name << ", which fedns does not expose";
+  }
+
+  // The alert rules are valid PromQL and behave as their unit tests say (promtool, from its Go module).
+  const auto promtool = run_command(FEDNS_SOURCE_DIR "/tests/tool-fixture promtool path 2>/dev/null", 1200);
+  ASSERT_EQ(promtool.exit_code, 0) << "promtool could not be built from its Go module";
+  const std::string bin = promtool.output.substr(0, promtool.output.find('\n'));
+  const auto checked =
+      run_command(bin + " check rules " FEDNS_SOURCE_DIR "/deploy/monitoring/fedns-alerts.yaml", 60);
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_TRUE(has(checked.output, "SUCCESS: 10 rules found")) << checked.output;
+  const auto tested =
+      run_command(bin + " test rules " FEDNS_SOURCE_DIR "/deploy/monitoring/fedns-alerts.test.yaml", 60);
+  EXPECT_EQ(tested.exit_code, 0) << tested.output;
+  EXPECT_TRUE(has(tested.output, "SUCCESS")) << tested.output;
+  // The dashboard is JSON Grafana can import: panels with Prometheus targets.
+  std::ifstream dashboard(FEDNS_SOURCE_DIR "/deploy/monitoring/fedns-dashboard.json");
+  const auto parsed = nlohmann::json::parse(dashboard, nullptr, false);
+  ASSERT_TRUE(parsed.is_object());
+  EXPECT_EQ(parsed.value("uid", ""), "fedns-overview");
+  std::size_t queries = 0;
+  for (const auto& panel : parsed["panels"])
+    queries += panel.value("targets", nlohmann::json::array()).size();
+  EXPECT_GE(queries, 20U);
 }
 
 }  // namespace
