@@ -194,6 +194,8 @@ Decision decide(const std::string& key, const KubeObject& preference_object, con
       unready[m.name] = "";
     }
   }
+  // What the object holds now (this leader's last write while the informer has not shown it yet).
+  const auto& current = in.written != nullptr ? *in.written : object->scheduled_replicas;
   const std::vector<std::string> placed = place(object->placement, in.propagator->placement_clusters());
   if (placed.empty()) return fail("NoClusters", "FederatedObject " + key + " is placed in no member cluster");
   std::vector<SchedulingCluster> clusters;
@@ -207,8 +209,7 @@ Decision decide(const std::string& key, const KubeObject& preference_object, con
     const auto r = unready.find(name);
     c.available = r != unready.end() && r->second.empty();
     if (!c.available) unavailable.insert(name);
-    const auto& scheduled = in.written != nullptr ? *in.written : object->scheduled_replicas;
-    if (const auto it = scheduled.find(name); it != scheduled.end()) c.current = it->second;
+    if (const auto it = current.find(name); it != current.end()) c.current = it->second;
     mins += c.bounds.min_replicas;
     clusters.push_back(c);
   }
@@ -221,7 +222,6 @@ Decision decide(const std::string& key, const KubeObject& preference_object, con
 
   const ReplicaPlan plan =
       schedule_replicas(preference->total_replicas, clusters, preference->rebalance, key);
-  const auto& current = in.written != nullptr ? *in.written : object->scheduled_replicas;
   // Losses and shortfalls at once; moves between available clusters one bounded step per interval.
   std::map<std::string, std::int64_t> next = step_towards(current, plan.replicas, unavailable, 0);
   const bool due = !in.last_step || in.now - *in.last_step >= preference->step_interval;
