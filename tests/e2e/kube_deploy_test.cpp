@@ -89,6 +89,54 @@ TEST_F(Deploy, TheManifestsAreAcceptedAndTheShippedConfigIsValid) {
   EXPECT_NE(checked.output.find("ok"), std::string::npos) << checked.output;
 }
 
+// helm's output without its notes on stderr (run_command merges the two): it says it follows the crds/ link.
+std::string without_helm_notes(const std::string& output) {
+  std::istringstream lines(output);
+  std::string out;
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("walk.go:", 0) != 0) out += line + "\n";
+  return out;
+}
+
+// The plain manifests are the chart rendered with its defaults; other values render objects the apiserver
+// accepts too.
+TEST_F(Deploy, TheHelmChartLintsAndRendersThePlainManifests) {
+  const auto built = run_command(FEDNS_SOURCE_DIR "/tests/tool-fixture helm path 2>/dev/null", 1200);
+  ASSERT_EQ(built.exit_code, 0) << "helm could not be built from its Go module";
+  const std::string helm = built.output.substr(0, built.output.find('\n'));
+  const std::string chart = FEDNS_SOURCE_DIR "/deploy/helm/fedns";
+  const auto lint = run_command(helm + " lint " + chart, 60);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+  EXPECT_TRUE(has(lint.output, "0 chart(s) failed")) << lint.output;
+
+  const auto rendered = run_command(helm + " template fedns " + chart + " --namespace fedns-system", 60);
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.output;
+  std::ifstream file(FEDNS_SOURCE_DIR "/deploy/kubernetes/fedns.yaml");
+  std::stringstream committed;
+  committed << file.rdbuf();
+  const std::string text = committed.str();
+  EXPECT_EQ(text.substr(text.find('\n') + 1), without_helm_notes(rendered.output))
+      << "deploy/kubernetes/fedns.yaml is not the chart's rendering: run deploy/render-manifests";
+
+  const TempDir dir;
+  const auto variant = run_command(helm + " template other " + chart +
+                                       " --namespace fedns-system --set antiAffinity=preferred"
+                                       " --set propagation.enabled=false --set replicaCount=3",
+                                   60);
+  ASSERT_EQ(variant.exit_code, 0) << variant.output;
+  EXPECT_FALSE(has(variant.output, "other-propagation")) << "propagation off: no propagation RBAC";
+  EXPECT_TRUE(has(variant.output, "preferredDuringSchedulingIgnoredDuringExecution")) << variant.output;
+  const auto accepted = kubectl(
+      kHost, "apply --dry-run=server -f " + dir.write("variant.yaml", without_helm_notes(variant.output)));
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.output;
+  const auto crds = run_command(helm + " template fedns " + chart + " --include-crds", 60);
+  std::size_t count = 0;
+  for (std::size_t at = crds.output.find("kind: CustomResourceDefinition"); at != std::string::npos;
+       at = crds.output.find("kind: CustomResourceDefinition", at + 1))
+    ++count;
+  EXPECT_EQ(count, 5U) << "the chart ships deploy/crds (a symlink)";
+}
+
 TEST_F(Deploy, TheServiceAccountMayDoWhatFednsDoesAndNothingMore) {
   const struct {
     const char* args;
