@@ -7,12 +7,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "support/federation_fixture.hpp"
 
@@ -330,6 +332,34 @@ TEST_F(Deploy, EveryMetricIsDocumentedAndEveryAlertAndPanelUsesAnExposedOne) {
     for (const auto& name : metric_names_in(std::string(FEDNS_SOURCE_DIR) + file, exposed))
       EXPECT_TRUE(exposed.contains(name)) << file << " uses " << name << ", which fedns does not expose";
   }
+
+  // The new families carry the values the previous test produced: both federated objects propagated, the
+  // preference scheduled, this replica leading.
+  const auto value_of = [](const std::string& exposition, const std::string& name,
+                           const std::vector<std::string>& labels) -> std::string {
+    std::istringstream in(exposition);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(name, 0) != 0 ||
+          (line.size() > name.size() && line[name.size()] != '{' && line[name.size()] != ' '))
+        continue;
+      const bool all = std::all_of(labels.begin(), labels.end(),
+                                   [&](const std::string& l) { return line.find(l) != std::string::npos; });
+      if (all) return line.substr(line.rfind(' ') + 1);
+    }
+    return "<none>";
+  };
+  EXPECT_EQ(
+      eventually([&] {
+        const std::string now =
+            run_command("curl -s http://127.0.0.1:" + std::to_string(server_->metrics_port()) + "/metrics")
+                .output;
+        const std::string got =
+            value_of(now, "fedns_propagation_objects", {"propagated=\"True\"", "reason=\"OK\""}) + " " +
+            value_of(now, "fedns_scheduler_preferences", {"reason=\"Scheduled\""}) + " " +
+            value_of(now, "fedns_propagation_leader", {});
+        return got == "2 1 1" ? "" : "objects OK, preferences Scheduled, leader: " + got;
+      }),
+      "");
 
   // The alert rules are valid PromQL and behave as their unit tests say (promtool, from its Go module).
   const auto promtool = run_command(FEDNS_SOURCE_DIR "/tests/tool-fixture promtool path 2>/dev/null", 1200);

@@ -274,5 +274,36 @@ TEST_F(AnswerPolicyTest, TheTraceSeesEveryStep) {
                                                    "locality 3->1 values 3", "max-answers 1->1 values 0"}));
 }
 
+// The metric of policy decisions (fedns_dns_policy_steps_total): each step run counts once, as narrowed when
+// it took records out, else as kept_all (a reorder, or a step that could not decide).
+TEST_F(AnswerPolicyTest, EveryStepRunIsCountedAsNarrowedOrKeptAll) {
+  policy_.steps = {step(PolicyStepKind::kGeoNearest), step(PolicyStepKind::kLocality),
+                   step(PolicyStepKind::kRoundRobin), step(PolicyStepKind::kMaxAnswers, 1)};
+  ClientContext client(locator_.get(), address("10.2.0.1"));
+  PolicyStepCounters counters;
+  ScriptedRandom random({0, 0});
+  for (int round = 0; round < 2; ++round) {
+    Candidates c;
+    for (std::uint16_t i = 0; i < 3; ++i)
+      c.push(i);
+    apply_policy(set_, policy_, c, {nullptr, &client, &random, nullptr, &counters});
+  }
+  const auto at = [](PolicyStepKind kind) { return static_cast<std::size_t>(kind); };
+  EXPECT_EQ(counters.kept_all[at(PolicyStepKind::kGeoNearest)].get(), 2U) << "no coordinates: kept all";
+  EXPECT_EQ(counters.narrowed[at(PolicyStepKind::kLocality)].get(), 2U) << "3 -> 1";
+  // Locality left one record: round-robin and max-answers keep it (kept_all), never narrowing.
+  EXPECT_EQ(counters.kept_all[at(PolicyStepKind::kRoundRobin)].get(), 2U);
+  EXPECT_EQ(counters.kept_all[at(PolicyStepKind::kMaxAnswers)].get(), 2U);
+  EXPECT_EQ(counters.narrowed[at(PolicyStepKind::kMaxAnswers)].get(), 0U);
+  EXPECT_EQ(counters.narrowed[at(PolicyStepKind::kWeighted)].get() +
+                counters.kept_all[at(PolicyStepKind::kWeighted)].get(),
+            0U)
+      << "a step that is not in the policy is never counted";
+  // Without counters (explain, tests) nothing is counted and nothing breaks.
+  Candidates c;
+  c.push(0);
+  apply_policy(set_, policy_, c, {nullptr, &client, nullptr, nullptr, nullptr});
+}
+
 }  // namespace
 }  // namespace fedns::dns
