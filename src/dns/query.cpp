@@ -81,8 +81,10 @@ ParseStatus parse_query(std::span<const std::uint8_t> message, Query& q) noexcep
   q.question_ok = true;
   if (!known_opcode) return ParseStatus::kNotImp;
 
-  // A standard query carries no answer or authority records (NOTIFY and UPDATE may; RFC 1996, 2136).
-  if (q.opcode == opcode::kQuery && (ancount != 0 || nscount != 0)) return ParseStatus::kFormErr;
+  // A standard query carries no answer or authority records (NOTIFY and UPDATE may; RFC 1996, 2136), but
+  // IXFR carries the client's SOA in the authority section (RFC 1995 3).
+  if (q.opcode == opcode::kQuery && (ancount != 0 || (nscount != 0 && q.qtype != type::kIXFR)))
+    return ParseStatus::kFormErr;
   for (std::uint32_t i = 0; i < std::uint32_t{ancount} + nscount; ++i) {
     NameBuffer skipped;
     std::uint16_t rdlen = 0;
@@ -91,6 +93,7 @@ ParseStatus parse_query(std::span<const std::uint8_t> message, Query& q) noexcep
     }
   }
   for (std::uint16_t i = 0; i < arcount; ++i) {
+    const std::size_t record_start = reader.pos();
     NameBuffer owner;
     std::uint16_t type = 0;
     std::uint16_t klass = 0;
@@ -105,6 +108,11 @@ ParseStatus parse_query(std::span<const std::uint8_t> message, Query& q) noexcep
     } else {
       std::uint16_t rdlen = 0;
       if (!reader.u16(rdlen) || !reader.skip(rdlen)) return ParseStatus::kFormErr;
+      if (type == type::kTSIG) {
+        // RFC 8945 5.1: the TSIG record is the last one, of class ANY; anything else is FORMERR.
+        if (i + 1 != arcount || klass != klass::kANY) return ParseStatus::kFormErr;
+        q.tsig_offset = record_start;
+      }
     }
   }
   return ParseStatus::kOk;

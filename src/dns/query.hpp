@@ -45,6 +45,7 @@ struct Query {
   std::uint16_t qtype = 0;
   std::uint16_t qclass = 0;
   Edns edns;
+  std::size_t tsig_offset = 0;  // where its TSIG record starts (the last record, RFC 8945 5.1); 0: unsigned
 };
 
 // Parses the header, the single question and the additional section. Never reads past the message.

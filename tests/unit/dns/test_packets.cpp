@@ -1,7 +1,10 @@
 // Test helpers: query construction and ldns-based response parsing.
 #include "dns/test_packets.hpp"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <cstdlib>
 
 namespace fedns::test {
 
@@ -17,6 +20,16 @@ void append_option(std::vector<std::uint8_t>& out, std::uint16_t code,
   put16(out, code);
   put16(out, static_cast<std::uint16_t>(data.size()));
   out.insert(out.end(), data.begin(), data.end());
+}
+
+std::vector<std::uint8_t> wire_of(ldns_pkt* packet) {
+  std::uint8_t* wire = nullptr;
+  std::size_t size = 0;
+  EXPECT_EQ(ldns_pkt2wire(&wire, packet, &size), LDNS_STATUS_OK);
+  std::vector<std::uint8_t> out(wire, wire + size);
+  free(wire);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocated it
+  ldns_pkt_free(packet);
+  return out;
 }
 
 std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions& o) {

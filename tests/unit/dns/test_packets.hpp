@@ -28,6 +28,9 @@ struct QueryOptions {
 // The wire form of a query for `name` (presentation format, trailing dot optional).
 std::vector<std::uint8_t> make_query(const std::string& name, const QueryOptions& options = {});
 
+// The wire form of a packet built with ldns (an independent writer); frees the packet.
+std::vector<std::uint8_t> wire_of(ldns_pkt* packet);
+
 // Appends an EDNS option (code, data) in wire form to `out`.
 void append_option(std::vector<std::uint8_t>& out, std::uint16_t code, const std::vector<std::uint8_t>& data);
 
