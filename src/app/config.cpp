@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <set>
@@ -20,6 +21,7 @@
 #include "common/duration.hpp"
 #include "dns/client_location.hpp"
 #include "dns/name.hpp"
+#include "dns/tsig.hpp"
 #include "sync/shard_builder.hpp"
 
 namespace fedns::app {
@@ -694,6 +696,93 @@ void parse_overrides(Checker& c, const YAML::Node& node, const std::string& base
   }
 }
 
+void parse_transfer(Checker& c, const YAML::Node& node, const std::string& base_dir, TransferConfig& t) {
+  if (!c.keys(node, "transfer", {"keys", "secondaries"})) return;
+  std::set<std::string> key_names;
+  if (const auto keys = node["keys"]) {
+    if (!keys.IsSequence()) {
+      c.error(keys, "transfer.keys must be a list");
+    } else {
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto& n = keys[i];
+        const std::string where = "transfer.keys[" + std::to_string(i) + "]";
+        if (!c.keys(n, where, {"name", "algorithm", "secret", "secret_file"})) continue;
+        TransferConfig::Key key;
+        if (const auto v = n["name"]; !v || !c.string(v, where + ".name", key.name)) {
+          if (!v) c.error(n, where + " needs a name");
+          continue;
+        }
+        if (const auto v = n["algorithm"]) c.string(v, where + ".algorithm", key.algorithm);
+        if (n["secret"] && n["secret_file"])
+          c.error(n, where + ": secret and secret_file exclude each other");
+        if (const auto v = n["secret"]) {
+          c.string(v, where + ".secret", key.secret);
+        } else if (const auto f = n["secret_file"]) {
+          std::string path;
+          if (c.string(f, where + ".secret_file", path)) {
+            if (!path.empty() && path.front() != '/') path = base_dir + "/" + path;
+            std::ifstream in(path);
+            if (!in) {
+              c.error(f, where + ".secret_file: cannot read " + path);
+            } else {
+              key.secret.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            }
+          }
+        } else {
+          c.error(n, where + " needs a secret (base64) or a secret_file");
+        }
+        if (!key.secret.empty()) {
+          if (auto made = dns::make_tsig_key(key.name, key.algorithm, key.secret); !made)
+            c.error(n, where + " (" + key.name + "): " + made.error().message);
+        }
+        if (!key_names.insert(key.name).second) c.error(n, where + ": key " + key.name + " is defined twice");
+        t.keys.push_back(std::move(key));
+      }
+    }
+  }
+  if (const auto list = node["secondaries"]) {
+    if (!list.IsSequence()) {
+      c.error(list, "transfer.secondaries must be a list");
+      return;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const auto& n = list[i];
+      const std::string where = "transfer.secondaries[" + std::to_string(i) + "]";
+      if (!c.keys(n, where, {"name", "key", "zones", "from", "notify"})) continue;
+      TransferConfig::Secondary secondary;
+      secondary.name = "secondaries[" + std::to_string(i) + "]";
+      if (const auto v = n["name"]) c.string(v, where + ".name", secondary.name);
+      if (const auto v = n["key"]; !v) {
+        c.error(n, where + " needs a key: transfers are signed (TSIG)");
+      } else if (c.string(v, where + ".key", secondary.key) && !key_names.contains(secondary.key)) {
+        c.error(v, where + ".key " + secondary.key + " is not one of transfer.keys");
+      }
+      if (const auto v = n["zones"]) c.strings(v, where + ".zones", "a list of zone names", secondary.zones);
+      if (const auto v = n["from"];
+          v && c.strings(v, where + ".from", "a list of networks (CIDR)", secondary.from)) {
+        dns::CidrTable table;
+        for (const auto& cidr : secondary.from) {
+          if (auto added = table.add(cidr, {}); !added) c.error(v, where + ".from: " + added.error().message);
+        }
+      }
+      if (const auto v = n["notify"]) {
+        std::vector<std::string> targets;
+        if (c.strings(v, where + ".notify", "a list of ADDR:PORT", targets)) {
+          for (const auto& target : targets) {
+            auto address = dns::parse_listen_address(target);
+            if (!address) {
+              c.error(v, where + ".notify: " + address.error().message);
+            } else {
+              secondary.notify.push_back(*address);
+            }
+          }
+        }
+      }
+      t.secondaries.push_back(std::move(secondary));
+    }
+  }
+}
+
 void parse_health(Checker& c, const YAML::Node& node, const std::string& base_dir, HealthConfig& h) {
   if (!c.keys(node, "health", {"derive_ttl", "min_ttl", "max_ttl", "services", "overrides", "locality"}))
     return;
@@ -749,7 +838,8 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
   if (!root.IsMap()) {
     c.error(root, "the config must be a mapping with server: and zones:");
   } else if (c.keys(root, "the top level",
-                    {"server", "zones", "clusters", "catalog", "health", "geo", "policies", "propagation"})) {
+                    {"server", "zones", "clusters", "catalog", "health", "geo", "policies", "propagation",
+                     "transfer"})) {
     if (const auto server = root["server"]) parse_server(c, server, config.server);
     if (const auto zones = root["zones"]) {
       if (!zones.IsSequence()) {
@@ -776,6 +866,26 @@ Result<Config> parse_config(const std::string& text, const std::string& name, co
     if (const auto n = root["catalog"]) parse_catalog(c, n, config.catalog);
     if (const auto n = root["health"]) parse_health(c, n, base_dir, config.health);
     if (const auto n = root["geo"]) parse_geo(c, n, base_dir, config.geo);
+    if (const auto n = root["transfer"]) {
+      parse_transfer(c, n, base_dir, config.transfer);
+      // Secondaries name zones we serve.
+      for (std::size_t i = 0; i < config.transfer.secondaries.size(); ++i) {
+        for (const auto& zone_name : config.transfer.secondaries[i].zones) {
+          auto wanted = dns::name_from_text(zone_name);
+          const bool served =
+              wanted && std::any_of(config.zones.begin(), config.zones.end(), [&](const auto& z) {
+                auto origin = dns::name_from_text(z.origin);
+                if (!origin) return false;
+                dns::fold_case(*origin);
+                dns::fold_case(*wanted);
+                return *origin == *wanted;
+              });
+          if (!served)
+            c.error(n["secondaries"][i]["zones"], "transfer.secondaries[" + std::to_string(i) +
+                                                      "].zones: " + zone_name + " is not one of zones:");
+        }
+      }
+    }
     if (const auto n = root["propagation"]) parse_propagation(c, n, base_dir, config.propagation.emplace());
     if (const auto clusters = root["clusters"]) {
       if (!clusters.IsSequence()) {

@@ -180,8 +180,28 @@ struct PropagationConfig {
   bool operator==(const PropagationConfig&) const = default;
 };
 
+// Zone transfer out (docs/configuration.md, "transfer"): TSIG keys, and the secondaries that may pull which
+// zones with which key, and are told of new serials.
+struct TransferConfig {
+  struct Key {
+    std::string name;  // as the secondary names it
+    std::string algorithm = "hmac-sha256";
+    std::string secret;  // base64 (inline, or read from secret_file)
+  };
+  struct Secondary {
+    std::string name;                        // for logs
+    std::string key;                         // one of keys
+    std::vector<std::string> zones;          // empty: every zone
+    std::vector<std::string> from;           // networks it may pull from; empty: anywhere (the key decides)
+    std::vector<dns::ListenAddress> notify;  // NOTIFY targets
+  };
+  std::vector<Key> keys;
+  std::vector<Secondary> secondaries;
+};
+
 struct Config {
   ServerConfig server;
+  TransferConfig transfer;
   GeoConfig geo;
   std::vector<dns::ZoneSource> zones;
   std::vector<ClusterConfig> clusters;

@@ -11,6 +11,7 @@
 
 #include "app/catalog_sync.hpp"
 #include "app/propagation_runner.hpp"
+#include "dns/zone_transfer.hpp"
 #include "sync/reflector.hpp"
 
 namespace fedns::app {
@@ -121,6 +122,37 @@ std::vector<MetricFamily> MetricsCollector::Collect() const {
         return static_cast<std::uint64_t>(
             std::max<std::int64_t>(0, w.tcp_open.load(std::memory_order_relaxed)));
       })));
+
+  auto& transfers =
+      family("fedns_dns_transfers_total", "Zone transfer requests (AXFR, IXFR) over TCP, by how they ended.",
+             MetricType::Counter);
+  for (std::size_t r = 0; r < dns::kTransferResults; ++r) {
+    transfers.metric.push_back(
+        counter(sum([r](const auto& w) { return w.transfers[r].get(); }),
+                {{"result", dns::transfer_result_name(static_cast<dns::TransferResult>(r))}}));
+  }
+  family("fedns_dns_transfer_records_total", "Records sent in zone transfers.", MetricType::Counter)
+      .metric.push_back(counter(sum([](const auto& w) {
+        std::uint64_t n = 0;
+        for (const auto& c : w.transfer_records)
+          n += c.get();
+        return n;
+      })));
+  family("fedns_dns_tsig_failures_total",
+         "Signed queries refused (unknown key, wrong signature, time outside the fudge window), transfers "
+         "included.",
+         MetricType::Counter)
+      .metric.push_back(counter(sum([](const auto& w) { return w.tsig_failures.get(); })));
+
+  if (notify_ != nullptr) {
+    auto& notifies = family("fedns_dns_notifies_total",
+                            "NOTIFY messages to secondaries: sent (retries included), answered, given up on.",
+                            MetricType::Counter);
+    notifies.metric.push_back(counter(static_cast<double>(notify_->sent.load()), {{"result", "sent"}}));
+    notifies.metric.push_back(
+        counter(static_cast<double>(notify_->answered.load()), {{"result", "answered"}}));
+    notifies.metric.push_back(counter(static_cast<double>(notify_->failed.load()), {{"result", "failed"}}));
+  }
 
   family("fedns_snapshot_generation", "Generation of the zone snapshot being served.", MetricType::Gauge)
       .metric.push_back(gauge(static_cast<double>(state_.snapshot_generation.load())));

@@ -8,6 +8,7 @@
 
 #include <prometheus/collectable.h>
 
+#include "dns/notify_sender.hpp"
 #include "dns/worker_counters.hpp"
 #include "health/health_monitor.hpp"
 #include "health/override_store.hpp"
@@ -40,6 +41,8 @@ class MetricsCollector : public prometheus::Collectable {
                    const health::ServiceTargets* targets = nullptr);
   // Adds the propagation engine's metrics (leadership, writes by kind, member clusters' readiness).
   void set_propagation(const PropagationRunner* propagation) { propagation_ = propagation; }
+  // Adds the NOTIFY counters (dns/notify_sender.hpp).
+  void set_notify(const dns::NotifyCounters* notify) { notify_ = notify; }
   [[nodiscard]] std::vector<prometheus::MetricFamily> Collect() const override;
 
   // The text exposition format (version 0.0.4) of everything collected.
@@ -57,6 +60,7 @@ class MetricsCollector : public prometheus::Collectable {
   const health::OverrideStore* overrides_;
   const health::ServiceTargets* targets_;
   const PropagationRunner* propagation_ = nullptr;
+  const dns::NotifyCounters* notify_ = nullptr;
 };
 
 }  // namespace fedns::app

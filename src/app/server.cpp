@@ -18,7 +18,9 @@
 #include "common/asio.hpp"
 #include "common/log.hpp"
 #include "common/snapshot.hpp"
+#include "dns/notify_sender.hpp"
 #include "dns/worker.hpp"
+#include "dns/zone_serials.hpp"
 #include "health/health_monitor.hpp"
 #include "health/override_store.hpp"
 #include "health/service_targets.hpp"
@@ -169,6 +171,7 @@ class Server {
     metrics_ = std::make_unique<MetricsCollector>(counters, state_, catalog_sync_.get(), monitor_.get(),
                                                   overrides_.get(), targets_.get());
     metrics_->set_propagation(propagation_.get());
+    metrics_->set_notify(&notifier_.counters());
 
     HttpServer http(io_, [this](const HttpRequest& request) { return handle_http(request); });
     if (!config_.server.metrics_address.empty()) {
@@ -202,12 +205,25 @@ class Server {
   }
 
  private:
-  void publish(std::shared_ptr<const dns::ServingSnapshot> snapshot) {
+  // Stamps each zone's serial (it follows the generated names), publishes, and tells the secondaries of
+  // every zone whose serial changed (not while the zone is still incomplete: they could not transfer it).
+  void publish(std::shared_ptr<dns::ServingSnapshot> snapshot) {
     state_.snapshot_built_unix_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(snapshot->built_at.time_since_epoch()).count();
     state_.zones = snapshot->zones.zones().size();
+    const auto changed = serials_.stamp(snapshot->zones);
+    const auto policy = snapshot->options.transfer;
+    std::vector<std::pair<std::string, std::uint32_t>> announce;
+    for (const auto& origin : changed) {
+      const model::ServedZone* zone = snapshot->zones.find_zone(origin);
+      if (zone == nullptr || zone->unsure_negatives || zone->soa_set() == nullptr) continue;
+      announce.emplace_back(origin, dns::soa_serial(zone->soa_set()->rdatas.front().wire));
+    }
     publisher_.publish(std::move(snapshot));
     state_.snapshot_generation = publisher_.generation();
+    if (policy == nullptr) return;
+    for (const auto& [origin, serial] : announce)
+      notifier_.zone_changed(origin, serial, *policy);
   }
 
   bool catalog_ready() { return !catalog_sync_ || catalog_sync_->ready_for_snapshot(); }
@@ -403,6 +419,8 @@ class Server {
   Config config_;
   boost::asio::io_context io_{1};
   SnapshotPublisher<dns::ServingSnapshot> publisher_;
+  dns::ZoneSerials serials_;  // across reloads: serials never go back while the process runs
+  dns::NotifySender notifier_{io_};
   SnapshotPublisher<model::HealthTable> health_publisher_;
   ServerState state_;
   std::vector<std::unique_ptr<dns::Worker>> workers_;

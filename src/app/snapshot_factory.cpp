@@ -141,6 +141,11 @@ Result<SnapshotFactory> SnapshotFactory::create(const Config& config) {
       ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     factory.options_.explain.allow = std::move(allow);
   }
+  if (!config.transfer.keys.empty()) {
+    auto policy = make_transfer_policy(config.transfer);
+    if (!policy) return policy.error();
+    factory.options_.transfer = std::move(policy.value());
+  }
   return factory;
 }
 
@@ -213,7 +218,7 @@ void SnapshotFactory::apply(const sync::CatalogChanges& changes, std::vector<std
     render(service.key, &service, dropped);
 }
 
-std::shared_ptr<const dns::ServingSnapshot> SnapshotFactory::make(bool catalog_ready) {
+std::shared_ptr<dns::ServingSnapshot> SnapshotFactory::make(bool catalog_ready) {
   auto snapshot = std::make_shared<dns::ServingSnapshot>();
   snapshot->zones = zones_;  // shares the configured zones
   if (names_) {
@@ -239,13 +244,48 @@ std::shared_ptr<const dns::ServingSnapshot> SnapshotFactory::make(bool catalog_r
   return snapshot;
 }
 
+Result<std::shared_ptr<const dns::TransferPolicy>> make_transfer_policy(const TransferConfig& config) {
+  auto policy = std::make_shared<dns::TransferPolicy>();
+  for (const auto& k : config.keys) {
+    auto key = dns::make_tsig_key(k.name, k.algorithm, k.secret);
+    if (!key) return key.error().wrap("transfer key " + k.name);
+    policy->keys.push_back(std::move(key.value()));
+  }
+  for (const auto& s : config.secondaries) {
+    dns::TransferPeer peer;
+    peer.name = s.name;
+    const auto key = std::find_if(config.keys.begin(), config.keys.end(),
+                                  [&](const TransferConfig::Key& k) { return k.name == s.key; });
+    if (key == config.keys.end()) return Error{"transfer secondary " + s.name + ": no key " + s.key};
+    peer.key = static_cast<std::size_t>(key - config.keys.begin());
+    for (const auto& zone : s.zones) {
+      auto wire = dns::name_from_text(zone);
+      if (!wire) return wire.error().wrap("transfer secondary " + s.name);
+      dns::fold_case(*wire);
+      peer.zones.push_back(std::move(*wire));
+    }
+    if (!s.from.empty()) {
+      auto from = std::make_shared<dns::CidrTable>();
+      for (const auto& cidr : s.from) {
+        if (auto added = from->add(cidr, {}); !added)
+          return added.error().wrap("transfer secondary " + s.name);
+      }
+      from->seal();
+      peer.from = std::move(from);
+    }
+    peer.notify = s.notify;
+    policy->secondaries.push_back(std::move(peer));
+  }
+  return std::shared_ptr<const dns::TransferPolicy>(std::move(policy));
+}
+
 Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(const Config& config, CatalogView view,
                                                                    std::vector<std::string>* dropped) {
   auto factory = SnapshotFactory::create(config);
   if (!factory) return factory.error();
   std::vector<std::string> ignored;
   if (view.catalog != nullptr) factory->load_catalog(*view.catalog, dropped != nullptr ? *dropped : ignored);
-  return factory->make(view.ready);
+  return std::shared_ptr<const dns::ServingSnapshot>(factory->make(view.ready));
 }
 
 }  // namespace fedns::app

@@ -28,7 +28,7 @@ class SnapshotFactory {
   void apply(const sync::CatalogChanges& changes, std::vector<std::string>& dropped);
   // The configured zones with the catalog's names. `catalog_ready` false (member clusters still syncing): the
   // catalog zone answers SERVFAIL instead of negative answers that could be false.
-  [[nodiscard]] std::shared_ptr<const dns::ServingSnapshot> make(bool catalog_ready);
+  [[nodiscard]] std::shared_ptr<dns::ServingSnapshot> make(bool catalog_ready);
 
   // Health-checked services get their targets from `targets` before they are rendered (null: none).
   void set_health(health::ServiceTargets* targets) { targets_ = targets; }
@@ -73,6 +73,9 @@ struct CatalogView {
   const sync::Catalog* catalog = nullptr;
   bool ready = true;
 };
+
+// The TSIG keys and transfer ACL the data plane reads (from transfer: in the config).
+Result<std::shared_ptr<const dns::TransferPolicy>> make_transfer_policy(const TransferConfig& config);
 
 // One snapshot in one call (check-config, tests). Names the catalog cannot publish go to `dropped` if given.
 Result<std::shared_ptr<const dns::ServingSnapshot>> build_snapshot(

@@ -39,6 +39,9 @@ class SnapshotReader {
  public:
   explicit SnapshotReader(const SnapshotPublisher<T>& publisher) : publisher_(&publisher) { refresh(); }
 
+  // The newest snapshot, owned: for work that outlives one call (a zone transfer). Takes the mutex.
+  [[nodiscard]] std::shared_ptr<const T> hold() const { return publisher_->current(); }
+
   // Returns the newest snapshot; the pointer stays valid until the next call from this reader.
   const T* get() noexcept {
     if (publisher_->generation() != seen_) refresh();

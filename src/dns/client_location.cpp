@@ -74,6 +74,38 @@ ClientAddress ClientAddress::v6_address(const std::array<std::uint8_t, 16>& addr
   return a;
 }
 
+ClientAddress client_address_of(const sockaddr* peer) noexcept {
+  ClientAddress a;
+  a.prefix = 0;  // no address to go by (a test, an unknown family): nobody is placed
+  if (peer == nullptr) return a;
+  if (peer->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
+    std::memcpy(a.bytes.data(), &in->sin_addr, 4);
+    a.prefix = 32;
+  } else if (peer->sa_family == AF_INET6) {
+    const auto* in = reinterpret_cast<const sockaddr_in6*>(peer);
+    const auto* b = reinterpret_cast<const std::uint8_t*>(&in->sin6_addr);
+    // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d: placed as the IPv4 address it is.
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (std::memcmp(b, kMapped, 12) == 0) {
+      std::memcpy(a.bytes.data(), b + 12, 4);
+      a.prefix = 32;
+    } else {
+      a.v6 = true;
+      std::memcpy(a.bytes.data(), b, 16);
+      a.prefix = 128;
+    }
+  }
+  return a;
+}
+
+std::string to_string(const ClientAddress& address) {
+  if (address.prefix == 0) return "-";
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(address.v6 ? AF_INET6 : AF_INET, address.bytes.data(), text, sizeof text);
+  return text;
+}
+
 std::optional<ClientAddress> ClientAddress::parse(const std::string& text) {
   std::array<std::uint8_t, 16> bytes{};
   if (inet_pton(AF_INET, text.c_str(), bytes.data()) == 1)

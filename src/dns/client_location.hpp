@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/socket.h>
+
 #include "common/result.hpp"
 #include "model/unit_vector.hpp"
 
@@ -31,6 +33,12 @@ struct ClientAddress {
   // "10.1.2.3", "2001:db8::1"; nullopt for anything else.
   static std::optional<ClientAddress> parse(const std::string& text);
 };
+
+// The address of a socket peer (an IPv4-mapped IPv6 address as the IPv4 address it is); prefix 0 (nobody)
+// for null or another family.
+ClientAddress client_address_of(const sockaddr* peer) noexcept;
+// "10.1.2.3" or "2001:db8::1" ("-" for nobody), for logs.
+std::string to_string(const ClientAddress& address);
 
 inline constexpr std::uint16_t kNoName = 0xFFFF;  // == model::kNoLocality
 

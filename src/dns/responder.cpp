@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <iterator>
 #include <random>
 #include <string_view>
 
 #include "dns/chaos_answer.hpp"
 #include "dns/response_builder.hpp"
+#include "dns/tsig.hpp"
 #include "dns/zone_answer.hpp"
 
 namespace fedns::dns {
@@ -27,42 +29,15 @@ struct QueryState {
   const model::ServedZone* zone = nullptr;  // set by the authority stage
 };
 
-ClientAddress source_address(const sockaddr* peer) noexcept;
-
 // Where the client is asked from: its EDNS Client Subnet when it sent one (RFC 7871 7.1.1), else the source
 // address of the query.
 ClientAddress client_address(const Query& query, const sockaddr* peer) noexcept {
-  if (!query.edns.has_client_subnet) return source_address(peer);
+  if (!query.edns.has_client_subnet) return client_address_of(peer);
   ClientAddress a;
   const ClientSubnet& ecs = query.edns.client_subnet;
   a.v6 = ecs.family == 2;
   std::copy(std::begin(ecs.address), std::end(ecs.address), a.bytes.begin());
   a.prefix = ecs.source_prefix;
-  return a;
-}
-
-ClientAddress source_address(const sockaddr* peer) noexcept {
-  ClientAddress a;
-  a.prefix = 0;  // no address to go by (a test, an unknown family): nobody is placed
-  if (peer == nullptr) return a;
-  if (peer->sa_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(peer);
-    std::memcpy(a.bytes.data(), &in->sin_addr, 4);
-    a.prefix = 32;
-  } else if (peer->sa_family == AF_INET6) {
-    const auto* in = reinterpret_cast<const sockaddr_in6*>(peer);
-    const auto* b = reinterpret_cast<const std::uint8_t*>(&in->sin6_addr);
-    // An IPv4 client on a dual-stack socket arrives as ::ffff:a.b.c.d: placed as the IPv4 address it is.
-    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-    if (std::memcmp(b, kMapped, 12) == 0) {
-      std::memcpy(a.bytes.data(), b + 12, 4);
-      a.prefix = 32;
-    } else {
-      a.v6 = true;
-      std::memcpy(a.bytes.data(), b, 16);
-      a.prefix = 128;
-    }
-  }
   return a;
 }
 
@@ -98,8 +73,9 @@ Flow stage_class(QueryState& s) noexcept {
   return Flow::kAnswered;
 }
 
-// Meta query types that are not lookups: zone transfers (refused until transfer ACLs exist), and the
-// obsolete MAILA/MAILB (RFC 1035 3.2.3, RFC 8906 3.1.3.1: answer, do not ignore).
+// Meta query types that are not lookups: zone transfers, which TCP hands to ZoneTransfer before this table
+// (dns/zone_transfer.hpp) and which are refused over UDP (RFC 5936 4.2), and the obsolete MAILA/MAILB (RFC
+// 1035 3.2.3, RFC 8906 3.1.3.1: answer, do not ignore).
 Flow stage_meta_qtype(QueryState& s) noexcept {
   switch (s.query.qtype) {
     case type::kAXFR:
@@ -133,7 +109,7 @@ PolicyRandom& thread_random() noexcept {
 // TXT _explain.<name> from a client the ACL allows: the decision trace instead of a lookup.
 Flow stage_explain(QueryState& s) noexcept {
   std::string_view name;
-  if (!is_explain_query(s.query, s.snapshot.options.explain, source_address(s.info.peer), name))
+  if (!is_explain_query(s.query, s.snapshot.options.explain, client_address_of(s.info.peer), name))
     return Flow::kNext;
   const model::ServedZone* zone = s.snapshot.zones.find_zone(name);
   if (zone == nullptr) return Flow::kNext;
@@ -175,17 +151,12 @@ std::size_t max_response_size(const Query& query, const RequestInfo& info,
 
 }  // namespace
 
-std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out,
-                    const RequestInfo& info, const ServingSnapshot& snapshot,
-                    WorkerCounters& counters) noexcept {
-  Query query;
-  const ParseStatus status = parse_query(message, query);
-  if (status == ParseStatus::kDrop) {
-    counters.dropped.add();
-    return 0;
-  }
-  counters.queries_by_transport[static_cast<std::size_t>(info.transport)].add();
+namespace {
 
+// Everything after parsing: the pipeline, OPT and counters. `tail` is room kept for a TSIG record.
+std::size_t answer(const Query& query, ParseStatus status, std::span<const std::uint8_t> message,
+                   std::span<std::uint8_t> out, const RequestInfo& info, const ServingSnapshot& snapshot,
+                   WorkerCounters& counters, std::size_t tail) noexcept {
   ResponseBuilder response(out, max_response_size(query, info, snapshot.options));
   response.begin(query, message);
 
@@ -197,8 +168,9 @@ std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_
     if (query.edns.nsid_requested) opt.nsid = snapshot.options.nsid;
     // Echoed with scope 0 unless the answer depended on where the client is (RFC 7871 7.2.1; set below).
     if (query.edns.has_client_subnet) opt.client_subnet = &query.edns.client_subnet;
-    response.reserve_tail(ResponseBuilder::opt_size(opt));
   }
+  if (edns_usable || tail != 0)
+    response.reserve_tail((edns_usable ? ResponseBuilder::opt_size(opt) : 0) + tail);
 
   if (status == ParseStatus::kFormErr) {
     counters.malformed.add();
@@ -220,6 +192,63 @@ std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_
   counters.responses_by_rcode[std::min<std::size_t>(response.rcode(), rcode::kCount - 1)].add();
   if (response.truncated()) counters.truncated.add();
   return size;
+}
+
+// A signed query (RFC 8945 5.2): checked before it is answered, and the answer signed with the same key. A
+// key we do not know or a wrong MAC gets NOTAUTH with the TSIG error and an empty MAC; a bad time NOTAUTH
+// signed. Only signed queries pay for this (OpenSSL's HMAC allocates); the unsigned path is untouched.
+std::size_t respond_signed(const Query& query, std::span<const std::uint8_t> message,
+                           std::span<std::uint8_t> out, const RequestInfo& info,
+                           const ServingSnapshot& snapshot, WorkerCounters& counters) noexcept {
+  TsigRecord record;
+  if (!parse_tsig_record(message, query.tsig_offset, record))
+    return answer(query, ParseStatus::kFormErr, message, out, info, snapshot, counters, 0);
+  const TransferPolicy* policy = snapshot.options.transfer.get();
+  const std::span<const TsigKey> keys =
+      policy != nullptr ? std::span<const TsigKey>(policy->keys) : std::span<const TsigKey>();
+  const auto now = static_cast<std::uint64_t>(std::time(nullptr));
+  const TsigVerdict verdict = verify_tsig_request(message, record, keys, now);
+  auto refusal = [&]() noexcept {
+    ResponseBuilder response(out, max_response_size(query, info, snapshot.options));
+    response.begin(query, message);
+    response.set_rcode(rcode::kNotAuth);
+    counters.responses_by_rcode[rcode::kNotAuth].add();
+    counters.tsig_failures.add();
+    return response.finish(nullptr);
+  };
+  if (verdict.key == nullptr || verdict.error == tsig_error::kBadSig) {
+    const std::size_t size = refusal();
+    const std::size_t with_tsig = append_tsig_error(out, size, record, verdict.error, now);
+    return with_tsig != 0 ? with_tsig : size;
+  }
+  TsigSigner signer(*verdict.key, {verdict.mac.data(), verdict.mac_size});
+  if (verdict.error == tsig_error::kBadTime) {
+    const std::size_t size = refusal();
+    const std::size_t with_tsig = signer.sign(out, size, now, verdict.error);
+    return with_tsig != 0 ? with_tsig : size;
+  }
+  const std::size_t size =
+      answer(query, ParseStatus::kOk, message, out, info, snapshot, counters, tsig_record_size(*verdict.key));
+  if (size == 0) return 0;
+  const std::size_t with_tsig = signer.sign(out, size, now);
+  return with_tsig != 0 ? with_tsig : size;
+}
+
+}  // namespace
+
+std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out,
+                    const RequestInfo& info, const ServingSnapshot& snapshot,
+                    WorkerCounters& counters) noexcept {
+  Query query;
+  const ParseStatus status = parse_query(message, query);
+  if (status == ParseStatus::kDrop) {
+    counters.dropped.add();
+    return 0;
+  }
+  counters.queries_by_transport[static_cast<std::size_t>(info.transport)].add();
+  if (status == ParseStatus::kOk && query.tsig_offset != 0)
+    return respond_signed(query, message, out, info, snapshot, counters);
+  return answer(query, status, message, out, info, snapshot, counters, 0);
 }
 
 }  // namespace fedns::dns

@@ -9,6 +9,7 @@
 #include "common/snapshot.hpp"
 #include "dns/client_location.hpp"
 #include "dns/explain_answer.hpp"
+#include "dns/transfer_policy.hpp"
 #include "model/health_table.hpp"
 #include "model/zone_set.hpp"
 
@@ -20,6 +21,8 @@ struct AnswerOptions {
   std::string identity;                   // CHAOS id.server / hostname.bind; empty = refused
   std::string version;                    // CHAOS version.bind / version.server; empty = refused
   ExplainOptions explain;                 // TXT _explain.<name> (dns/explain_answer.hpp)
+  // TSIG keys and who may transfer which zone (dns/transfer_policy.hpp); null: no keys, no transfers.
+  std::shared_ptr<const TransferPolicy> transfer;
 };
 
 struct ServingSnapshot {
@@ -40,6 +43,7 @@ class ServingReader {
   }
 
   const ServingSnapshot* snapshot() noexcept { return zones_.get(); }
+  [[nodiscard]] std::shared_ptr<const ServingSnapshot> hold() const { return zones_.hold(); }
   const model::HealthTable* health() noexcept { return health_ ? health_->get() : nullptr; }
 
  private:

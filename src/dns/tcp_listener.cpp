@@ -4,10 +4,13 @@
 // crowd of idle clients cannot lock others out (RFC 7766 6.2.3).
 #include "dns/tcp_listener.hpp"
 
+#include <ctime>
 #include <memory>
+#include <string>
 
 #include "common/log.hpp"
 #include "dns/responder.hpp"
+#include "dns/zone_transfer.hpp"
 
 namespace fedns::dns {
 
@@ -116,6 +119,48 @@ asio::awaitable<void> TcpService::accept_loop(tcp::acceptor& acceptor) {
   }
 }
 
+// A zone transfer: messages written one after another from the snapshot current at the request. Each message
+// counts as activity, so a long transfer is not idle; a secondary that stops reading for the idle timeout is
+// closed by the sweep like any other stalled client, and one that hangs up ends the transfer at the next
+// write (nothing is kept for it). Returns false when the connection is gone.
+asio::awaitable<bool> TcpService::transfer(tcp::socket& socket, Connection& self,
+                                           std::span<const std::uint8_t> request, const sockaddr* peer,
+                                           std::uint8_t* buffer) {
+  const auto snapshot = snapshots_.hold();
+  if (snapshot == nullptr) co_return false;
+  ZoneTransfer transfer(request, snapshot, peer, static_cast<std::uint64_t>(std::time(nullptr)));
+  boost::system::error_code ec;
+  for (;;) {
+    const std::size_t size = transfer.next({buffer + 2, kMaxMessage});
+    if (size == 0) break;
+    buffer[0] = static_cast<std::uint8_t>(size >> 8);
+    buffer[1] = static_cast<std::uint8_t>(size);
+    co_await asio::async_write(socket, asio::buffer(buffer, size + 2),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    self.last_active = std::chrono::steady_clock::now();
+    lru_.splice(lru_.end(), lru_, self.position);
+  }
+  counters_.queries_by_transport[static_cast<std::size_t>(Transport::kTcp)].add();
+  counters_.queries_by_qtype[static_cast<std::size_t>(qtype_bucket(transfer.qtype()))].add();
+  const auto result = static_cast<std::size_t>(transfer.result());
+  counters_.transfers[result].add();
+  counters_.transfer_records[result].add(transfer.records());
+  if (transfer.result() == TransferResult::kBadTsig) counters_.tsig_failures.add();
+  const std::string outcome = transfer.description() + (ec ? " (connection lost: " + ec.message() + ")" : "");
+  if (transfer.result() == TransferResult::kFull || transfer.result() == TransferResult::kUpToDate) {
+    log::info(outcome + ": " + std::to_string(transfer.records()) + " record(s) in " +
+              std::to_string(transfer.messages()) + " message(s)");
+  } else {
+    log::warn("refused " + outcome);
+  }
+  if (ec) co_return false;
+  self.busy = false;
+  self.last_active = std::chrono::steady_clock::now();
+  lru_.splice(lru_.end(), lru_, self.position);
+  co_return !draining_;
+}
+
 asio::awaitable<void> TcpService::session(tcp::socket socket) {
   counters_.tcp_accepted.add();
   counters_.tcp_open.fetch_add(1, std::memory_order_relaxed);
@@ -141,6 +186,10 @@ asio::awaitable<void> TcpService::session(tcp::socket socket) {
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     self.busy = true;  // only now: a client that stalls mid-query stays evictable
+    if (is_transfer_request({query.get() + 2, length})) {
+      if (!co_await transfer(socket, self, {query.get() + 2, length}, peer_address, answer.get())) break;
+      continue;
+    }
     const ServingSnapshot* snapshot = snapshots_.snapshot();
     const std::size_t size =
         snapshot == nullptr

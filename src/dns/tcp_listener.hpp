@@ -5,6 +5,7 @@
 #include <chrono>
 #include <list>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "common/asio.hpp"
@@ -38,6 +39,9 @@ class TcpService {
   struct Connection;
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<bool> transfer(boost::asio::ip::tcp::socket& socket, Connection& self,
+                                        std::span<const std::uint8_t> request, const sockaddr* peer,
+                                        std::uint8_t* buffer);
   void make_room();
   void schedule_sweep();
   void sweep_idle();

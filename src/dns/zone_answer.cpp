@@ -182,7 +182,8 @@ class ZoneAnswerer {
       // RFC 8482 4.1: over UDP one RRset is enough; over TCP there is no amplification to fear. A set whose
       // targets are all down and that fails closed does not count as an answer.
       bool answered = false;
-      for (const auto& set : node.rrsets) {
+      for (const auto& node_set : node.rrsets) {
+        const model::RRset& set = node_set.type == type::kSOA ? *zone.soa_set() : node_set;
         const Picked picked = pick(set, in_.health, in_.client);
         if (picked.pick == Pick::kNone) continue;
         if (!add(Section::kAnswer, owner, set, picked)) return Step::kDone;
@@ -193,7 +194,9 @@ class ZoneAnswerer {
       additional_for_answer(zone);
       return Step::kDone;
     }
-    const model::RRset* set = node.find(qtype);
+    // The apex's SOA is the served one, whose serial may follow the generated names.
+    const model::RRset* set =
+        qtype == type::kSOA && &node == &zone.zone().apex_node() ? zone.soa_set() : node.find(qtype);
     const Picked picked = set == nullptr ? Picked{Pick::kNone, 0} : pick(*set, in_.health, in_.client);
     if (picked.pick == Pick::kNone) {
       // NODATA: the name exists, the type does not (RFC 2308 2.2), or nothing it points at is up and the
@@ -224,7 +227,7 @@ class ZoneAnswerer {
     }
     response_.set_rcode(rcode);
     const model::Zone& zone = served.zone();
-    const model::RRset* soa = zone.apex_node().find(type::kSOA);
+    const model::RRset* soa = served.soa_set();
     if (soa == nullptr) return;
     // RFC 2308 3: the SOA's TTL in a negative answer is min(SOA TTL, SOA MINIMUM).
     if (!response_.add_rrset(Section::kAuthority, zone.origin, *soa, klass::kIN, &zone.negative_ttl)) {

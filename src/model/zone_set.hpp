@@ -139,7 +139,12 @@ struct ServedZone {
   // Set while the generated names may be incomplete (member clusters still syncing): negative answers become
   // SERVFAIL instead of a possibly false NXDOMAIN/NODATA.
   bool unsure_negatives = false;
+  // The SOA as served when its serial follows the generated names (dns/zone_serials.hpp); null: the base's.
+  std::shared_ptr<const RRset> soa;
 
+  [[nodiscard]] const RRset* soa_set() const noexcept {
+    return soa != nullptr ? soa.get() : base->apex_node().find(0x0006 /* SOA */);
+  }
   // Configured records come first: they shadow a generated name with the same owner. A configured empty
   // non-terminal does not (a static record below a service's name must not hide the service).
   [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept {

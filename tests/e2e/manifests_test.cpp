@@ -57,18 +57,7 @@ std::string service_export(const std::string& name, const std::string& created) 
 // dig's answer lines for NAME TYPE, sorted ("NAME TTL IN TYPE DATA" with single spaces).
 std::vector<std::string> answers(const FednsServer& server, const std::string& name,
                                  const std::string& type) {
-  const auto r = server.dig("+noall +answer " + name + " " + type);
-  std::vector<std::string> lines;
-  std::istringstream in(r.output);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == ';') continue;
-    std::istringstream words(line);
-    std::string word;
-    std::string joined;
-    while (words >> word)
-      joined += (joined.empty() ? "" : " ") + word;
-    lines.push_back(joined);
-  }
+  auto lines = record_lines(server.dig("+noall +answer " + name + " " + type).output);
   std::sort(lines.begin(), lines.end());
   return lines;
 }

@@ -1,5 +1,7 @@
 // libFuzzer target for the whole query path: any bytes in, and the responder must neither crash nor write a
-// response that breaks its own invariants (size within the limit, ID echoed, QR set).
+// response that breaks its own invariants (size within the limit, ID echoed, QR set). Signed queries go
+// through TSIG verification (a key is configured), and transfer requests through the zone transfer as TCP
+// runs it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +10,7 @@
 
 #include "dns/responder.hpp"
 #include "dns/zone_builder.hpp"
+#include "dns/zone_transfer.hpp"
 
 namespace {
 
@@ -30,6 +33,11 @@ const fedns::dns::ServingSnapshot& snapshot() {
     s->options.nsid = "fuzz";
     s->options.identity = "fuzz";
     s->options.version = "fuzz";
+    auto policy = std::make_shared<fedns::dns::TransferPolicy>();
+    policy->keys.push_back(
+        fedns::dns::make_tsig_key("fuzz-key.", "hmac-sha256", "ZnV6ei1mdXp6LWZ1enotZnV6ei1mdXp6LWZ1eno=").value());
+    policy->secondaries.push_back({"fuzz", 0, {}, nullptr, {}});
+    s->options.transfer = std::move(policy);
     return s;
   }();
   return *built;
@@ -47,6 +55,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (n < 12 || n > limit) std::abort();
     if (size < 2 || out[0] != data[0] || out[1] != data[1]) std::abort();  // the ID is echoed
     if ((out[2] & 0x80) == 0) std::abort();                                // QR is set
+  }
+  if (fedns::dns::is_transfer_request({data, size})) {
+    const std::shared_ptr<const fedns::dns::ServingSnapshot> held(&snapshot(),
+                                                                  [](const fedns::dns::ServingSnapshot*) {});
+    fedns::dns::ZoneTransfer transfer({data, size}, held, nullptr, 1'800'000'000);
+    for (int i = 0; i < 64; ++i) {
+      const std::size_t n = transfer.next(out);
+      if (n == 0) break;
+      if (n < 12 || n > 65535 || out[0] != data[0] || out[1] != data[1]) std::abort();
+    }
   }
   return 0;
 }

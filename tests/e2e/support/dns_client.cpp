@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 namespace fedns::e2e {
 
@@ -136,6 +137,21 @@ bool TcpClient::closed_by_peer(std::chrono::milliseconds timeout) {
   std::uint8_t byte = 0;
   const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK);
   return n == 0 || (n < 0 && errno == ECONNRESET);  // a close with our bytes unread is a reset
+}
+
+std::vector<std::string> record_lines(const std::string& dig_output) {
+  std::vector<std::string> lines;
+  std::istringstream in(dig_output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == ';') continue;
+    std::istringstream words(line);
+    std::string word;
+    std::string joined;
+    while (words >> word)
+      joined += (joined.empty() ? "" : " ") + word;
+    if (!joined.empty()) lines.push_back(joined);
+  }
+  return lines;
 }
 
 }  // namespace fedns::e2e

@@ -46,6 +46,10 @@ class TcpClient {
   int fd_ = -1;
 };
 
+// The record lines of dig/kdig output (comments and blank lines left out), whitespace collapsed to single
+// spaces: "NAME TTL IN TYPE DATA".
+std::vector<std::string> record_lines(const std::string& dig_output);
+
 // Parses with ldns; null when ldns rejects the message.
 inline Packet parse(const Bytes& bytes) {
   return test::parse_with_ldns(bytes.data(), bytes.size());

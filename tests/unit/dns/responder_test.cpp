@@ -324,7 +324,9 @@ TEST_F(ResponderTest, ChaosIdentityAndVersion) {  // RFC 4892 2
   EXPECT_EQ(ldns_pkt_get_rcode(other.get()), LDNS_RCODE_REFUSED);
 }
 
-TEST_F(ResponderTest, TransfersRefusedUntilConfigured) {
+// respond() answers single messages: a TCP session hands transfers to ZoneTransfer before it
+// (zone_transfer_test), so what reaches it is refused.
+TEST_F(ResponderTest, TransfersAreNotAnsweredAsLookups) {
   auto r = ask("example.", {.qtype = LDNS_RR_TYPE_AXFR}, Transport::kTcp);
   EXPECT_EQ(ldns_pkt_get_rcode(r.get()), LDNS_RCODE_REFUSED);
 }
