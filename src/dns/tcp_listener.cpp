@@ -148,7 +148,8 @@ asio::awaitable<bool> TcpService::transfer(tcp::socket& socket, Connection& self
   counters_.transfer_records[result].add(transfer.records());
   if (transfer.result() == TransferResult::kBadTsig) counters_.tsig_failures.add();
   const std::string outcome = transfer.description() + (ec ? " (connection lost: " + ec.message() + ")" : "");
-  if (transfer.result() == TransferResult::kFull || transfer.result() == TransferResult::kUpToDate) {
+  if (transfer.result() == TransferResult::kFull || transfer.result() == TransferResult::kUpToDate ||
+      transfer.result() == TransferResult::kIncremental) {
     log::info(outcome + ": " + std::to_string(transfer.records()) + " record(s) in " +
               std::to_string(transfer.messages()) + " message(s)");
   } else {

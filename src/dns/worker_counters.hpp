@@ -97,8 +97,8 @@ struct WorkerCounters {
   LocalCounter tcp_timeouts;  // closed after the idle timeout
   PolicyStepCounters policy_steps;
   LocalCounter tsig_failures;                    // signed queries refused: unknown key, bad MAC, bad time
-  std::array<LocalCounter, 7> transfers;         // index: dns::TransferResult (zone_transfer.hpp)
-  std::array<LocalCounter, 7> transfer_records;  // records sent, by the same index
+  std::array<LocalCounter, 8> transfers;         // index: dns::TransferResult (zone_transfer.hpp)
+  std::array<LocalCounter, 8> transfer_records;  // records sent, by the same index
   std::atomic<std::int64_t> tcp_open{0};
 };
 

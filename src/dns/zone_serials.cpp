@@ -34,8 +34,8 @@ std::vector<std::string> ZoneSerials::stamp(model::ZoneSet& zones, std::uint32_t
     const auto it = zones_.find(origin);
     const bool known = it != zones_.end();
     State state;
-    state.base = zone.base.get();
-    state.generated = zone.generated.get();
+    state.base = zone.base;
+    state.generated = zone.generated;
     state.unsure = zone.unsure_negatives;
     if (zone.generated == nullptr) {
       state.serial = configured;
@@ -43,6 +43,7 @@ std::vector<std::string> ZoneSerials::stamp(model::ZoneSet& zones, std::uint32_t
                it->second.unsure == state.unsure && it->second.soa != nullptr) {
       state.serial = it->second.serial;
       state.soa = it->second.soa;
+      state.history = it->second.history;
     } else {
       std::uint32_t serial = known ? it->second.serial + 1 : configured;
       if (serial_newer(configured, serial)) serial = configured;
@@ -51,8 +52,18 @@ std::vector<std::string> ZoneSerials::stamp(model::ZoneSet& zones, std::uint32_t
       set_serial(soa->rdatas.front().wire, serial);
       state.serial = serial;
       state.soa = std::move(soa);
+      if (known && it->second.soa != nullptr && it->second.serial != serial &&
+          it->second.base == state.base) {
+        // The version being replaced, for IXFR from it; a reload (another base) starts over.
+        auto history = std::make_shared<std::vector<model::ZoneVersion>>();
+        if (it->second.history != nullptr) *history = *it->second.history;
+        if (history->size() >= kHistory) history->erase(history->begin());
+        history->push_back({it->second.serial, it->second.soa, it->second.base, it->second.generated});
+        state.history = std::move(history);
+      }
     }
     served->soa = state.soa;
+    served->history = state.history;
     if (!known || it->second.serial != state.serial) changed.push_back(origin);
     next.emplace(origin, std::move(state));
   }

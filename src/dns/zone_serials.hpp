@@ -24,19 +24,23 @@ std::uint32_t soa_serial(std::string_view soa_rdata) noexcept;
 // generated names the configured serial is served as is (the operator owns it). For one with generated names
 // it is the largest of: the configured serial, the clock (seconds since the epoch, so a restart does not go
 // back either), and the last one plus one, taken whenever the zone's data changed since the last snapshot.
+// The versions replaced are kept (the last kHistory of them, sharing unchanged shards) for IXFR.
 class ZoneSerials {
  public:
+  static constexpr std::size_t kHistory = 64;
+
   // Sets each served zone's SOA to the serial it is served with; returns the origins whose serial changed.
   std::vector<std::string> stamp(model::ZoneSet& zones,
                                  std::uint32_t now = static_cast<std::uint32_t>(std::time(nullptr)));
 
  private:
   struct State {
-    const void* base = nullptr;
-    const void* generated = nullptr;
+    std::shared_ptr<const model::Zone> base;
+    std::shared_ptr<const model::GeneratedNames> generated;
     bool unsure = false;  // a zone that becomes complete is news for a secondary too
     std::uint32_t serial = 0;
     std::shared_ptr<const model::RRset> soa;
+    std::shared_ptr<const std::vector<model::ZoneVersion>> history;
   };
   std::map<std::string, State, std::less<>> zones_;
 };

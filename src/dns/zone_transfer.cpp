@@ -28,6 +28,8 @@ const char* transfer_result_name(TransferResult result) noexcept {
       return "full";
     case TransferResult::kUpToDate:
       return "up_to_date";
+    case TransferResult::kIncremental:
+      return "incremental";
     case TransferResult::kRefused:
       return "refused";
     case TransferResult::kBadTsig:
@@ -138,11 +140,21 @@ ZoneTransfer::ZoneTransfer(std::span<const std::uint8_t> request,
       fail(rcode::kFormErr, TransferResult::kMalformed, "IXFR without an SOA");
       return;
     }
-    // RFC 1995 2: at or past our serial, our SOA alone says so. Otherwise the whole zone, which RFC 1995 4
-    // allows in place of differences (we keep no history).
+    // RFC 1995 2: at or past our serial, our SOA alone says so. From a version we still keep, what changed
+    // since; from any other, the whole zone, which RFC 1995 4 allows in place of differences.
     if (!serial_newer(soa_serial(soa->rdatas.front().wire), theirs)) {
       result_ = TransferResult::kUpToDate;
       phase_ = Phase::kLastSoa;
+      return;
+    }
+    if (zone_->history == nullptr) return;
+    for (const auto& version : *zone_->history) {
+      if (version.serial != theirs || version.base != zone_->base || version.soa == nullptr) continue;
+      diff_ = diff_generated(*zone_->base, version.generated.get(), zone_->generated.get());
+      old_soa_ = version.soa;
+      result_ = TransferResult::kIncremental;
+      description_ += " from serial " + std::to_string(theirs);
+      break;
     }
   }
 }
@@ -217,35 +229,65 @@ std::size_t ZoneTransfer::next(std::span<std::uint8_t> out) noexcept {
   response.reserve_tail(tsig_record_size(*key_));
   const model::RRset& soa = *zone_->soa_set();
   const std::string_view origin = zone_->base->origin;
-  const std::uint16_t first = 0;
-  while (phase_ != Phase::kDone) {
-    if (phase_ == Phase::kFirstSoa) {
-      if (!response.add_records(Section::kAnswer, origin, soa, {&first, 1}, klass::kIN, soa.ttl)) break;
-      phase_ = Phase::kBase;
-      ++records_;
-      continue;
-    }
-    if (phase_ == Phase::kLastSoa) {
-      if (!response.add_records(Section::kAnswer, origin, soa, {&first, 1}, klass::kIN, soa.ttl)) break;
-      phase_ = Phase::kDone;
-      ++records_;
-      break;
-    }
-    const model::Node* node = nullptr;
-    const model::RRset* set = nullptr;
-    std::uint16_t index = 0;
-    if (!current_record(node, set, index)) {
-      phase_ = Phase::kLastSoa;
-      continue;
-    }
-    if (!response.add_records(Section::kAnswer, node->name, *set, {&index, 1}, klass::kIN, set->ttl)) {
-      if (response.count(Section::kAnswer) != 0) break;  // full: the record starts the next message
-      advance();  // cannot fit even alone (impossible within 64 KiB records); never loop on it
-      continue;
-    }
-    advance();
+  // Adds one record; false when the message is full (it starts the next one).
+  auto add = [&](std::string_view owner, const model::RRset& set, std::uint16_t index) {
+    if (!response.add_records(Section::kAnswer, owner, set, {&index, 1}, klass::kIN, set.ttl)) return false;
     ++records_;
+    return true;
+  };
+  while (phase_ != Phase::kDone) {
+    switch (phase_) {
+      case Phase::kFirstSoa:
+        if (!add(origin, soa, 0)) return finish(response, out);
+        phase_ = result_ == TransferResult::kIncremental ? Phase::kOldSoa : Phase::kBase;
+        break;
+      case Phase::kOldSoa:
+        if (!add(origin, *old_soa_, 0)) return finish(response, out);
+        phase_ = Phase::kDeleted;
+        break;
+      case Phase::kDeleted:
+      case Phase::kAdded: {
+        const auto& list = phase_ == Phase::kDeleted ? diff_.deleted : diff_.added;
+        if (record_ == list.size()) {
+          phase_ = phase_ == Phase::kDeleted ? Phase::kMidSoa : Phase::kLastSoa;
+          record_ = 0;
+          break;
+        }
+        const RecordRef& r = list[record_];
+        if (!add(r.node->name, *r.set, r.index)) return finish(response, out);
+        ++record_;
+        break;
+      }
+      case Phase::kMidSoa:
+        if (!add(origin, soa, 0)) return finish(response, out);
+        phase_ = Phase::kAdded;
+        break;
+      case Phase::kLastSoa:
+        if (!add(origin, soa, 0)) return finish(response, out);
+        phase_ = Phase::kDone;
+        break;
+      default: {
+        const model::Node* node = nullptr;
+        const model::RRset* set = nullptr;
+        std::uint16_t index = 0;
+        if (!current_record(node, set, index)) {
+          phase_ = Phase::kLastSoa;
+          break;
+        }
+        if (!add(node->name, *set, index)) {
+          if (response.count(Section::kAnswer) != 0) return finish(response, out);
+          advance();  // cannot fit even alone (impossible within 64 KiB records); never loop on it
+          break;
+        }
+        advance();
+        break;
+      }
+    }
   }
+  return finish(response, out);
+}
+
+std::size_t ZoneTransfer::finish(ResponseBuilder& response, std::span<std::uint8_t> out) noexcept {
   const std::size_t size = response.finish(nullptr);
   ++messages_;
   return signer_->sign(out, size, now_);

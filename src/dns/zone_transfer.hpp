@@ -16,23 +16,27 @@
 #include "dns/query.hpp"
 #include "dns/serving_snapshot.hpp"
 #include "dns/tsig.hpp"
+#include "dns/zone_diff.hpp"
 
 namespace fedns::dns {
+
+class ResponseBuilder;
 
 // Whether the message asks for AXFR or IXFR (a standard query), so TCP hands it to a ZoneTransfer.
 bool is_transfer_request(std::span<const std::uint8_t> message) noexcept;
 
 // How a transfer request ended, for logs and metrics.
 enum class TransferResult : std::uint8_t {
-  kFull,       // the whole zone (AXFR, or IXFR answered with the whole zone)
-  kUpToDate,   // IXFR from the current serial: our SOA alone
-  kRefused,    // unsigned, or the key is not allowed this zone from there
-  kBadTsig,    // unknown key, wrong MAC, or signed at a time too far from ours
-  kNotAuth,    // not a zone we serve
-  kNotReady,   // the zone's generated names are still arriving
-  kMalformed,  // FORMERR
+  kFull,         // the whole zone (AXFR, or IXFR answered with the whole zone)
+  kUpToDate,     // IXFR from the current serial: our SOA alone
+  kIncremental,  // IXFR from a version still kept: what changed since
+  kRefused,      // unsigned, or the key is not allowed this zone from there
+  kBadTsig,      // unknown key, wrong MAC, or signed at a time too far from ours
+  kNotAuth,      // not a zone we serve
+  kNotReady,     // the zone's generated names are still arriving
+  kMalformed,    // FORMERR
 };
-inline constexpr std::size_t kTransferResults = 7;
+inline constexpr std::size_t kTransferResults = 8;
 const char* transfer_result_name(TransferResult result) noexcept;
 
 class ZoneTransfer {
@@ -51,8 +55,23 @@ class ZoneTransfer {
   [[nodiscard]] std::size_t messages() const noexcept { return messages_; }
 
  private:
-  enum class Phase : std::uint8_t { kError, kFirstSoa, kBase, kGenerated, kLastSoa, kDone };
+  // A full transfer: kFirstSoa, kBase, kGenerated, kLastSoa. An incremental one (RFC 1995 4): kFirstSoa,
+  // kOldSoa, kDeleted, kMidSoa, kAdded, kLastSoa (one difference sequence from their version to ours).
+  enum class Phase : std::uint8_t {
+    kError,
+    kFirstSoa,
+    kOldSoa,
+    kDeleted,
+    kMidSoa,
+    kAdded,
+    kBase,
+    kGenerated,
+    kLastSoa,
+    kDone
+  };
   std::size_t error_message(std::span<std::uint8_t> out) noexcept;
+  // Writes the message's counts and signs it.
+  std::size_t finish(ResponseBuilder& response, std::span<std::uint8_t> out) noexcept;
   // Advances the cursor to the next record to send; false at the end of the zone's records.
   bool current_record(const model::Node*& node, const model::RRset*& set, std::uint16_t& index) noexcept;
   void advance() noexcept;
@@ -70,6 +89,8 @@ class ZoneTransfer {
   TransferResult result_ = TransferResult::kFull;
   std::string description_;
   Phase phase_ = Phase::kError;
+  ZoneDiff diff_;                                // incremental: what changed since their version
+  std::shared_ptr<const model::RRset> old_soa_;  // incremental: their version's SOA
   // The cursor: base node / generated shard, node in the shard, set, record.
   std::size_t node_ = 0;
   std::size_t shard_ = 0;

@@ -131,6 +131,15 @@ class GeneratedNames {
   std::array<std::shared_ptr<const ShardGroup>, kGroups> groups_;
 };
 
+// An earlier version of a zone with generated names, kept for incremental transfers (IXFR, RFC 1995): what it
+// served under that serial. Versions share every shard that did not change since.
+struct ZoneVersion {
+  std::uint32_t serial = 0;
+  std::shared_ptr<const RRset> soa;
+  std::shared_ptr<const Zone> base;
+  std::shared_ptr<const GeneratedNames> generated;
+};
+
 // What a query reads for one zone: the zone built from config (shared by every snapshot until a reload) and
 // the names generated for it from the service catalog (shared shard by shard between snapshots).
 struct ServedZone {
@@ -141,6 +150,8 @@ struct ServedZone {
   bool unsure_negatives = false;
   // The SOA as served when its serial follows the generated names (dns/zone_serials.hpp); null: the base's.
   std::shared_ptr<const RRset> soa;
+  // Earlier versions, oldest first, for IXFR; null: none kept.
+  std::shared_ptr<const std::vector<ZoneVersion>> history;
 
   [[nodiscard]] const RRset* soa_set() const noexcept {
     return soa != nullptr ? soa.get() : base->apex_node().find(0x0006 /* SOA */);

@@ -205,13 +205,33 @@ TEST_F(ZoneTransfer, ChangesReachTheSecondaryThroughNotify) {
       << fedns_->process().log();
   EXPECT_TRUE(has(knot_->log(), "[clusterset.local.] notify, incoming")) << knot_->log();
 
-  // A service that goes away goes from the secondary too.
-  std::filesystem::remove(dir_.path() + "/east/api.yaml");
-  EXPECT_TRUE(eventually([&] { return has(knot_dig("api.shop.svc.clusterset.local A").output, "NXDOMAIN"); }))
+  // Knot asked for the changes since its serial and got only those (an incremental IXFR, not the whole zone),
+  // and applied them to the same zone.
+  EXPECT_TRUE(has(fedns_->process().log(),
+                  "IXFR of clusterset.local. for 127.0.0.1 with key xfr-key. from serial " + before + ": "))
+      << fedns_->process().log();
+  EXPECT_TRUE(has(knot_->log(), "[clusterset.local.] IXFR, incoming, remote 127.0.0.1@" +
+                                    std::to_string(fedns_->port()) + ", finished"))
       << knot_->log();
+  EXPECT_EQ(zone_records(knot_dig("clusterset.local AXFR")),
+            zone_records(fedns_->kdig("-y " + kKey + " clusterset.local AXFR")));
+
+  // A service that goes away goes from the secondary too, and so does a changed address.
+  std::filesystem::remove(dir_.path() + "/east/api.yaml");
+  write_file(dir_.path() + "/east/web.yaml", exported_service("web", "10.1.0.11"));
+  EXPECT_TRUE(eventually([&] {
+    return has(knot_dig("api.shop.svc.clusterset.local A").output, "NXDOMAIN") &&
+           knot_dig("+short web.shop.svc.clusterset.local A").output == "10.1.0.11\n";
+  })) << knot_->log();
+  EXPECT_TRUE(eventually([&] {
+    return zone_records(knot_dig("clusterset.local AXFR")) ==
+           zone_records(fedns_->kdig("-y " + kKey + " clusterset.local AXFR"));
+  }));
+  EXPECT_FALSE(has(knot_->log(), "AXFR-style")) << knot_->log();
   // The static zone did not change: its serial stayed, nobody was told about it again.
   EXPECT_EQ(soa_serial(knot_dig("+short example.test SOA")), "2026112601");
   EXPECT_TRUE(has(metrics(), "fedns_dns_notifies_total{result=\"answered\"}")) << metrics();
+  EXPECT_FALSE(has(metrics(), "fedns_dns_transfers_total{result=\"incremental\"} 0")) << metrics();
 }
 
 TEST_F(ZoneTransfer, RequestsWithoutTheRightKeyAreRefusedAndLogged) {

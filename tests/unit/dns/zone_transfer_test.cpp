@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <map>
+#include <random>
 #include <set>
 
 #include "dns/generated_names_writer.hpp"
@@ -329,6 +331,103 @@ TEST_F(ZoneTransferTest, UdpTransfersAreRefusedAndSignedQueriesAreAnsweredSigned
   EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOTAUTH);
   EXPECT_TRUE(ldns_pkt_answer(p.get()) == nullptr || ldns_rr_list_rr_count(ldns_pkt_answer(p.get())) == 0);
   EXPECT_EQ(counters.tsig_failures.get(), 1U);
+}
+
+// Applies an IXFR answer (RFC 1995 4: new SOA, then per difference sequence the old SOA, deletions, the new
+// SOA, additions; the new SOA last) to a copy of the old zone's records; false when the answer is not that
+// shape.
+bool apply_ixfr(const std::vector<std::string>& answer, std::set<std::string>& zone) {
+  if (answer.size() < 4 || answer.front() != answer.back()) return false;
+  const std::string& new_soa = answer.front();
+  std::size_t i = 1;
+  if (answer[i].find(" SOA ") == std::string::npos || answer[i] == new_soa) return false;
+  zone.erase(answer[i++]);  // the old SOA
+  for (; i < answer.size() && answer[i] != new_soa; ++i) {
+    if (zone.erase(answer[i]) != 1) return false;  // deleting what is not there: a wrong difference
+  }
+  ++i;  // the new SOA between deletions and additions
+  for (; i + 1 < answer.size(); ++i) {
+    if (!zone.insert(answer[i]).second) return false;  // adding what is there
+  }
+  zone.insert(new_soa);
+  return i + 1 == answer.size();
+}
+
+// The zone as a full transfer sends it: its records as a set (the closing SOA repeats the first).
+std::set<std::string> as_set(const Transfer& t) {
+  return {t.records.begin(), t.records.end()};
+}
+
+TEST_F(ZoneTransferTest, IxfrFromAKeptVersionSendsOnlyWhatChanged) {
+  const auto before = as_set(run(snapshot_, request("example.test.", type::kAXFR, &key())));
+  // Another address for svc, a new name, resort gone, shadowed's generated record changed (still shadowed).
+  GeneratedNamesWriter writer;
+  auto* zone = snapshot_.zones.mutable_zone(kOrigin);
+  // Start from the published names: stage the same nodes again, then the changes.
+  for (std::size_t s = 0; s < model::GeneratedNames::kShards; ++s) {
+    if (const auto* shard = zone->generated->shard(s)) {
+      for (const auto& node : shard->nodes)
+        writer.stage(node.name, node);
+    }
+  }
+  (void)writer.publish();
+  writer.stage(name_from_text("svc.example.test.").value(), address_node("svc.example.test.", 20));
+  writer.stage(name_from_text("new.example.test.").value(), address_node("new.example.test.", 30));
+  writer.stage(name_from_text("resort.example.test.").value(), std::nullopt);
+  writer.stage(name_from_text("shadowed.example.test.").value(), address_node("shadowed.example.test.", 40));
+  zone->generated = writer.publish();
+  (void)serials_.stamp(snapshot_.zones, 1'000);
+  const auto after = as_set(run(snapshot_, request("example.test.", type::kAXFR, &key())));
+
+  const Transfer ixfr = run(snapshot_, request("example.test.", type::kIXFR, &key(), 1000));
+  EXPECT_TRUE(ixfr.verified);
+  // New SOA, old SOA, svc's old address and resort's record, new SOA, svc's new address and the new name,
+  // new SOA.
+  EXPECT_EQ(ixfr.records.size(), 8U) << ::testing::PrintToString(ixfr.records);
+  std::set<std::string> applied = before;
+  EXPECT_TRUE(apply_ixfr(ixfr.records, applied)) << ::testing::PrintToString(ixfr.records);
+  EXPECT_EQ(applied, after);
+  // From a serial never served here: the whole zone.
+  EXPECT_EQ(run(snapshot_, request("example.test.", type::kIXFR, &key(), 900)).records.size(),
+            after.size() + 1);
+}
+
+// Random changes in batches; after each, IXFR from every kept version, applied to what that version's full
+// transfer held, gives what a full transfer holds now.
+TEST_F(ZoneTransferTest, IxfrDifferencesAgreeWithFullTransfersUnderRandomChanges) {
+  std::mt19937 rng(20261127);
+  GeneratedNamesWriter writer;
+  std::map<std::uint32_t, std::set<std::string>> versions;
+  auto* zone = snapshot_.zones.mutable_zone(kOrigin);
+  zone->generated = writer.publish();
+  (void)serials_.stamp(snapshot_.zones, 2'000);
+  auto serial = [&] { return soa_serial(zone->soa_set()->rdatas[0].wire); };
+  versions[serial()] = as_set(run(snapshot_, request("example.test.", type::kAXFR, &key())));
+  for (int batch = 0; batch < 30; ++batch) {
+    for (int change = 0; change < 1 + static_cast<int>(rng() % 6); ++change) {
+      const std::string name = "n" + std::to_string(rng() % 40) + ".example.test.";
+      if (rng() % 4 == 0) {
+        writer.stage(name_from_text(name).value(), std::nullopt);
+      } else {
+        model::Node node = address_node(name, static_cast<std::uint8_t>(rng() % 3));
+        if (rng() % 2 == 0) node.rrsets[0].rdatas.push_back(address_node(name, 9).rrsets[0].rdatas[0]);
+        node.rrsets[0].ttl = rng() % 5 == 0 ? 60 : 5;
+        writer.stage(node.name, node);
+      }
+    }
+    zone->generated = writer.publish();
+    (void)serials_.stamp(snapshot_.zones, 2'000);
+    const auto now_full = as_set(run(snapshot_, request("example.test.", type::kAXFR, &key())));
+    for (const auto& [from, records] : versions) {
+      const Transfer ixfr = run(snapshot_, request("example.test.", type::kIXFR, &key(), from));
+      ASSERT_TRUE(ixfr.verified);
+      std::set<std::string> applied = records;
+      ASSERT_TRUE(apply_ixfr(ixfr.records, applied)) << "batch " << batch << " from " << from;
+      ASSERT_EQ(applied, now_full) << "batch " << batch << " from " << from;
+    }
+    versions[serial()] = now_full;
+  }
+  EXPECT_EQ(zone->history->size(), 31U);  // the fixture's version and one per batch
 }
 
 TEST(ZoneSerials, AStaticZoneKeepsItsConfiguredSerial) {
