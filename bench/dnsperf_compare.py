@@ -153,7 +153,9 @@ zone:
     return subprocess.Popen(["/usr/sbin/nsd", "-d", "-c", conf])
 
 
-def start_knot(d, zone, port):
+def start_knot(d, zone, port, extra="", zone_extra=""):
+    """Knot DNS serving bench.test. from `zone`, one worker of each kind; `extra` adds top-level sections (keys,
+    ACLs) and `zone_extra` lines to the zone's entry."""
     conf = os.path.join(d, "knot.conf")
     with open(conf, "w") as f:
         f.write(f"""server:
@@ -167,12 +169,12 @@ log:
     any: error
 database:
     storage: "{d}"
-zone:
+{extra}zone:
   - domain: bench.test
     file: "{zone}"
     journal-content: none
     zonefile-sync: -1
-""")
+{zone_extra}""")
     return subprocess.Popen(["/usr/sbin/knotd", "-c", conf])
 
 

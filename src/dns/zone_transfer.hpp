@@ -20,7 +20,7 @@
 
 namespace fedns::dns {
 
-class ResponseBuilder;
+class TransferMessage;
 
 // Whether the message asks for AXFR or IXFR (a standard query), so TCP hands it to a ZoneTransfer.
 bool is_transfer_request(std::span<const std::uint8_t> message) noexcept;
@@ -71,7 +71,7 @@ class ZoneTransfer {
   };
   std::size_t error_message(std::span<std::uint8_t> out) noexcept;
   // Writes the message's counts and signs it.
-  std::size_t finish(ResponseBuilder& response, std::span<std::uint8_t> out) noexcept;
+  std::size_t finish(TransferMessage& message, std::span<std::uint8_t> out) noexcept;
   // Advances the cursor to the next record to send; false at the end of the zone's records.
   bool current_record(const model::Node*& node, const model::RRset*& set, std::uint16_t& index) noexcept;
   void advance() noexcept;
