@@ -15,6 +15,7 @@
 
 #include "support/fedns_server.hpp"
 #include "support/knot_server.hpp"
+#include "support/nsd_server.hpp"
 
 namespace fedns::e2e {
 namespace {
@@ -232,6 +233,36 @@ TEST_F(ZoneTransfer, ChangesReachTheSecondaryThroughNotify) {
   EXPECT_EQ(soa_serial(knot_dig("+short example.test SOA")), "2026112601");
   EXPECT_TRUE(has(metrics(), "fedns_dns_notifies_total{result=\"answered\"}")) << metrics();
   EXPECT_FALSE(has(metrics(), "fedns_dns_transfers_total{result=\"incremental\"} 0")) << metrics();
+}
+
+// The same with NSD, another implementation of the secondary side (its own IXFR client and TSIG).
+TEST_F(ZoneTransfer, AnNsdSecondaryFollowsToo) {
+  start_fedns();
+  const TempDir nsd_dir;
+  const NsdSecondary nsd(nsd_dir, {"example.test", "clusterset.local"},
+                         KnotPrimary{fedns_->port(), "xfr-key", "hmac-sha256", kSecret}, knot_port_);
+  auto nsd_dig = [&](const std::string& args) {
+    return run_command("kdig @127.0.0.1 -p " + std::to_string(nsd.port()) + " +time=2 +retry=0 " + args);
+  };
+  for (const std::string zone : {"example.test", "clusterset.local"}) {
+    EXPECT_EQ(zone_records(nsd_dig(zone + " AXFR")),
+              zone_records(fedns_->kdig("-y " + kKey + " " + zone + " AXFR")))
+        << zone << "\n"
+        << nsd.log();
+  }
+  write_file(dir_.path() + "/east/api.yaml", exported_service("api", "10.1.0.20"));
+  EXPECT_TRUE(eventually([&] {
+    return nsd_dig("+short api.shop.svc.clusterset.local A").output == "10.1.0.20\n";
+  })) << fedns_->process().log()
+      << nsd.log();
+  std::filesystem::remove(dir_.path() + "/east/api.yaml");
+  EXPECT_TRUE(eventually([&] {
+    return zone_records(nsd_dig("clusterset.local AXFR")) ==
+           zone_records(fedns_->kdig("-y " + kKey + " clusterset.local AXFR"));
+  })) << nsd.log();
+  EXPECT_TRUE(
+      has(fedns_->process().log(), "IXFR of clusterset.local. for 127.0.0.1 with key xfr-key. from serial"))
+      << fedns_->process().log();
 }
 
 TEST_F(ZoneTransfer, RequestsWithoutTheRightKeyAreRefusedAndLogged) {
