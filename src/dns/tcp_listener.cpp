@@ -152,8 +152,18 @@ asio::awaitable<bool> TcpService::transfer(tcp::socket& socket, Connection& self
       transfer.result() == TransferResult::kIncremental) {
     log::info(outcome + ": " + std::to_string(transfer.records()) + " record(s) in " +
               std::to_string(transfer.messages()) + " message(s)");
+  } else if (const auto now = std::chrono::steady_clock::now();
+             now - last_refusal_logged_ >= std::chrono::seconds(1)) {
+    // At most one line a second per worker, so a flood of bad requests cannot flood the log; the metric
+    // counts them all.
+    log::warn("refused " + outcome +
+              (refusals_not_logged_ == 0 ? ""
+                                         : " (and " + std::to_string(refusals_not_logged_) +
+                                               " more refused transfer(s) since the last such line)"));
+    last_refusal_logged_ = now;
+    refusals_not_logged_ = 0;
   } else {
-    log::warn("refused " + outcome);
+    ++refusals_not_logged_;
   }
   if (ec) co_return false;
   self.busy = false;

@@ -54,6 +54,8 @@ class TcpService {
   std::list<Connection*> lru_;  // least recently active first
   boost::asio::steady_timer sweep_timer_;
   bool draining_ = false;
+  std::chrono::steady_clock::time_point last_refusal_logged_{};  // refused transfers: logged at most 1/s
+  std::uint64_t refusals_not_logged_ = 0;
 };
 
 }  // namespace fedns::dns

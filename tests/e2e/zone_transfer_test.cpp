@@ -268,20 +268,26 @@ TEST_F(ZoneTransfer, AnNsdSecondaryFollowsToo) {
 TEST_F(ZoneTransfer, RequestsWithoutTheRightKeyAreRefusedAndLogged) {
   start_fedns();
   const std::uint16_t port = fedns_->port();
+  // Refusals are logged at most once a second per worker: space the kinds out so each gets its line.
+  auto next_kind = [] { std::this_thread::sleep_for(1100ms); };
   Reply r = first_message(port, request("example.test.", LDNS_RR_TYPE_AXFR));
   EXPECT_EQ(r.rcode, LDNS_RCODE_REFUSED);
   EXPECT_EQ(r.tsig_error, -1);
   EXPECT_EQ(r.records, 0U);
+  next_kind();
   r = first_message(port, request("example.test.", LDNS_RR_TYPE_AXFR, "xfr-key.", kOtherSecret));
   EXPECT_EQ(r.rcode, LDNS_RCODE_NOTAUTH);
   EXPECT_EQ(r.tsig_error, 16);  // BADSIG
+  next_kind();
   r = first_message(port, request("example.test.", LDNS_RR_TYPE_AXFR, "stranger.", kSecret));
   EXPECT_EQ(r.rcode, LDNS_RCODE_NOTAUTH);
   EXPECT_EQ(r.tsig_error, 17);  // BADKEY
+  next_kind();
   // A good key, but its secondary pulls only from 10.0.0.0/8.
   r = first_message(port, request("example.test.", LDNS_RR_TYPE_AXFR, "pull-only.", kOtherSecret));
   EXPECT_EQ(r.rcode, LDNS_RCODE_REFUSED);
   EXPECT_EQ(r.tsig_error, 0);
+  next_kind();
   // Not a zone apex; IXFR without its SOA.
   EXPECT_EQ(first_message(port, request("www.example.test.", LDNS_RR_TYPE_AXFR, "xfr-key.")).rcode,
             LDNS_RCODE_NOTAUTH);
@@ -308,9 +314,22 @@ TEST_F(ZoneTransfer, RequestsWithoutTheRightKeyAreRefusedAndLogged) {
   };
   for (const auto& line : refusals)
     EXPECT_TRUE(has(log, line)) << line << "\n" << log;
+  // A burst of 40 unsigned requests: refused every one, counted every one, logged a few lines (one a second
+  // per worker at most), then said how many went unlogged.
+  const auto lines_before = std::count(log.begin(), log.end(), '\n');
+  next_kind();
+  for (int i = 0; i < 40; ++i)
+    EXPECT_EQ(first_message(port, request("example.test.", LDNS_RR_TYPE_AXFR)).rcode, LDNS_RCODE_REFUSED);
+  next_kind();
+  for (int i = 0; i < 2; ++i)  // one per worker, whichever takes the connection
+    (void)first_message(port, request("example.test.", LDNS_RR_TYPE_AXFR));
+  const std::string after_burst = fedns_->process().log();
+  EXPECT_LE(std::count(after_burst.begin(), after_burst.end(), '\n') - lines_before, 6) << after_burst;
+  EXPECT_TRUE(has(after_burst, " more refused transfer(s) since the last such line)")) << after_burst;
+
   const std::string m = metrics();
   for (const std::string line :
-       {"fedns_dns_transfers_total{result=\"refused\"} 2", "fedns_dns_transfers_total{result=\"bad_tsig\"} 2",
+       {"fedns_dns_transfers_total{result=\"refused\"} 44", "fedns_dns_transfers_total{result=\"bad_tsig\"} 2",
         "fedns_dns_transfers_total{result=\"notauth\"} 1",
         "fedns_dns_transfers_total{result=\"malformed\"} 1", "fedns_dns_transfers_total{result=\"full\"} 1",
         "fedns_dns_tsig_failures_total 2"}) {
