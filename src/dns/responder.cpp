@@ -153,10 +153,13 @@ std::size_t max_response_size(const Query& query, const RequestInfo& info,
 
 namespace {
 
-// Everything after parsing: the pipeline, OPT and counters. `tail` is room kept for a TSIG record.
-std::size_t answer(const Query& query, ParseStatus status, std::span<const std::uint8_t> message,
-                   std::span<std::uint8_t> out, const RequestInfo& info, const ServingSnapshot& snapshot,
-                   WorkerCounters& counters, std::size_t tail) noexcept {
+// Everything after parsing: the pipeline, OPT and counters. `tail` is room kept for a TSIG record. Inlined in
+// both callers: as a call it cost the unsigned path ~40 instructions per query (callgrind).
+[[gnu::always_inline]] inline std::size_t answer(const Query& query, ParseStatus status,
+                                                 std::span<const std::uint8_t> message,
+                                                 std::span<std::uint8_t> out, const RequestInfo& info,
+                                                 const ServingSnapshot& snapshot, WorkerCounters& counters,
+                                                 std::size_t tail) noexcept {
   ResponseBuilder response(out, max_response_size(query, info, snapshot.options));
   response.begin(query, message);
 
@@ -197,9 +200,10 @@ std::size_t answer(const Query& query, ParseStatus status, std::span<const std::
 // A signed query (RFC 8945 5.2): checked before it is answered, and the answer signed with the same key. A
 // key we do not know or a wrong MAC gets NOTAUTH with the TSIG error and an empty MAC; a bad time NOTAUTH
 // signed. Only signed queries pay for this (OpenSSL's HMAC allocates); the unsigned path is untouched.
-std::size_t respond_signed(const Query& query, std::span<const std::uint8_t> message,
-                           std::span<std::uint8_t> out, const RequestInfo& info,
-                           const ServingSnapshot& snapshot, WorkerCounters& counters) noexcept {
+[[gnu::noinline]] std::size_t respond_signed(const Query& query, std::span<const std::uint8_t> message,
+                                             std::span<std::uint8_t> out, const RequestInfo& info,
+                                             const ServingSnapshot& snapshot,
+                                             WorkerCounters& counters) noexcept {
   TsigRecord record;
   if (!parse_tsig_record(message, query.tsig_offset, record))
     return answer(query, ParseStatus::kFormErr, message, out, info, snapshot, counters, 0);

@@ -174,29 +174,8 @@ class ZoneAnswerer {
         return Step::kFollowCname;
       }
     }
-    if (qtype == type::kANY) {
-      if (node.rrsets.empty()) {
-        negative(zone, rcode::kNoError);
-        return Step::kDone;
-      }
-      // RFC 8482 4.1: over UDP one RRset is enough; over TCP there is no amplification to fear. A set whose
-      // targets are all down and that fails closed does not count as an answer.
-      bool answered = false;
-      for (const auto& node_set : node.rrsets) {
-        const model::RRset& set = node_set.type == type::kSOA ? *zone.soa_set() : node_set;
-        const Picked picked = pick(set, in_.health, in_.client);
-        if (picked.pick == Pick::kNone) continue;
-        if (!add(Section::kAnswer, owner, set, picked)) return Step::kDone;
-        answered = true;
-        if (transport_ == Transport::kUdp) break;
-      }
-      if (!answered) negative(zone, rcode::kNoError);
-      additional_for_answer(zone);
-      return Step::kDone;
-    }
-    // The apex's SOA is the served one, whose serial may follow the generated names.
-    const model::RRset* set =
-        qtype == type::kSOA && &node == &zone.zone().apex_node() ? zone.soa_set() : node.find(qtype);
+    if (qtype == type::kANY) return answer_any(zone, node, owner);
+    const model::RRset* set = qtype == type::kSOA ? served_soa(zone, node) : node.find(qtype);
     const Picked picked = set == nullptr ? Picked{Pick::kNone, 0} : pick(*set, in_.health, in_.client);
     if (picked.pick == Pick::kNone) {
       // NODATA: the name exists, the type does not (RFC 2308 2.2), or nothing it points at is up and the
@@ -208,6 +187,36 @@ class ZoneAnswerer {
     answered_ = set;
     additional_for_answer(zone);
     return Step::kDone;
+  }
+
+  // ANY (RFC 8482 4.1): over UDP one RRset is enough; over TCP there is no amplification to fear. A set whose
+  // targets are all down and that fails closed does not count as an answer. Out of line: rare, and it keeps
+  // answer_node small enough to be inlined on the common path.
+  [[gnu::noinline]] Step answer_any(const model::ServedZone& zone, const model::Node& node,
+                                    std::string_view owner) noexcept {
+    if (node.rrsets.empty()) {
+      negative(zone, rcode::kNoError);
+      return Step::kDone;
+    }
+    bool answered = false;
+    for (const auto& node_set : node.rrsets) {
+      const model::RRset* served = node_set.type == type::kSOA ? zone.soa_set() : &node_set;
+      const model::RRset& set = served != nullptr ? *served : node_set;
+      const Picked picked = pick(set, in_.health, in_.client);
+      if (picked.pick == Pick::kNone) continue;
+      if (!add(Section::kAnswer, owner, set, picked)) return Step::kDone;
+      answered = true;
+      if (transport_ == Transport::kUdp) break;
+    }
+    if (!answered) negative(zone, rcode::kNoError);
+    additional_for_answer(zone);
+    return Step::kDone;
+  }
+
+  // The apex's SOA is the served one, whose serial may follow the generated names (out of line, as above).
+  [[gnu::noinline]] static const model::RRset* served_soa(const model::ServedZone& zone,
+                                                          const model::Node& node) noexcept {
+    return &node == &zone.zone().apex_node() ? zone.soa_set() : node.find(type::kSOA);
   }
 
   void referral(const model::ServedZone& zone, const model::Node& cut, std::string_view cut_name) noexcept {
