@@ -47,8 +47,9 @@ const char* transfer_result_name(TransferResult result) noexcept {
 
 namespace {
 
-// Messages of 16 KiB: every name in them is within a compression pointer's reach (14 bits), so a repeated owner
-// is always two octets; 64 KiB messages were 21% larger on the wire for the same records (bench/README.md).
+// Messages of 16 KiB: every name in them is within a compression pointer's reach (14 bits), so a repeated
+// owner is always two octets; 64 KiB messages were 21% larger on the wire for the same records
+// (bench/README.md).
 constexpr std::size_t kTransferMessageSize = 16384;
 
 // The serial of the SOA in an IXFR request's authority section (RFC 1995 3), if it carries one.
@@ -109,21 +110,17 @@ ZoneTransfer::ZoneTransfer(std::span<const std::uint8_t> request,
   description_ += " with key " + key_text;
   if (verdict.error == tsig_error::kBadKey || verdict.error == tsig_error::kBadSig) {
     tsig_error_ = verdict.error;
-    {
-      fail(rcode::kNotAuth, TransferResult::kBadTsig,
-           verdict.error == tsig_error::kBadKey ? "unknown key (BADKEY)" : "wrong signature (BADSIG)");
-      return;
-    }
+    fail(rcode::kNotAuth, TransferResult::kBadTsig,
+         verdict.error == tsig_error::kBadKey ? "unknown key (BADKEY)" : "wrong signature (BADSIG)");
+    return;
   }
   key_ = verdict.key;
   signer_ = std::make_unique<TsigSigner>(*key_,
                                          std::span<const std::uint8_t>(verdict.mac.data(), verdict.mac_size));
   if (verdict.error == tsig_error::kBadTime) {
     tsig_error_ = verdict.error;
-    {
-      fail(rcode::kNotAuth, TransferResult::kBadTsig, "signed at a time outside the fudge window (BADTIME)");
-      return;
-    }
+    fail(rcode::kNotAuth, TransferResult::kBadTsig, "signed at a time outside the fudge window (BADTIME)");
+    return;
   }
   if (!policy->allows(*key_, zone_->base->origin, client)) {
     fail(rcode::kRefused, TransferResult::kRefused, "key not allowed for this zone from this address");
