@@ -329,8 +329,8 @@ TEST_F(ZoneTransfer, RequestsWithoutTheRightKeyAreRefusedAndLogged) {
 
   const std::string m = metrics();
   for (const std::string line :
-       {"fedns_dns_transfers_total{result=\"refused\"} 44", "fedns_dns_transfers_total{result=\"bad_tsig\"} 2",
-        "fedns_dns_transfers_total{result=\"notauth\"} 1",
+       {"fedns_dns_transfers_total{result=\"refused\"} 44",
+        "fedns_dns_transfers_total{result=\"bad_tsig\"} 2", "fedns_dns_transfers_total{result=\"notauth\"} 1",
         "fedns_dns_transfers_total{result=\"malformed\"} 1", "fedns_dns_transfers_total{result=\"full\"} 1",
         "fedns_dns_tsig_failures_total 2"}) {
     EXPECT_TRUE(has(m, line)) << line << "\n" << m;

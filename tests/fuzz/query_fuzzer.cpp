@@ -35,7 +35,8 @@ const fedns::dns::ServingSnapshot& snapshot() {
     s->options.version = "fuzz";
     auto policy = std::make_shared<fedns::dns::TransferPolicy>();
     policy->keys.push_back(
-        fedns::dns::make_tsig_key("fuzz-key.", "hmac-sha256", "ZnV6ei1mdXp6LWZ1enotZnV6ei1mdXp6LWZ1eno=").value());
+        fedns::dns::make_tsig_key("fuzz-key.", "hmac-sha256", "ZnV6ei1mdXp6LWZ1enotZnV6ei1mdXp6LWZ1eno=")
+            .value());
     policy->secondaries.push_back({"fuzz", 0, {}, nullptr, {}});
     s->options.transfer = std::move(policy);
     return s;

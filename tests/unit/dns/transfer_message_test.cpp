@@ -69,8 +69,9 @@ TEST(TransferMessage, NamesUnderTheOriginAndRepeatedOwnersAreCompressedAndReadBa
 }
 
 TEST(TransferMessage, ALabelThatOnlyLooksLikeTheOriginsTailIsWrittenInFull) {
-  // "ab\004test.example.test." (a label whose octets end like a label of the origin) is compressed at the right
-  // boundary; "x\007example\004test." (one label that ends with the origin's octets) is not under the origin.
+  // "ab\004test.example.test." (a label whose octets end like a label of the origin) is compressed at the
+  // right boundary; "x\007example\004test." (one label that ends with the origin's octets) is not under the
+  // origin.
   const std::string inside = std::string(
                                  "\x07"
                                  "ab\x04test",
@@ -87,8 +88,8 @@ TEST(TransferMessage, ALabelThatOnlyLooksLikeTheOriginsTailIsWrittenInFull) {
 }
 
 TEST(TransferMessage, OwnersPastThePointerReachAndAFullMessage) {
-  // 2,000 TXT records of 60 octets under one owner: the owner's first copy is at offset 30 and later ones point
-  // to it; a copy past 16 KiB (out of a pointer's reach) is its label and a pointer to the origin.
+  // 2,000 TXT records of 60 octets under one owner: the owner's first copy is at offset 30 and later ones
+  // point to it; a copy past 16 KiB (out of a pointer's reach) is its label and a pointer to the origin.
   std::vector<std::pair<std::string, model::RRset>> records;
   const std::string owner = name_from_text("t.example.test.").value();
   records.reserve(2000);
