@@ -17,6 +17,22 @@
 
 namespace fedns::e2e {
 
+// Waits until the name server `process` on 127.0.0.1:`port` answers each zone's SOA with NOERROR (loaded; for
+// a secondary, transferred once), for up to 15 s; throws with its log when it does not, or when it exits.
+inline void wait_until_serving(Process& process, std::uint16_t port, const std::vector<std::string>& zones,
+                               const std::string& what) {
+  for (const auto& zone : zones) {
+    const Bytes probe = ldns_query(zone + ".", LDNS_RR_TYPE_SOA);
+    bool answered = false;
+    for (int i = 0; i < 600 && !answered && process.running(); ++i) {
+      const auto r = udp_exchange("127.0.0.1", port, probe, std::chrono::milliseconds(50));
+      answered = r && (*r)[3] == 0x00;
+      if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    if (!answered) throw std::runtime_error(what + " did not serve " + zone + ":\n" + process.log());
+  }
+}
+
 // The primary a Knot secondary pulls from (fedns on 127.0.0.1), with the TSIG key both sides hold.
 struct KnotPrimary {
   std::uint16_t port = 0;
@@ -85,20 +101,7 @@ class KnotServer {
                                            dir.path() + "\"\n" + zones_conf);
     process_ = std::make_unique<Process>(std::vector<std::string>{"/usr/sbin/knotd", "-c", conf},
                                          dir.path() + "/knot.log");
-    for (const auto& zone : zones) {
-      const Bytes probe = ldns_query(zone + ".", LDNS_RR_TYPE_SOA);
-      bool answered = false;
-      for (int i = 0; i < 400 && !answered; ++i) {
-        if (auto r = udp_exchange("127.0.0.1", port_, probe, std::chrono::milliseconds(50));
-            r && (*r)[3] == 0x00) {  // NOERROR: loaded (a secondary: transferred)
-          answered = true;
-          break;
-        }
-        if (!process_->running()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
-      }
-      if (!answered) throw std::runtime_error("knotd did not serve " + zone + ":\n" + process_->log());
-    }
+    wait_until_serving(*process_, port_, zones, "knotd");
   }
 
   std::uint16_t port_;

@@ -41,18 +41,7 @@ class NsdSecondary {
     const std::string path = dir.write("nsd.conf", conf);
     process_ = std::make_unique<Process>(std::vector<std::string>{"/usr/sbin/nsd", "-d", "-c", path},
                                          d + "/nsd.log");
-    for (const auto& zone : zones) {
-      const Bytes probe = ldns_query(zone + ".", LDNS_RR_TYPE_SOA);
-      bool answered = false;
-      for (int i = 0; i < 600 && !answered && process_->running(); ++i) {
-        if (auto r = udp_exchange("127.0.0.1", port_, probe, std::chrono::milliseconds(50));
-            r && (*r)[3] == 0x00)
-          answered = true;
-        else
-          std::this_thread::sleep_for(std::chrono::milliseconds(25));
-      }
-      if (!answered) throw std::runtime_error("nsd did not serve " + zone + ":\n" + process_->log());
-    }
+    wait_until_serving(*process_, port_, zones, "nsd");
   }
   ~NsdSecondary() {
     process_->signal(SIGTERM);
