@@ -79,16 +79,22 @@ def tree_pids(pid):
     return out
 
 
-def cpu_seconds(pid):
-    total = 0
+def cpu_user_system(pid):
+    """(utime, stime) in seconds of the process and its descendants, all threads."""
+    user = system = 0
     for p in tree_pids(pid):
         try:
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime, all threads
+            user += int(fields[11])
+            system += int(fields[12])
         except OSError:
             pass
-    return total / CLK_TCK
+    return user / CLK_TCK, system / CLK_TCK
+
+
+def cpu_seconds(pid):
+    return sum(cpu_user_system(pid))
 
 
 def rss_mib(pid):

@@ -25,7 +25,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dnsperf_compare import cpu_seconds, free_port, rss_mib  # noqa: E402  (same measuring as the static bench)
+from dnsperf_compare import cpu_user_system, free_port, rss_mib  # noqa: E402  (same measuring as the static bench)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATACENTERS = [  # name, coordinates, an address GeoLite2 places there
@@ -188,14 +188,14 @@ def measure(name, proc, port, queries, seconds, count, static):
     correct = all(dig_short(port, subnet, probe) == [expected] for subnet, _, expected in CLIENTS)
     for _, ecs, _ in CLIENTS:  # warm-up
         run_dnsperf(port, queries, 1, ecs)
-    before = cpu_seconds(proc.pid)
+    before = cpu_user_system(proc.pid)
     completed = lost = 0
     per = max(1, seconds // len(CLIENTS))
     for _, ecs, _ in CLIENTS:
         c, l = run_dnsperf(port, queries, per, ecs)
         completed += c
         lost += l
-    after = cpu_seconds(proc.pid)
+    after = cpu_user_system(proc.pid)
     rss = rss_mib(proc.pid)
     proc.terminate()
     try:
@@ -203,7 +203,9 @@ def measure(name, proc, port, queries, seconds, count, static):
     except subprocess.TimeoutExpired:
         proc.kill()
     return {"name": name, "qps": completed / (per * len(CLIENTS)), "lost": lost, "completed": completed,
-            "cpu_us": (after - before) * 1e6 / max(completed, 1), "rss": rss,
+            "cpu_us": (sum(after) - sum(before)) * 1e6 / max(completed, 1),
+            "user_us": (after[0] - before[0]) * 1e6 / max(completed, 1),
+            "sys_us": (after[1] - before[1]) * 1e6 / max(completed, 1), "rss": rss,
             "correct": "static" if static else ("yes" if correct else "NO")}
 
 
@@ -252,9 +254,11 @@ def main():
             model = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
         print(f"\n{args.names} geo-nearest names, ECS from GB/US/AU, {args.seconds}s dnsperf per server and round, "
               f"one server worker; {os.cpu_count()} cores, {model}")
-        print(f"{'server':13} {'QPS':>10} {'lost':>7} {'CPU us/query':>13} {'RSS MiB':>8} {'nearest?':>9}  rounds")
+        print(f"{'server':13} {'QPS':>10} {'lost':>7} {'CPU us/query':>13} {'user':>6} {'system':>6} {'RSS MiB':>8} "
+              f"{'nearest?':>9}  rounds")
         for r in results:
-            print(f"{r['name']:13} {r['qps']:10.0f} {r['lost']:7d} {r['cpu_us']:13.2f} {r['rss']:8.1f} "
+            print(f"{r['name']:13} {r['qps']:10.0f} {r['lost']:7d} {r['cpu_us']:13.2f} {r['user_us']:6.2f} "
+                  f"{r['sys_us']:6.2f} {r['rss']:8.1f} "
                   f"{r['correct']:>9}  {r['all']}")
         by = {r["name"]: r for r in results}
         fedns = by["fedns"]["cpu_us"]
