@@ -34,6 +34,7 @@ std::shared_ptr<const model::GeneratedNames> GeneratedNamesWriter::publish() {
       }
       std::sort(shard->nodes.begin(), shard->nodes.end(),
                 [](const model::Node& a, const model::Node& b) { return a.name < b.name; });
+      shard->index_names();
       ++last_cost_.shards_copied;
       last_cost_.nodes_copied += shard->nodes.size();
       group->shards[slot] = shard->nodes.empty() ? nullptr : std::shared_ptr<const model::NameShard>(shard);

@@ -2,6 +2,7 @@
 #include "model/zone_set.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <utility>
 
@@ -14,7 +15,24 @@ void Zone::reindex() {
     index.emplace(nodes[i].name, i);
 }
 
+void NameShard::index_names() {
+  names.clear();
+  for (const Node& node : nodes) {
+    names.push_back(static_cast<char>(node.name.size()));  // a wire name is at most 255 octets
+    names.insert(names.end(), node.name.begin(), node.name.end());
+  }
+}
+
 const Node* NameShard::find(std::string_view name) const noexcept {
+  if (!names.empty()) {
+    std::size_t at = 0;
+    for (const Node& node : nodes) {
+      const std::size_t size = static_cast<std::uint8_t>(names[at]);
+      if (size == name.size() && std::memcmp(names.data() + at + 1, name.data(), size) == 0) return &node;
+      at += 1 + size;
+    }
+    return nullptr;
+  }
   const auto it = std::lower_bound(nodes.begin(), nodes.end(), name,
                                    [](const Node& node, std::string_view n) { return node.name < n; });
   return it != nodes.end() && it->name == name ? &*it : nullptr;

@@ -12,6 +12,7 @@
 
 #include "model/answer_policy.hpp"
 #include "model/health_table.hpp"
+#include "model/inline_vector.hpp"
 
 namespace fedns::model {
 
@@ -33,10 +34,18 @@ struct RData {
   TargetId health_target = kNoTarget;
 };
 
-struct RRset {
+// A set's records, a node's sets and a shard's nodes are kept inline up to these counts (most generated
+// names: one node per shard, one set per node, a record per cluster), so that the query path finds a
+// generated name's records in one allocation instead of following four pointers to four (cold) ones; that
+// chase was most of what a dynamic answer cost over a static one (docs/decisions/0009-query-path-memory.md).
+inline constexpr std::size_t kInlineRecords = 3;
+inline constexpr std::size_t kInlineSets = 1;
+inline constexpr std::size_t kInlineNodes = 1;
+
+struct RRset {  // NOLINT(bugprone-exception-escape): its moves, see model/inline_vector.hpp
   std::uint16_t type = 0;
   std::uint32_t ttl = 0;
-  std::vector<RData> rdatas;
+  InlineVector<RData, kInlineRecords> rdatas;
   // Nodes of this zone whose A/AAAA belong in the additional section when this set is answered
   // (NS targets, MX exchanges, SRV targets; RFC 1035 3.3.9, 4.3.2 step 6; RFC 2782).
   std::vector<std::uint32_t> additional_nodes;
@@ -52,11 +61,11 @@ struct RRset {
   std::shared_ptr<const AnswerPolicy> policy;
 };
 
-struct Node {
-  std::string name;                        // lower-case wire form, absolute
-  std::vector<RRset> rrsets;               // sorted by type
-  bool delegation = false;                 // NS below the apex: a zone cut (RFC 1034 4.2.1)
-  std::uint32_t wildcard_child = kNoNode;  // index of "*.<this name>" if it exists (RFC 1034 4.3.3)
+struct Node {        // NOLINT(bugprone-exception-escape): its moves, see model/inline_vector.hpp
+  std::string name;  // lower-case wire form, absolute
+  InlineVector<RRset, kInlineSets> rrsets;  // sorted by type
+  bool delegation = false;                  // NS below the apex: a zone cut (RFC 1034 4.2.1)
+  std::uint32_t wildcard_child = kNoNode;   // index of "*.<this name>" if it exists (RFC 1034 4.3.3)
 
   [[nodiscard]] const RRset* find(std::uint16_t type) const noexcept {
     for (const auto& set : rrsets) {
@@ -98,7 +107,14 @@ struct Zone {
 // catalog up to hundreds of thousands of names (shards stay a handful of nodes, sorted, searched by
 // bisection).
 struct NameShard {
-  std::vector<Node> nodes;  // sorted by name
+  // The nodes' names again, each after a length octet, in node order, kept inline: a lookup compares the
+  // query's name here, in the shard's own allocation, instead of in each name's heap buffer (a cache miss
+  // per query on the generated path). Built by index_names() once `nodes` is final; until then find()
+  // compares the nodes' names.
+  InlineVector<char, 88> names;
+  InlineVector<Node, kInlineNodes> nodes;  // sorted by name
+
+  void index_names();
   [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept;
 };
 
@@ -109,13 +125,25 @@ struct ShardGroup {
 
 class GeneratedNames {
  public:
+  static constexpr std::size_t kCacheLine = 64;
   static constexpr std::size_t kGroups = 256;
   static constexpr std::size_t kShards = kGroups * ShardGroup::kSize;
   static std::size_t shard_of(std::string_view lower_wire_name) noexcept;
 
   [[nodiscard]] const Node* find(std::string_view lower_wire_name) const noexcept {
     const NameShard* shard = this->shard(shard_of(lower_wire_name));
-    return shard == nullptr ? nullptr : shard->find(lower_wire_name);
+    if (shard == nullptr) return nullptr;
+    prefetch_lines(shard);
+    return shard->find(lower_wire_name);
+  }
+  // Start loading what find() will read for a name in shard `i` (shard_of), ahead of it: the slot, and once
+  // the slot has arrived, the shard (dns/responder.hpp: prepare() and prefetch()).
+  void prefetch_slot(std::size_t i) const noexcept {
+    if (const auto& group = groups_[i / ShardGroup::kSize]; group != nullptr)
+      __builtin_prefetch(&group->shards[i % ShardGroup::kSize]);
+  }
+  void prefetch_shard(std::size_t i) const noexcept {
+    if (const NameShard* found = shard(i); found != nullptr) prefetch_lines(found);
   }
   [[nodiscard]] const NameShard* shard(std::size_t i) const noexcept {
     const auto& group = groups_[i / ShardGroup::kSize];
@@ -128,6 +156,14 @@ class GeneratedNames {
   [[nodiscard]] std::size_t node_count() const noexcept;
 
  private:
+  // A shard's names, nodes, sets and records are inline: ask for all its cache lines at once, not for one
+  // after the other as the search reaches them (each a miss on the cold path of a generated answer).
+  static void prefetch_lines(const NameShard* shard) noexcept {
+    const auto* bytes = reinterpret_cast<const char*>(shard);
+    for (std::size_t offset = 0; offset < sizeof(NameShard); offset += kCacheLine)
+      __builtin_prefetch(bytes + offset);
+  }
+
   std::array<std::shared_ptr<const ShardGroup>, kGroups> groups_;
 };
 

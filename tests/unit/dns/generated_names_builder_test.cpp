@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -265,6 +266,33 @@ TEST_F(GeneratedNamesTest, ConfiguredRecordsShadowGeneratedNamesAndSaySo) {
   EXPECT_EQ(ldns_pkt_ancount(txt.get()), 1);
   auto srv = parse(responder_.ask(snapshot, "_http._tcp.svc0.ns0.svc.clusterset.local.", LDNS_RR_TYPE_SRV));
   EXPECT_EQ(ldns_pkt_ancount(srv.get()), 1);
+}
+
+// A shard's inline name index (model::NameShard::names, what the query path compares) finds exactly what
+// its nodes hold: every name, nothing that only shares a prefix or a length with one, and the same before
+// the index is built.
+TEST(NameShard, TheNameIndexFindsExactlyTheNodesNames) {
+  model::NameShard shard;
+  for (const char* text : {"a.svc.clusterset.local.", "ab.svc.clusterset.local.", "b.svc.clusterset.local.",
+                           "a-much-longer-service-name-than-the-inline-index-holds.some-namespace.svc."
+                           "clusterset.local."}) {
+    model::Node node;
+    node.name = name_from_text(text).value();
+    shard.nodes.push_back(std::move(node));
+  }
+  std::sort(shard.nodes.begin(), shard.nodes.end(),
+            [](const model::Node& a, const model::Node& b) { return a.name < b.name; });
+  const std::vector<std::string> absent = {name_from_text("c.svc.clusterset.local.").value(),
+                                           name_from_text("a.svc.clusterset.local.x.").value(),
+                                           name_from_text("svc.clusterset.local.").value(),
+                                           name_from_text("b.svc.clusterset.locam.").value(), std::string()};
+  for (const bool indexed : {false, true}) {
+    if (indexed) shard.index_names();
+    for (const auto& node : shard.nodes)
+      EXPECT_EQ(shard.find(node.name), &node) << name_to_text(node.name) << (indexed ? " indexed" : "");
+    for (const auto& name : absent)
+      EXPECT_EQ(shard.find(name), nullptr) << name_to_text(name) << (indexed ? " indexed" : "");
+  }
 }
 
 }  // namespace
