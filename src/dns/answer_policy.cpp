@@ -33,8 +33,8 @@ class StepRunner {
 
   void run(const model::PolicyStep& step) noexcept {
     step_ = &step;
-    if (in_.trace != nullptr) before_ = c_;  // only the trace needs the candidates as they were
-    std::size_t measured = 0;                // how many values the step filled (for the trace)
+    if (in_.trace != nullptr) before_.assign(c_);  // only the trace needs the candidates as they were
+    std::size_t measured = 0;                      // how many values the step filled (for the trace)
     const char* note = "";
     switch (step.kind) {
       case model::PolicyStepKind::kLocality:

@@ -4,6 +4,7 @@
 // AnswerInputs, so tests drive it with a scripted random source.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -40,8 +41,15 @@ class SplitMixRandom final : public PolicyRandom {
 // this answers its first kMaxPolicyCandidates records through the policy (more never fit a UDP answer).
 inline constexpr std::size_t kMaxPolicyCandidates = 256;
 struct Candidates {
-  std::array<std::uint16_t, kMaxPolicyCandidates> at{};
+  // Only the first `size` entries are ever read: not zeroed, since every answer builds one (zeroing it
+  // cost 512 bytes of stores per query). Copy with assign(), which copies those alone.
+  std::array<std::uint16_t, kMaxPolicyCandidates> at;  // NOLINT(cppcoreguidelines-pro-type-member-init)
   std::size_t size = 0;
+
+  void assign(const Candidates& other) noexcept {
+    std::copy_n(other.at.begin(), other.size, at.begin());
+    size = other.size;
+  }
 
   [[nodiscard]] std::span<const std::uint16_t> view() const noexcept { return {at.data(), size}; }
   void push(std::uint16_t index) noexcept {
