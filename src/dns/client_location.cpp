@@ -6,8 +6,11 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstring>
+
+#include "dns/location_cache.hpp"
 
 namespace fedns::dns {
 namespace {
@@ -379,7 +382,9 @@ std::uint16_t ClientLocator::id(const std::string& name) const {
 }
 
 Result<ClientLocator> ClientLocator::build(const Config& config) {
+  static std::atomic<std::uint64_t> generations{0};
   ClientLocator locator;
+  locator.generation_ = generations.fetch_add(1, std::memory_order_relaxed) + 1;
   for (std::size_t i = 0; i < config.table.size(); ++i) {
     const auto& entry = config.table[i];
     Location location;
@@ -475,6 +480,14 @@ Located ClientLocator::locate(const ClientAddress& address) const noexcept {
     scope = found.scope;
   }
   return {{}, LocationSource::kNone, scope};
+}
+
+}  // namespace fedns::dns
+
+namespace fedns::dns {
+
+Located ClientContext::locate_cached() noexcept {
+  return cache_->locate(*locator_, address_);
 }
 
 }  // namespace fedns::dns

@@ -160,6 +160,8 @@ class GeoipDatabase {
 };
 
 // Everything that places a client, in order.
+class LocationCache;
+
 class ClientLocator {
  public:
   struct Config {
@@ -198,6 +200,9 @@ class ClientLocator {
   static Result<ClientLocator> build(const Config& config);
 
   [[nodiscard]] Located locate(const ClientAddress& address) const noexcept;
+  // Tells locators apart for memos of their answers (dns/location_cache.hpp): every build() gets its own,
+  // never 0; copies of one locator share it, as they answer alike.
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
   [[nodiscard]] const std::string& name(std::uint16_t id) const;
   // The id of a region, zone or cluster name (records carry these), or kNoName.
   [[nodiscard]] std::uint16_t id(const std::string& name) const;
@@ -210,6 +215,7 @@ class ClientLocator {
 
  private:
   std::uint16_t intern(const std::string& name);
+  std::uint64_t generation_ = 0;
   std::vector<std::string> names_;
   CidrTable table_;
   CidrTable clusters_;
@@ -224,8 +230,9 @@ class ClientLocator {
 class ClientContext {
  public:
   ClientContext() = default;
-  ClientContext(const ClientLocator* locator, const ClientAddress& address) noexcept
-      : locator_(locator), address_(address) {}
+  ClientContext(const ClientLocator* locator, const ClientAddress& address,
+                LocationCache* cache = nullptr) noexcept
+      : locator_(locator), cache_(cache), address_(address) {}
 
   // The client's location, or null when there is no locator or the client has no region.
   const Located* location() noexcept {
@@ -236,7 +243,7 @@ class ClientContext {
   const Located& located() noexcept {
     if (!done_) {
       done_ = true;
-      if (locator_ != nullptr) located_ = locator_->locate(address_);
+      if (locator_ != nullptr) located_ = cache_ != nullptr ? locate_cached() : locator_->locate(address_);
     }
     return located_;
   }
@@ -252,7 +259,9 @@ class ClientContext {
   [[nodiscard]] const ClientLocator* locator() const noexcept { return locator_; }
 
  private:
+  Located locate_cached() noexcept;  // dns/location_cache.hpp
   const ClientLocator* locator_ = nullptr;
+  LocationCache* cache_ = nullptr;
   ClientAddress address_;
   Located located_;
   std::uint8_t bits_ = 0;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 #include <iterator>
+#include <new>
 #include <random>
 #include <string_view>
 
@@ -182,7 +183,7 @@ namespace {
     response.set_rcode(rcode::kNotImp);
   } else {
     counters.queries_by_qtype[static_cast<std::size_t>(qtype_bucket(query.qtype))].add();
-    ClientContext client(snapshot.locator.get(), client_address(query, info.peer));
+    ClientContext client(snapshot.locator.get(), client_address(query, info.peer), info.locations);
     QueryState state{query, info, snapshot, response, client, counters};
     for (const Stage& stage : kPipeline) {
       if (stage.run(state) == Flow::kAnswered) break;
@@ -240,11 +241,13 @@ namespace {
 
 }  // namespace
 
-std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out,
-                    const RequestInfo& info, const ServingSnapshot& snapshot,
-                    WorkerCounters& counters) noexcept {
-  Query query;
-  const ParseStatus status = parse_query(message, query);
+namespace {
+
+[[gnu::always_inline]] inline std::size_t respond_parsed(const Query& query, ParseStatus status,
+                                                         std::span<const std::uint8_t> message,
+                                                         std::span<std::uint8_t> out, const RequestInfo& info,
+                                                         const ServingSnapshot& snapshot,
+                                                         WorkerCounters& counters) noexcept {
   if (status == ParseStatus::kDrop) {
     counters.dropped.add();
     return 0;
@@ -253,6 +256,40 @@ std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_
   if (status == ParseStatus::kOk && query.tsig_offset != 0)
     return respond_signed(query, message, out, info, snapshot, counters);
   return answer(query, status, message, out, info, snapshot, counters, 0);
+}
+
+}  // namespace
+
+std::size_t respond(std::span<const std::uint8_t> message, std::span<std::uint8_t> out,
+                    const RequestInfo& info, const ServingSnapshot& snapshot,
+                    WorkerCounters& counters) noexcept {
+  Query query;
+  const ParseStatus status = parse_query(message, query);
+  return respond_parsed(query, status, message, out, info, snapshot, counters);
+}
+
+void prepare(std::span<const std::uint8_t> message, const ServingSnapshot& snapshot,
+             PreparedQuery& out) noexcept {
+  // Default-initialised, as respond()'s own Query: its fields' initialisers, not 255 zeroed name octets.
+  ::new (static_cast<void*>(&out.query)) Query;
+  out.status = parse_query(message, out.query);
+  out.names = nullptr;
+  if (out.status != ParseStatus::kOk || out.query.qclass != klass::kIN) return;
+  const model::ServedZone* zone = snapshot.zones.find_zone(out.query.qname.view());
+  if (zone == nullptr || zone->generated == nullptr) return;
+  out.names = zone->generated.get();
+  out.shard = model::GeneratedNames::shard_of(out.query.qname.view());
+  out.names->prefetch_slot(out.shard);
+}
+
+void prefetch(const PreparedQuery& prepared) noexcept {
+  if (prepared.names != nullptr) prepared.names->prefetch_shard(prepared.shard);
+}
+
+std::size_t respond(const PreparedQuery& prepared, std::span<const std::uint8_t> message,
+                    std::span<std::uint8_t> out, const RequestInfo& info, const ServingSnapshot& snapshot,
+                    WorkerCounters& counters) noexcept {
+  return respond_parsed(prepared.query, prepared.status, message, out, info, snapshot, counters);
 }
 
 }  // namespace fedns::dns

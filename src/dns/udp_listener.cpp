@@ -97,17 +97,30 @@ std::size_t UdpListener::answer_batch() noexcept {
   if (received <= 0) return 0;
 
   const ServingSnapshot* snapshot = snapshots_.snapshot();
+  const auto count = static_cast<std::size_t>(received);
+  const auto usable = [&](std::size_t i) noexcept {
+    return snapshot != nullptr && (rx_[i].msg_hdr.msg_flags & MSG_TRUNC) == 0;
+  };
+  // Parse the whole batch and start loading what each answer will read, then answer (responder.hpp).
+  for (std::size_t i = 0; i < count; ++i) {
+    if (usable(i)) prepare({slots[i].query, rx_[i].msg_len}, *snapshot, slots[i].prepared);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (usable(i)) prefetch(slots[i].prepared);
+  }
+  const model::HealthTable* health = snapshots_.health();
   std::size_t to_send = 0;
-  for (int i = 0; i < received; ++i) {
-    Slot& s = slots[static_cast<std::size_t>(i)];
-    const msghdr& in = rx_[static_cast<std::size_t>(i)].msg_hdr;
-    if ((in.msg_flags & MSG_TRUNC) != 0 || snapshot == nullptr) {
+  for (std::size_t i = 0; i < count; ++i) {
+    Slot& s = slots[i];
+    const msghdr& in = rx_[i].msg_hdr;
+    if (!usable(i)) {
       counters_.dropped.add();
       continue;
     }
     const std::size_t size =
-        respond({s.query, rx_[static_cast<std::size_t>(i)].msg_len}, {s.response, kResponseSize},
-                RequestInfo{Transport::kUdp, snapshots_.health(), reinterpret_cast<const sockaddr*>(&s.peer)},
+        respond(s.prepared, {s.query, rx_[i].msg_len}, {s.response, kResponseSize},
+                RequestInfo{Transport::kUdp, health, reinterpret_cast<const sockaddr*>(&s.peer), nullptr,
+                            &locations_},
                 *snapshot, counters_);
     if (size == 0) continue;
     s.tx_iov = {s.response, size};

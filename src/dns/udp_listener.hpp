@@ -19,6 +19,8 @@
 #include "common/result.hpp"
 #include "common/snapshot.hpp"
 #include "dns/listen_address.hpp"
+#include "dns/location_cache.hpp"
+#include "dns/responder.hpp"
 #include "dns/serving_snapshot.hpp"
 #include "dns/worker_counters.hpp"
 
@@ -58,6 +60,7 @@ class UdpListener {
   int fd_ = -1;
   ServingReader snapshots_;
   WorkerCounters counters_;
+  LocationCache locations_;  // this socket's thread's placed clients
   bool v6_ = false;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{true};  // until start(): a socket never served has nothing to finish
@@ -71,6 +74,7 @@ class UdpListener {
     alignas(cmsghdr) std::uint8_t control[kControlSize];
     iovec rx_iov;
     iovec tx_iov;
+    PreparedQuery prepared;
   };
   std::unique_ptr<std::array<Slot, kBatch>> slots_;
   std::array<mmsghdr, kBatch> rx_{};

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+
 #include "allocation_counter.hpp"
 #include "dns/generated_names_builder.hpp"
 #include "dns/name.hpp"
@@ -180,6 +182,81 @@ TEST_F(ClientAnswersTest, PlacingTheClientAndAPolicyDecisionAllocateNothing) {
         << "allocations while answering " << name;
     EXPECT_GT(size, 0u);
   }
+}
+
+// The batch path (prepare, prefetch, respond: what the UDP listener runs) with a worker's location memo
+// answers every message byte for byte as the one-message path without one, including those it does not
+// prepare (malformed, another class, outside our zones, a response) and repeated clients (memo hits).
+TEST_F(ClientAnswersTest, TheBatchPathWithALocationMemoAnswersAsTheOneMessagePath) {
+  std::vector<std::vector<std::uint8_t>> messages;
+  for (const std::string& name : {name_, std::string("api.shop.svc.clusterset.local."),
+                                  std::string("nothing.shop.svc.clusterset.local."),
+                                  std::string("clusterset.local."), std::string("example.org.")}) {
+    for (const char* subnet : {"10.1.7.0", "10.2.7.0", "10.3.7.0", "198.51.100.0", "10.1.7.0"}) {
+      test::QueryOptions options;
+      options.edns = true;
+      std::uint8_t address[4];
+      inet_pton(AF_INET, subnet, address);
+      test::append_option(options.edns_options, 8, {0, 1, 24, 0, address[0], address[1], address[2]});
+      messages.push_back(test::make_query(name, options));
+    }
+    test::QueryOptions chaos;
+    chaos.qclass = 3;
+    messages.push_back(test::make_query(name, chaos));
+  }
+  std::vector<std::uint8_t> response = messages.front();
+  response[2] |= 0x80;  // QR: dropped by both
+  messages.push_back(response);
+  messages.push_back({0x12, 0x34, 0x01});  // too short for a header
+  std::vector<std::uint8_t> truncated = messages.front();
+  truncated.resize(truncated.size() - 9);  // the OPT record cut short: FORMERR
+  messages.push_back(truncated);
+
+  sockaddr_in peer{};
+  peer.sin_family = AF_INET;
+  inet_pton(AF_INET, "10.3.0.9", &peer.sin_addr);
+  LocationCache memo;
+  std::vector<std::uint8_t> batch_out(65535);
+  for (int round = 0; round < 2; ++round) {
+    set_down(round == 0 ? std::initializer_list<model::TargetId>{}
+                        : std::initializer_list<model::TargetId>{1});
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      SplitMixRandom one(7);
+      SplitMixRandom other(7);
+      const std::size_t expected =
+          respond(messages[i], out_, {Transport::kUdp, &table_, reinterpret_cast<sockaddr*>(&peer), &one},
+                  snapshot_, counters_);
+      PreparedQuery prepared;
+      prepare(messages[i], snapshot_, prepared);
+      prefetch(prepared);
+      const std::size_t size =
+          respond(prepared, messages[i], batch_out,
+                  {Transport::kUdp, &table_, reinterpret_cast<sockaddr*>(&peer), &other, &memo}, snapshot_,
+                  counters_);
+      ASSERT_EQ(size, expected) << "message " << i << ", round " << round;
+      EXPECT_TRUE(
+          std::equal(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(size), batch_out.begin()))
+          << "message " << i << ", round " << round;
+    }
+  }
+}
+
+TEST_F(ClientAnswersTest, TheBatchPathAllocatesNothing) {
+  test::QueryOptions options;
+  options.edns = true;
+  test::append_option(options.edns_options, 8, {0, 1, 24, 0, 10, 3, 7});
+  const auto query = test::make_query("api.shop.svc.clusterset.local.", options);
+  LocationCache memo;
+  PreparedQuery prepared;
+  std::size_t size = 0;
+  EXPECT_EQ(test::allocations_after_warmup([&] {
+              prepare(query, snapshot_, prepared);
+              prefetch(prepared);
+              size = respond(prepared, query, out_, {Transport::kUdp, &table_, nullptr, nullptr, &memo},
+                             snapshot_, counters_);
+            }),
+            0);
+  EXPECT_GT(size, 0u);
 }
 
 }  // namespace
