@@ -1,7 +1,8 @@
 // libFuzzer target for the whole query path: any bytes in, and the responder must neither crash nor write a
 // response that breaks its own invariants (size within the limit, ID echoed, QR set). Signed queries go
 // through TSIG verification (a key is configured), and transfer requests through the zone transfer as TCP
-// runs it.
+// runs it. The UDP listener's batch path must answer exactly as the one-message path.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -56,6 +57,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (n < 12 || n > limit) std::abort();
     if (size < 2 || out[0] != data[0] || out[1] != data[1]) std::abort();  // the ID is echoed
     if ((out[2] & 0x80) == 0) std::abort();                                // QR is set
+  }
+  // The batch path (prepare, prefetch, respond: what the UDP listener runs) answers byte for byte as the
+  // one-message path. Signed queries are left out: their MAC covers the clock, which may tick in between.
+  static std::vector<std::uint8_t> batch_out(65535);
+  fedns::dns::PreparedQuery prepared;
+  fedns::dns::prepare({data, size}, snapshot(), prepared);
+  fedns::dns::prefetch(prepared);
+  if (prepared.query.tsig_offset == 0) {
+    const fedns::dns::RequestInfo udp{fedns::dns::Transport::kUdp};
+    const std::size_t one = fedns::dns::respond({data, size}, out, udp, snapshot(), counters);
+    const std::size_t batch =
+        fedns::dns::respond(prepared, {data, size}, batch_out, udp, snapshot(), counters);
+    if (one != batch ||
+        !std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(one), batch_out.begin()))
+      std::abort();
   }
   if (fedns::dns::is_transfer_request({data, size})) {
     const std::shared_ptr<const fedns::dns::ServingSnapshot> held(&snapshot(),
