@@ -482,10 +482,6 @@ Located ClientLocator::locate(const ClientAddress& address) const noexcept {
   return {{}, LocationSource::kNone, scope};
 }
 
-}  // namespace fedns::dns
-
-namespace fedns::dns {
-
 Located ClientContext::locate_cached() noexcept {
   return cache_->locate(*locator_, address_);
 }

@@ -159,9 +159,9 @@ class GeoipDatabase {
   std::vector<Jump> ipv6_jumps_;
 };
 
-// Everything that places a client, in order.
 class LocationCache;
 
+// Everything that places a client, in order.
 class ClientLocator {
  public:
   struct Config {
@@ -259,7 +259,8 @@ class ClientContext {
   [[nodiscard]] const ClientLocator* locator() const noexcept { return locator_; }
 
  private:
-  Located locate_cached() noexcept;  // dns/location_cache.hpp
+  // Defined in client_location.cpp: dns/location_cache.hpp includes this header.
+  Located locate_cached() noexcept;
   const ClientLocator* locator_ = nullptr;
   LocationCache* cache_ = nullptr;
   ClientAddress address_;
