@@ -104,8 +104,8 @@ struct Zone {
 // service: nodes are spread over 65,536 shards by a hash of their name, in a two-level tree (256 groups of
 // 256 shards). Shards and groups are immutable once published and shared between snapshots, so a change
 // copies the shards it touches, their groups and the root (512 pointers): its cost does not grow with the
-// catalog up to hundreds of thousands of names (shards stay a handful of nodes, sorted, searched by
-// bisection).
+// catalog up to hundreds of thousands of names (shards stay a handful of nodes, sorted, their inline name
+// index scanned in order).
 struct NameShard {
   // The nodes' names again, each after a length octet, in node order, kept inline: a lookup compares the
   // query's name here, in the shard's own allocation, instead of in each name's heap buffer (a cache miss
