@@ -135,7 +135,7 @@ void ManifestSource::apply(const ManifestObjectId& id, const KubeObject* object)
   }
 }
 
-void ManifestSource::scan() {
+bool ManifestSource::scan() {
   // 1. Which files there are now, re-reading those whose size or modification time changed.
   std::error_code ec;
   std::map<std::string, FileState> next;
@@ -144,8 +144,9 @@ void ManifestSource::scan() {
     ++counters_.load_errors;
     log::error("cluster " + name_ + ": cannot read " + directory_.string() + ": " + ec.message() +
                "; keeping what it held");
-    return;
+    return false;
   }
+  std::size_t unchanged = 0;
   for (const auto& path : paths) {
     FileState state;
     state.mtime = std::filesystem::last_write_time(path, ec);
@@ -154,6 +155,7 @@ void ManifestSource::scan() {
     const auto old = files_.find(path.string());
     if (old != files_.end() && old->second.mtime == state.mtime && old->second.size == state.size) {
       next.emplace(path.string(), std::move(old->second));
+      ++unchanged;
       continue;
     }
     std::string error;
@@ -178,7 +180,12 @@ void ManifestSource::scan() {
     }
     next.emplace(path.string(), std::move(state));
   }
+  // Every old file still there and none new or re-read: the objects are what was applied. Comparing them all
+  // again would cost a map of every object and a text comparison each, every poll, for nothing (with 3,000
+  // objects, 6 ms of the main thread per second).
+  const bool files_changed = unchanged != files_.size() || unchanged != next.size();
   files_ = std::move(next);
+  if (!files_changed && synced_) return false;
 
   // 2. The union over all files (first file in path order wins a duplicate), compared with what was applied.
   std::map<ManifestObjectId, const KubeObject*> wanted;
@@ -210,6 +217,7 @@ void ManifestSource::scan() {
   }
   synced_ = true;
   if (changed) on_change_();
+  return true;
 }
 
 }  // namespace fedns::sync

@@ -55,8 +55,9 @@ class ManifestSource final : public ClusterSource {
   }
   [[nodiscard]] const ClusterSourceCounters& counters() const override { return counters_; }
 
-  // Reads the directory now (also what the poll timer does). Public for tests.
-  void scan();
+  // Reads the directory now (also what the poll timer does). Public for tests. True when a file was added,
+  // changed or removed, so that its objects were compared with what the catalog holds.
+  bool scan();
 
  private:
   struct FileState {
