@@ -33,16 +33,6 @@ Result<void> UdpListener::open(const ListenAddress& address) {
   const int one = 1;
   ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (v6_) ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  // No path-MTU discovery: answers fit the EDNS payload we advertise (1232 by default), so DF and the
-  // per-datagram PMTU bookkeeping buy nothing (gdnsd and NSD do the same); it also ignores forged ICMP
-  // "fragmentation needed".
-  if (v6_) {
-    const int omit = IPV6_PMTUDISC_OMIT;
-    ::setsockopt(fd_, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &omit, sizeof omit);
-  } else {
-    const int omit = IP_PMTUDISC_OMIT;
-    ::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof omit);
-  }
   // Only a wildcard bind needs the destination address per datagram (to answer from it); a specific bind
   // already answers from the right address and saves the control-message cost.
   if (address.address.is_unspecified()) {
@@ -58,6 +48,21 @@ Result<void> UdpListener::open(const ListenAddress& address) {
   const timeval wait{0, kStopCheckMs * 1000};
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
   return {};
+}
+
+void UdpListener::set_fragmentation(std::uint16_t edns_udp_payload) noexcept {
+  // Path-MTU discovery stays off either way: answers never shrink on the word of an ICMP "fragmentation
+  // needed", which anyone can forge. PROBE: DF set, answers up to the interface MTU. OMIT: DF clear, answers
+  // above the interface MTU fragmented here.
+  const bool unfragmented = edns_udp_payload <= kUnfragmentedPayload;
+  if (v6_) {
+    const int mode = unfragmented ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_OMIT;
+    ::setsockopt(fd_, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &mode, sizeof mode);
+  } else {
+    const int mode = unfragmented ? IP_PMTUDISC_PROBE : IP_PMTUDISC_OMIT;
+    ::setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &mode, sizeof mode);
+  }
+  fragmentation_for_ = edns_udp_payload;
 }
 
 void UdpListener::start(const std::string& name) {
@@ -97,6 +102,8 @@ std::size_t UdpListener::answer_batch() noexcept {
   if (received <= 0) return 0;
 
   const ServingSnapshot* snapshot = snapshots_.snapshot();
+  if (snapshot != nullptr && snapshot->options.edns_udp_payload != fragmentation_for_)
+    set_fragmentation(snapshot->options.edns_udp_payload);
   const auto count = static_cast<std::size_t>(received);
   const auto usable = [&](std::size_t i) noexcept {
     return snapshot != nullptr && (rx_[i].msg_hdr.msg_flags & MSG_TRUNC) == 0;

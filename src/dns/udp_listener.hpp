@@ -52,16 +52,24 @@ class UdpListener {
   static constexpr std::size_t kControlSize = 64;     // room for IP_PKTINFO / IPV6_PKTINFO
 
   static constexpr int kStopCheckMs = 100;  // how often a thread waiting for datagrams looks at stop_
+  static constexpr std::uint16_t kUnfragmentedPayload = 1232;  // DNS Flag Day 2020: fits any path's MTU
 
   void run() noexcept;
   // Receives what has queued (waiting up to kStopCheckMs for the first), answers it; returns the count.
   std::size_t answer_batch() noexcept;
+  // Whether answers may be fragmented follows the largest UDP answer we send (limits.edns_udp_payload, which
+  // a reload can change; checked per batch). Up to 1232 octets an answer fits any path, so it leaves with DF
+  // set and is never fragmented, here or by a router: RFC 9715 R1, since a forged second fragment is how an
+  // answer gets spoofed. (It also spares the kernel choosing an IPv4 identification per datagram, ~1% of its
+  // cost per answer.) An operator who allows larger answers has accepted fragmentation at our interface.
+  void set_fragmentation(std::uint16_t edns_udp_payload) noexcept;
 
   int fd_ = -1;
   ServingReader snapshots_;
   WorkerCounters counters_;
   LocationCache locations_;  // this socket's thread's placed clients
   bool v6_ = false;
+  std::uint16_t fragmentation_for_ = 0;  // the payload limit set_fragmentation last applied (0: none yet)
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{true};  // until start(): a socket never served has nothing to finish
   std::thread thread_;

@@ -1,10 +1,66 @@
 // End to end: EDNS(0) behaviour (RFC 6891), NSID (RFC 5001), client subnet (RFC 7871) and truncation.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <optional>
+#include <thread>
 
 #include "support/fedns_server.hpp"
 
 namespace fedns::e2e {
 namespace {
+
+using namespace std::chrono_literals;
+
+// The IPv4 flags-and-offset field of fedns's answer to `query`, as the answer crossed loopback: read through
+// a raw socket, which sees every UDP datagram the host receives. nullopt when raw sockets are not allowed
+// here (CAP_NET_RAW), or no answer came.
+std::optional<std::uint16_t> answer_fragment_field(std::uint16_t server_port, const Bytes& query) {
+  const int raw = ::socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+  if (raw < 0) return std::nullopt;
+  const int client = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (client < 0 || ::bind(client, reinterpret_cast<const sockaddr*>(&address), length) != 0 ||
+      ::getsockname(client, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (client >= 0) ::close(client);
+    ::close(raw);
+    return std::nullopt;
+  }
+  const std::uint16_t client_port = ntohs(address.sin_port);
+  address.sin_port = htons(server_port);
+  ::sendto(client, query.data(), query.size(), 0, reinterpret_cast<const sockaddr*>(&address),
+           sizeof address);
+  std::optional<std::uint16_t> field;
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  Bytes packet(65535);
+  while (!field && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{raw, POLLIN, 0};
+    if (::poll(&p, 1, 100) != 1) continue;
+    const ssize_t n = ::recv(raw, packet.data(), packet.size(), 0);
+    if (n < static_cast<ssize_t>(sizeof(iphdr))) continue;
+    iphdr ip{};
+    std::memcpy(&ip, packet.data(), sizeof ip);
+    const std::size_t header = ip.ihl * 4U;
+    if (static_cast<std::size_t>(n) < header + sizeof(udphdr)) continue;
+    udphdr udp{};
+    std::memcpy(&udp, packet.data() + header, sizeof udp);
+    if (ntohs(udp.source) == server_port && ntohs(udp.dest) == client_port) field = ntohs(ip.frag_off);
+  }
+  ::close(client);
+  ::close(raw);
+  return field;
+}
 
 class Edns : public ::testing::Test {
  protected:
@@ -91,6 +147,33 @@ TEST_F(Edns, TruncatedOverUdpCompleteOverTcp) {  // RFC 1035 4.2.1, RFC 2181 9, 
   EXPECT_TRUE(has(retried.output, "(TCP)")) << retried.output;
   const auto k = server_->kdig("big.example.test TXT +tcp");
   EXPECT_TRUE(has(k.output, "ANSWER: 8")) << k.output;
+}
+
+// RFC 9715 R1: an answer that fits any path (limits.edns_udp_payload up to 1232, the default) leaves with DF
+// set, so no router fragments it and no forged second fragment can complete it. A limit above that is the
+// operator accepting fragmentation, and answers leave without DF; a reload switches between the two.
+TEST(Fragmentation, DontFragmentUpToFlagDaySizeAndFollowsTheLimitOnReload) {
+  if (const int raw = ::socket(AF_INET, SOCK_RAW, IPPROTO_UDP); raw >= 0) {
+    ::close(raw);
+  } else {
+    GTEST_SKIP() << "raw sockets need CAP_NET_RAW";
+  }
+  FednsServer server;
+  const Bytes query = ldns_query("www.example.test.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, true);
+  const auto field = answer_fragment_field(server.port(), query);
+  ASSERT_TRUE(field);
+  EXPECT_EQ(*field, IP_DF);  // DF, not a fragment
+
+  server.rewrite_config(standard_zones_yaml(), "  limits: {edns_udp_payload: 4096}\n");
+  server.process().signal(SIGHUP);
+  std::optional<std::uint16_t> reloaded;
+  for (int i = 0; i < 100 && reloaded != 0; ++i) {  // each worker's socket changes with its next batch
+    std::this_thread::sleep_for(20ms);
+    reloaded = answer_fragment_field(server.port(), query);
+  }
+  EXPECT_EQ(reloaded, 0);
+  const auto r = server.dig("www.example.test +bufsize=4096");
+  EXPECT_TRUE(has(r.output, "udp: 4096")) << r.output;
 }
 
 }  // namespace
