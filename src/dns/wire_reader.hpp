@@ -50,29 +50,25 @@ class WireReader {
   }
 
   // Reads the question of a query: an uncompressed name (nothing precedes it to point at), case-folded as it
-  // is copied: one pass where reading and then folding took two (the question is parsed for every query).
+  // is copied. The labels are walked first (a step per label), then the whole name is copied and folded eight
+  // octets at a time: the question is parsed for every query, and a byte at a time cost ~250 instructions.
   bool question_name(NameBuffer& out) noexcept {
     out.size = 0;
     std::size_t at = pos_;
-    std::size_t size = 0;
     for (;;) {
       if (at >= msg_.size()) return false;
       const std::uint8_t len = msg_[at];
       if (len > kMaxLabelLength) return false;  // a pointer or an extended label type
-      if (size + 1 + len > kMaxNameLength || at + 1 + len > msg_.size()) return false;
-      out.data[size++] = len;
+      at += 1 + std::size_t{len};
       if (len == 0) break;
-      const std::uint8_t* label = msg_.data() + at + 1;
-      for (std::size_t i = 0; i < len; ++i)
-        out.data[size + i] = fold_case(label[i]);
-      size += len;
-      at += 1 + len;
     }
+    const std::size_t size = at - pos_;
+    if (size > kMaxNameLength) return false;
+    fold_copy(msg_.data() + pos_, size, out.data);
     out.size = static_cast<std::uint8_t>(size);
-    pos_ = at + 1;
+    pos_ = at;
     return true;
   }
-
   // Reads a name, following compression pointers (RFC 1035 4.1.4), into `out` uncompressed with its original
   // letter case. Each pointer must point strictly before the label it replaces, so no pointer chain can loop;
   // labels are at most 63 octets, names at most 255, and the extended label types (0x40, 0x80) are refused.

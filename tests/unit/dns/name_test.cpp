@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace fedns::dns {
 namespace {
 
@@ -62,6 +64,41 @@ TEST(Name, FoldCaseOnlyTouchesAsciiLetters) {  // RFC 4343 3
   EXPECT_EQ(wire,
             "\x03"
             "abc\x02\xC4z\x00"s);
+}
+
+TEST(Name, FoldCaseEightAtOnceAgreesWithOneAtATime) {
+  // Every octet value in every lane, next to neighbours that would carry into it if anything carried.
+  for (unsigned lane = 0; lane < 8; ++lane) {
+    for (unsigned value = 0; value < 256; ++value) {
+      for (const unsigned neighbour :
+           {0x00U, 0x3FU, 0x40U, 0x5AU, 0x5BU, 0x7FU, 0x80U, 0xC1U, 0xDAU, 0xFFU}) {
+        std::uint8_t octets[8];
+        std::memset(octets, static_cast<int>(neighbour), sizeof octets);
+        octets[lane] = static_cast<std::uint8_t>(value);
+        std::uint64_t word = 0;
+        std::memcpy(&word, octets, 8);
+        word = fold_case8(word);
+        std::uint8_t folded[8];
+        std::memcpy(folded, &word, 8);
+        for (unsigned i = 0; i < 8; ++i)
+          ASSERT_EQ(folded[i], fold_case(octets[i])) << "lane " << lane << " value " << value;
+      }
+    }
+  }
+}
+
+TEST(Name, FoldCopyHandlesEveryLength) {
+  std::uint8_t from[64];
+  for (unsigned i = 0; i < sizeof from; ++i)
+    from[i] = static_cast<std::uint8_t>('A' + i % 40);  // letters, and the octets after 'Z'
+  for (std::size_t size = 0; size <= sizeof from; ++size) {
+    std::uint8_t to[65];
+    std::memset(to, 0xEE, sizeof to);
+    fold_copy(from, size, to);
+    for (std::size_t i = 0; i < size; ++i)
+      ASSERT_EQ(to[i], fold_case(from[i])) << size;
+    EXPECT_EQ(to[size], 0xEE) << "wrote past " << size;
+  }
 }
 
 }  // namespace

@@ -86,5 +86,57 @@ TEST(WireReader, NameOfExactly255OctetsIsAccepted) {
   EXPECT_EQ(name.size, 255);
 }
 
+TEST(WireReader, QuestionNameIsFoldedAndCheckedLikeAnyName) {
+  // Labels of every length up to 63 (so names cross the eight-octet steps anywhere), of every octet value.
+  for (std::uint8_t length = 1; length <= 63; ++length) {
+    std::vector<std::uint8_t> data;
+    for (unsigned first = 0; first < 256; first += length) {
+      if (data.size() + 1 + length + 1 > 255) break;
+      data.push_back(length);
+      for (unsigned i = 0; i < length; ++i)
+        data.push_back(static_cast<std::uint8_t>(first + i));
+    }
+    data.push_back(0);
+    data.push_back(0xAB);  // what follows the question
+    NameBuffer original;
+    ASSERT_TRUE(WireReader(data).name(original, false));
+    NameBuffer folded;
+    WireReader reader(data);
+    ASSERT_TRUE(reader.question_name(folded)) << int{length};
+    ASSERT_EQ(folded.size, original.size);
+    EXPECT_EQ(reader.pos(), original.size);
+    for (unsigned i = 0; i < original.size; ++i)
+      ASSERT_EQ(folded.data[i], fold_case(original.data[i])) << int{length} << " at " << i;
+  }
+}
+
+TEST(WireReader, QuestionNameRefusesWhatNameRefuses) {
+  NameBuffer name;
+  for (const std::vector<std::uint8_t>& bad : std::vector<std::vector<std::uint8_t>>{
+           {},              // nothing
+           {0xC0, 0x00},    // a pointer: nothing precedes the question to point at
+           {0x41, 'a', 0},  // an extended label type
+           {5, 'a', 'b'},   // a label past the end
+           {1, 'a'},        // no root label
+           {3, 'a', 'b', 'c'}}) {
+    EXPECT_FALSE(WireReader(bad).question_name(name));
+  }
+  std::vector<std::uint8_t> longest;
+  for (int i = 0; i < 3; ++i) {
+    longest.push_back(63);
+    longest.insert(longest.end(), 63, 'A');
+  }
+  longest.push_back(61);
+  longest.insert(longest.end(), 61, 'B');
+  longest.push_back(0);
+  ASSERT_EQ(longest.size(), 255u);
+  ASSERT_TRUE(WireReader(longest).question_name(name));
+  EXPECT_EQ(name.size, 255);
+  EXPECT_EQ(name.data[1], 'a');
+  EXPECT_EQ(name.data[253], 'b');
+  longest.insert(longest.begin(), {1, 'x'});  // 257 octets
+  EXPECT_FALSE(WireReader(longest).question_name(name));
+}
+
 }  // namespace
 }  // namespace fedns::dns
