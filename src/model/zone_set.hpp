@@ -227,6 +227,10 @@ class ZoneSet {
   void reindex();
   std::vector<ServedZone> zones_;
   std::unordered_map<std::string_view, std::uint32_t> by_origin_;
+  // The origins again, in zones_'s order: up to kScannedZones, comparing each costs less than hashing the
+  // suffix once (every query looks its zone up).
+  static constexpr std::size_t kScannedZones = 8;
+  std::vector<std::string_view> origins_;
   // Which wire lengths some origin has: a suffix of another length cannot be a zone, so it is never hashed.
   std::bitset<256> origin_lengths_;
 };
