@@ -35,6 +35,7 @@ Result<void> UdpListener::open(const ListenAddress& address) {
   if (v6_) ::setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   // Only a wildcard bind needs the destination address per datagram (to answer from it); a specific bind
   // already answers from the right address and saves the control-message cost.
+  control_size_ = address.address.is_unspecified() ? kControlSize : 0;
   if (address.address.is_unspecified()) {
     if (v6_) {
       ::setsockopt(fd_, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
@@ -47,7 +48,23 @@ Result<void> UdpListener::open(const ListenAddress& address) {
   // The receive wait ends this often so that the thread sees close().
   const timeval wait{0, kStopCheckMs * 1000};
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  for (std::size_t i = 0; i < kBatch; ++i)
+    arm_receive(i);
   return {};
+}
+
+void UdpListener::arm_receive(std::size_t i) noexcept {
+  Slot& s = (*slots_)[i];
+  s.rx_iov = {s.query, kQuerySize};
+  msghdr& h = rx_[i].msg_hdr;
+  h = {};
+  h.msg_name = &s.peer;
+  h.msg_namelen = sizeof s.peer;
+  h.msg_iov = &s.rx_iov;
+  h.msg_iovlen = 1;
+  h.msg_control = control_size_ != 0 ? s.control : nullptr;
+  h.msg_controllen = control_size_;
+  rx_[i].msg_len = 0;
 }
 
 void UdpListener::set_fragmentation(std::uint16_t edns_udp_payload) noexcept {
@@ -85,19 +102,6 @@ void UdpListener::run() noexcept {
 
 std::size_t UdpListener::answer_batch() noexcept {
   auto& slots = *slots_;
-  for (std::size_t i = 0; i < kBatch; ++i) {
-    Slot& s = slots[i];
-    s.rx_iov = {s.query, kQuerySize};
-    msghdr& h = rx_[i].msg_hdr;
-    h = {};
-    h.msg_name = &s.peer;
-    h.msg_namelen = sizeof s.peer;
-    h.msg_iov = &s.rx_iov;
-    h.msg_iovlen = 1;
-    h.msg_control = s.control;
-    h.msg_controllen = kControlSize;
-    rx_[i].msg_len = 0;
-  }
   const int received = ::recvmmsg(fd_, rx_.data(), kBatch, MSG_WAITFORONE, nullptr);
   if (received <= 0) return 0;
 
@@ -173,6 +177,9 @@ std::size_t UdpListener::answer_batch() noexcept {
     }
     sent += static_cast<std::size_t>(n);
   }
+  // Only the headers the kernel filled need their lengths back.
+  for (std::size_t i = 0; i < count; ++i)
+    arm_receive(i);
   return static_cast<std::size_t>(received);
 }
 

@@ -63,12 +63,16 @@ class UdpListener {
   // answer gets spoofed. (It also spares the kernel choosing an IPv4 identification per datagram, ~1% of its
   // cost per answer.) An operator who allows larger answers has accepted fragmentation at our interface.
   void set_fragmentation(std::uint16_t edns_udp_payload) noexcept;
+  // Readies slot i's receive header (the kernel rewrites the lengths of those it fills).
+  void arm_receive(std::size_t i) noexcept;
 
   int fd_ = -1;
   ServingReader snapshots_;
   WorkerCounters counters_;
   LocationCache locations_;  // this socket's thread's placed clients
   bool v6_ = false;
+  std::size_t control_size_ =
+      0;  // kControlSize when datagrams carry their destination address (a wildcard bind)
   std::uint16_t fragmentation_for_ = 0;  // the payload limit set_fragmentation last applied (0: none yet)
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{true};  // until start(): a socket never served has nothing to finish
