@@ -14,18 +14,27 @@ Prints per server: QPS, server CPU microseconds per query (utime+stime of the se
 load), the answers' correctness (the expected address for each client), and the ratios the issue sets:
 fedns/gdnsd <= 1, fedns/PowerDNS-LUA <= 0.2.
 
-Usage: bench/policy_compare.py [--seconds N] [--names N] [--rounds N] [--skip-build]
+With two or more cores, every server runs on core 0 and dnsperf on core 1 (--no-pin: wherever the scheduler
+puts them). A server sharing a core with its load generator, or moving between cores, pays costs that are not
+its own; pinned, the rounds scatter less.
+
+Usage: bench/policy_compare.py [--seconds N] [--names N] [--rounds N] [--skip-build] [--no-pin]
 """
 import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dnsperf_compare import cpu_user_system, free_port, rss_mib  # noqa: E402  (same measuring as the static bench)
+
+# Prefixes for the servers' and dnsperf's commands (main() sets them unless --no-pin).
+SERVER_CPU = []
+LOAD_CPU = []
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATACENTERS = [  # name, coordinates, an address GeoLite2 places there
@@ -77,7 +86,7 @@ def start_fedns(d, count, port, binary, mmdb, static):
                  f"geo:\n  geoip: [{mmdb}]\n")
     with open(conf, "w") as f:
         f.write(f'server:\n  listen: ["127.0.0.1:{port}"]\n  workers: 1\n' + zone + body)
-    return subprocess.Popen([binary, "serve", "--config", conf, "--log-level", "warn"])
+    return subprocess.Popen(SERVER_CPU + [binary, "serve", "--config", conf, "--log-level", "warn"])
 
 
 def start_gdnsd(d, count, port, mmdb):
@@ -113,7 +122,7 @@ plugins => {{
         f.write("@ 5 SOA ns1 hostmaster 1 3600 600 604800 5\n@ 5 NS ns1\nns1 5 A 127.0.0.1\n")
         for n in names(count):
             f.write(f"{n}.bench.svc 5 DYNA geoip!{n}\n")
-    return subprocess.Popen(["gdnsd", "-c", g, "start"], stderr=subprocess.DEVNULL)
+    return subprocess.Popen(SERVER_CPU + ["gdnsd", "-c", g, "start"], stderr=subprocess.DEVNULL)
 
 
 def start_pdns(d, count, port, mmdb):
@@ -149,7 +158,7 @@ daemon=no
 disable-syslog=yes
 loglevel=3
 """)
-    return subprocess.Popen(["pdns_server", f"--config-dir={p}"], stderr=subprocess.DEVNULL)
+    return subprocess.Popen(SERVER_CPU + ["pdns_server", f"--config-dir={p}"], stderr=subprocess.DEVNULL)
 
 
 def dig_short(port, subnet, name):
@@ -168,7 +177,7 @@ def wait_answers(port, name, tries=150):
 
 
 def run_dnsperf(port, queries, seconds, ecs_hex):
-    out = subprocess.run(["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries, "-l", str(seconds),
+    out = subprocess.run(LOAD_CPU + ["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries, "-l", str(seconds),
                           "-c", "4", "-q", "200", "-S", "0", "-e", "-E", f"8:{ecs_hex}"],
                          capture_output=True, text=True, check=True).stdout
     completed = int(re.search(r"Queries completed:\s+(\d+)", out).group(1))
@@ -215,7 +224,12 @@ def main():
     parser.add_argument("--names", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--no-pin", action="store_true")
     args = parser.parse_args()
+    pinned = not args.no_pin and os.cpu_count() >= 2 and shutil.which("taskset") is not None
+    if pinned:  # taskset execs the command: the PID measured is the server's own
+        SERVER_CPU[:] = ["taskset", "-c", "0"]
+        LOAD_CPU[:] = ["taskset", "-c", "1"]
     for tool, package in (("gdnsd", "gdnsd"), ("pdns_server", "pdns-server pdns-backend-bind pdns-backend-geoip"),
                           ("dnsperf", "dnsperf")):
         if shutil.which(tool) is None:
@@ -253,7 +267,8 @@ def main():
         with open("/proc/cpuinfo") as f:
             model = re.search(r"model name\s*:\s*(.*)", f.read()).group(1)
         print(f"\n{args.names} geo-nearest names, ECS from GB/US/AU, {args.seconds}s dnsperf per server and round, "
-              f"one server worker; {os.cpu_count()} cores, {model}")
+              f"one server worker{', servers on core 0 and dnsperf on core 1' if pinned else ''}; "
+              f"{os.cpu_count()} cores, {model}")
         print(f"{'server':13} {'QPS':>10} {'lost':>7} {'CPU us/query':>13} {'user':>6} {'system':>6} {'RSS MiB':>8} "
               f"{'nearest?':>9}  rounds")
         for r in results:
@@ -267,8 +282,10 @@ def main():
         # The same ratio round by round: each round runs the servers back to back, so this VM's drift over
         # minutes (which moves the system time of every server alike) cancels within a round.
         paired = sorted(f["cpu_us"] / g["cpu_us"] for f, g in zip(rounds["fedns"], rounds["gdnsd"]))
-        print(f"ratio fedns/gdnsd per round: {' '.join(f'{r:.2f}' for r in paired)}, "
-              f"median {paired[len(paired) // 2]:.2f}")
+        mean = statistics.fmean(paired)
+        spread = 2 * statistics.stdev(paired) / len(paired) ** 0.5 if len(paired) > 1 else float("nan")
+        print(f"ratio fedns/gdnsd per round: {' '.join(f'{r:.3f}' for r in paired)}, "
+              f"median {paired[len(paired) // 2]:.3f}, mean {mean:.3f} +- {spread:.3f} (2 standard errors)")
         print(f"ratio fedns/pdns-lua: {fedns / by['pdns-lua']['cpu_us']:.2f} (target <= 0.2)")
         return 0 if all(r["correct"] != "NO" for r in results) else 1
     finally:
