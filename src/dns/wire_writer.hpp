@@ -54,6 +54,14 @@ class WireWriter {
     size_ += n;
     return true;
   }
+  // The next n octets, for a caller that writes a record of known size after one bounds check; nullptr (and
+  // nothing claimed) when they do not fit.
+  [[nodiscard]] std::uint8_t* claim(std::size_t n) noexcept {
+    if (limit_ - size_ < n) return nullptr;
+    std::uint8_t* at = buf_.data() + size_;
+    size_ += n;
+    return at;
+  }
   void patch_u16(std::size_t at, std::uint16_t v) noexcept {
     buf_[at] = static_cast<std::uint8_t>(v >> 8);
     buf_[at + 1] = static_cast<std::uint8_t>(v);
