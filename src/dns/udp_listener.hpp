@@ -71,8 +71,8 @@ class UdpListener {
   WorkerCounters counters_;
   LocationCache locations_;  // this socket's thread's placed clients
   bool v6_ = false;
-  std::size_t control_size_ =
-      0;  // kControlSize when datagrams carry their destination address (a wildcard bind)
+  // kControlSize when datagrams carry their destination address (a wildcard bind), else 0.
+  std::size_t control_size_ = 0;
   std::uint16_t fragmentation_for_ = 0;  // the payload limit set_fragmentation last applied (0: none yet)
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{true};  // until start(): a socket never served has nothing to finish

@@ -69,6 +69,7 @@ class WireReader {
     pos_ = at;
     return true;
   }
+
   // Reads a name, following compression pointers (RFC 1035 4.1.4), into `out` uncompressed with its original
   // letter case. Each pointer must point strictly before the label it replaces, so no pointer chain can loop;
   // labels are at most 63 octets, names at most 255, and the extended label types (0x40, 0x80) are refused.
