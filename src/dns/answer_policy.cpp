@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "common/hash.hpp"
+
 namespace fedns::dns {
 namespace {
 
@@ -12,12 +14,6 @@ constexpr float kUnknown = std::numeric_limits<float>::infinity();
 constexpr double kEarthRadiusKm = 6371.0088;  // the mean radius
 
 using Values = std::array<float, kMaxPolicyCandidates>;
-
-std::uint64_t mix(std::uint64_t z) noexcept {  // SplitMix64's finaliser
-  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31U);
-}
 
 std::uint64_t fnv1a(std::uint64_t h, const std::uint8_t* data, std::size_t size) noexcept {
   for (std::size_t i = 0; i < size; ++i)
@@ -218,7 +214,7 @@ class StepRunner {
     std::array<std::uint64_t, kMaxPolicyCandidates> score;  // NOLINT: written before read, not zeroed
     for (std::size_t i = 0; i < c_.size; ++i) {
       const std::string& wire = rdata(i).wire;
-      score[i] = mix(fnv1a(key, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()));
+      score[i] = mix64(fnv1a(key, reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()));
       values_[i] = static_cast<float>(score[i] >> 40U);  // shown by explain; the full score decides
     }
     const std::size_t keep = std::min<std::size_t>(step_->count, c_.size);
@@ -248,7 +244,7 @@ class StepRunner {
 
 std::uint64_t SplitMixRandom::next() noexcept {
   state_ += 0x9E3779B97F4A7C15ULL;
-  return mix(state_);
+  return mix64(state_);
 }
 
 float distance_km(float lat1, float lon1, float lat2, float lon2) noexcept {

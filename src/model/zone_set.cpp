@@ -5,6 +5,8 @@
 #include <cstring>
 #include <utility>
 
+#include "common/hash.hpp"
+
 namespace fedns::model {
 
 void Zone::reindex() {
@@ -38,37 +40,9 @@ const Node* NameShard::find(std::string_view name) const noexcept {
 }
 
 std::size_t GeneratedNames::shard_of(std::string_view name) noexcept {
-  // Eight octets per multiply, then a final mix whose top bits depend on every input bit: every query hashes
-  // its name, and std::hash (MurmurHash2 in libstdc++) cost about three times as much. The names are the
-  // catalog's, not a client's, so the hash needs balance, not resistance to chosen collisions.
-  constexpr std::uint64_t kStep = 0x9E3779B97F4A7C15;  // odd constants from SplitMix64
-  constexpr std::uint64_t kMix1 = 0xBF58476D1CE4E5B9;
-  constexpr std::uint64_t kMix2 = 0x94D049BB133111EB;
-  std::uint64_t h = name.size() * kStep;
-  std::size_t i = 0;
-  for (; i + 8 <= name.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, name.data() + i, 8);
-    h = (h ^ word) * kMix1;
-    h ^= h >> 31;
-  }
-  if (i < name.size()) {
-    // The last eight octets again, overlapping the ones already mixed in (a fixed-size copy is one load); a
-    // name shorter than eight octets is read one octet at a time.
-    std::uint64_t word = 0;
-    if (name.size() >= 8) {
-      std::memcpy(&word, name.data() + name.size() - 8, 8);
-    } else {
-      for (; i < name.size(); ++i)
-        word = (word << 8) | static_cast<std::uint8_t>(name[i]);
-    }
-    h = (h ^ word) * kMix1;
-  }
-  h ^= h >> 30;
-  h *= kMix2;
-  h ^= h >> 31;
+  // Every query hashes its name; the names are the catalog's, so balance is what matters (common/hash.hpp).
   static_assert(kShards <= (std::size_t{1} << 16), "shards are chosen by the hash's top 16 bits");
-  return static_cast<std::size_t>(h >> 48) % kShards;
+  return static_cast<std::size_t>(hash_bytes(name) >> 48U) % kShards;
 }
 
 std::size_t GeneratedNames::node_count() const noexcept {
