@@ -71,15 +71,21 @@ TEST(WireReader, RejectsExtendedLabelTypesTruncationAndLongNames) {
   EXPECT_FALSE(WireReader(too_long).name(name));
 }
 
-TEST(WireReader, NameOfExactly255OctetsIsAccepted) {
+// The longest name there can be, 255 octets: three labels of 63 `first` and one of 61 `last`.
+std::vector<std::uint8_t> longest_name(std::uint8_t first, std::uint8_t last) {
   std::vector<std::uint8_t> data;
   for (int i = 0; i < 3; ++i) {
     data.push_back(63);
-    data.insert(data.end(), 63, 'a');
+    data.insert(data.end(), 63, first);
   }
   data.push_back(61);
-  data.insert(data.end(), 61, 'b');
+  data.insert(data.end(), 61, last);
   data.push_back(0);
+  return data;
+}
+
+TEST(WireReader, NameOfExactly255OctetsIsAccepted) {
+  const std::vector<std::uint8_t> data = longest_name('a', 'b');
   ASSERT_EQ(data.size(), 255u);
   NameBuffer name;
   EXPECT_TRUE(WireReader(data).name(name));
@@ -121,14 +127,7 @@ TEST(WireReader, QuestionNameRefusesWhatNameRefuses) {
            {3, 'a', 'b', 'c'}}) {
     EXPECT_FALSE(WireReader(bad).question_name(name));
   }
-  std::vector<std::uint8_t> longest;
-  for (int i = 0; i < 3; ++i) {
-    longest.push_back(63);
-    longest.insert(longest.end(), 63, 'A');
-  }
-  longest.push_back(61);
-  longest.insert(longest.end(), 61, 'B');
-  longest.push_back(0);
+  std::vector<std::uint8_t> longest = longest_name('A', 'B');
   ASSERT_EQ(longest.size(), 255u);
   ASSERT_TRUE(WireReader(longest).question_name(name));
   EXPECT_EQ(name.size, 255);
