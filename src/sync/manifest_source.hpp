@@ -55,8 +55,8 @@ class ManifestSource final : public ClusterSource {
   }
   [[nodiscard]] const ClusterSourceCounters& counters() const override { return counters_; }
 
-  // Reads the directory now (also what the poll timer does). Public for tests. True when a file was added,
-  // changed or removed, so that its objects were compared with what the catalog holds.
+  // Reads the directory now (also what the poll timer does). Public for tests. True when the objects were
+  // compared with what the catalog holds: the first read, or a file added, changed or removed since the last.
   bool scan();
 
  private:
